@@ -1,4 +1,4 @@
-"""The configuration `tortoise makemigrations` reads (`-c services.tortoise_cli_config.TORTOISE_ORM`)."""
+"""What `tortoise -c services.tortoise_cli_config.TORTOISE_ORM makemigrations` reads."""
 
 from services.database import tortoise_config
 

@@ -1,0 +1,275 @@
+"""The ASGI application: Starlette serving the GraphQL API, health checks and the admin console.
+
+`uvicorn app:app` serves it. Start-up connects the database and pub/sub and, with the embedded
+default, runs the background worker in the same process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from console import console_page, static_directory
+from resolvers.context import Context
+from schema.schema import schema
+from services.auth import authenticate
+from services.database import close_database, database_is_reachable, open_database
+from services.pubsub import PubSub
+from services.worker import run_worker
+from settings import ConfigError, Settings, get_settings
+
+log = logging.getLogger("channelport")
+
+
+def _client_address(connection: Request | WebSocket) -> str:
+    return connection.client.host if connection.client else "unknown"
+
+
+def _bearer_token(value: object) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
+
+
+class ChannelportGraphQL(GraphQL):
+    """Strawberry's ASGI view with our context, websocket authentication and admin console."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            keep_alive=True,
+            keep_alive_interval=15,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=20,
+        )
+        self.settings = settings
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None = None
+    ) -> Context:
+        viewer = None
+        if isinstance(request, Request):
+            viewer = await authenticate(
+                self.settings, _bearer_token(request.headers.get("authorization"))
+            )
+        return Context(
+            request=request,
+            response=response if isinstance(response, Response) else None,
+            settings=self.settings,
+            viewer=viewer,
+            client_address=_client_address(request),
+        )
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:  # type: ignore[override]
+        params = context.connection_params or {}
+        token = params.get("token") if isinstance(params, dict) else None
+        if not isinstance(token, str) and isinstance(params, dict):
+            token = _bearer_token(params.get("Authorization") or params.get("authorization"))
+        viewer = await authenticate(self.settings, token if isinstance(token, str) else None)
+        if viewer is None:
+            raise ConnectionRejectionError({"reason": "A valid token is required."})
+        context.viewer = viewer
+        return None
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return console_page()
+
+
+class RequestLimitMiddleware:
+    """Refuse request bodies larger than MAX_REQUEST_BYTES with 413, before parsing them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLargeError
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLargeError:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {"errors": [{"message": f"The request is larger than {self.max_bytes} bytes."}]},
+            status_code=413,
+        )
+        await response(scope, receive, send)
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class RequestLogMiddleware:
+    """One structured (JSON) log line per HTTP request and per websocket connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: int | None = None
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "websocket.close" and status is None:
+                status = message.get("code", 1000)
+            elif message["type"] == "websocket.accept":
+                status = 101
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            client = scope.get("client")
+            log.info(
+                json.dumps(
+                    {
+                        "event": "request" if scope["type"] == "http" else "websocket",
+                        "method": scope.get("method", "WS"),
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "client": client[0] if client else None,
+                    },
+                    separators=(",", ":"),
+                )
+            )
+
+
+def configure_logging(level: str) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        root.addHandler(handler)
+    logging.getLogger("channelport").setLevel(level)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the application. Without `settings`, read them from the environment."""
+    try:
+        settings = settings or get_settings()
+    except ConfigError as error:
+        sys.exit(f"Channelport cannot start: {error}")
+    configure_logging(settings.log_level)
+    pubsub = PubSub(settings.broadcast_url)
+    graphql_app = ChannelportGraphQL(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        await open_database(settings.database_url)
+        await pubsub.connect()
+        stop_worker = asyncio.Event()
+        worker_task = (
+            asyncio.create_task(run_worker(settings, stop_worker))
+            if settings.embedded_worker
+            else None
+        )
+        try:
+            yield {"settings": settings, "pubsub": pubsub}
+        finally:
+            stop_worker.set()
+            if worker_task is not None:
+                await worker_task
+            await pubsub.disconnect()
+            await close_database()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        checks = {
+            "database": await database_is_reachable(),
+            "pubsub": await pubsub.is_reachable(),
+        }
+        ready = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "unavailable", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    middleware = [Middleware(RequestLogMiddleware)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["authorization", "content-type"],
+                max_age=600,
+            )
+        )
+    middleware.append(Middleware(RequestLimitMiddleware, max_bytes=settings.max_request_bytes))
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_app),
+            Mount("/static", StaticFiles(directory=static_directory()), name="static"),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.pubsub = pubsub
+    return app
+
+
+def __getattr__(name: str) -> Starlette:
+    # `uvicorn app:app` builds the application on first access, so that importing this module
+    # (tests, tools) does not read the environment.
+    if name == "app":
+        application = create_app()
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)

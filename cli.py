@@ -1,0 +1,181 @@
+"""The `channelport` command: serve, worker, migrate, create-admin, demo, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import signal
+import sys
+from pathlib import Path
+
+from settings import ConfigError, Settings, get_settings
+
+SCHEMA_FILE = Path(__file__).resolve().parent / "schema.graphql"
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ConfigError as error:
+        sys.exit(f"Channelport cannot start: {error}")
+
+
+async def _with_database(settings: Settings, work: object) -> object:
+    from services.database import close_database, open_database
+
+    await open_database(settings.database_url)
+    try:
+        return await work  # type: ignore[misc]
+    finally:
+        await close_database()
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    from services.database import migrate_database
+
+    settings = _settings()
+    asyncio.run(migrate_database(settings.database_url))
+    print("Database is up to date.")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings()
+    if args.migrate:
+        cmd_migrate(args)
+    if args.demo:
+        _load_demo(settings, quiet_if_loaded=True)
+    print(f"Channelport serves on http://{args.host}:{args.port}/graphql (GraphiQL in a browser)")
+    uvicorn.run(
+        "app:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def cmd_worker(_args: argparse.Namespace) -> None:
+    from services.worker import run_worker
+
+    settings = _settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await _with_database(settings, run_worker(settings, stop))
+
+    import logging
+
+    logging.basicConfig(level=settings.log_level, format="%(message)s")
+    asyncio.run(main())
+
+
+def cmd_create_admin(args: argparse.Namespace) -> None:
+    from models.enums import Role
+    from services.errors import ServiceError
+    from services.users import NewUser, create_user_in_transaction
+
+    settings = _settings()
+    password = args.password or os.environ.get("CHANNELPORT_ADMIN_PASSWORD")
+    if not password:
+        password = getpass.getpass("Password for the new vendor admin: ")
+
+    async def create() -> None:
+        from tortoise.transactions import in_transaction
+
+        async with in_transaction():
+            await create_user_in_transaction(
+                NewUser(
+                    email=args.email, full_name=args.name, role=Role.VENDOR_ADMIN, password=password
+                ),
+                None,
+            )
+
+    try:
+        asyncio.run(_with_database(settings, create()))  # type: ignore[arg-type]
+    except ServiceError as error:
+        sys.exit(f"Cannot create the admin: {error.message}")
+    print(f"Vendor admin {args.email} created.")
+
+
+def _load_demo(settings: Settings, quiet_if_loaded: bool = False) -> None:
+    from models.users import User
+    from services.demo import DEMO_PASSWORD, load_demo_data
+
+    async def load() -> list | None:
+        if quiet_if_loaded and await User.exists():
+            return None
+        return await load_demo_data()
+
+    logins = asyncio.run(_with_database(settings, load()))  # type: ignore[arg-type]
+    if logins is None:
+        print("Demo data already loaded.")
+        return
+    print(f"Demo data loaded. Log in with any of these (password: {DEMO_PASSWORD}):")
+    for login in logins:
+        where = f" of {login.partner}" if login.partner else ""
+        print(f"  {login.email:38} {login.role.value}{where}")
+
+
+def cmd_demo(_args: argparse.Namespace) -> None:
+    settings = _settings()
+    _load_demo(settings)
+
+
+def cmd_export_schema(args: argparse.Namespace) -> None:
+    from schema.schema import schema
+
+    text = schema.as_str() + "\n"
+    if args.check:
+        current = SCHEMA_FILE.read_text(encoding="utf-8") if SCHEMA_FILE.exists() else ""
+        if current != text:
+            sys.exit("schema.graphql is out of date: run `channelport export-schema`.")
+        print("schema.graphql matches the code.")
+        return
+    SCHEMA_FILE.write_text(text, encoding="utf-8")
+    print(f"Wrote {SCHEMA_FILE.name}.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="channelport", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="web processes")
+    serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    serve.set_defaults(func=cmd_serve)
+
+    commands.add_parser("worker", help="run the background worker").set_defaults(func=cmd_worker)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    admin = commands.add_parser("create-admin", help="create a vendor admin")
+    admin.add_argument("email")
+    admin.add_argument("--name", default="")
+    admin.add_argument("--password", help="or CHANNELPORT_ADMIN_PASSWORD, or asked for")
+    admin.set_defaults(func=cmd_create_admin)
+
+    commands.add_parser("demo", help="load the demo data set").set_defaults(func=cmd_demo)
+
+    export = commands.add_parser("export-schema", help="write schema.graphql from the code")
+    export.add_argument("--check", action="store_true", help="fail if schema.graphql differs")
+    export.set_defaults(func=cmd_export_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

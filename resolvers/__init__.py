@@ -1,0 +1,1 @@
+"""Thin functions that turn a GraphQL call into a service call, and the permission checks."""

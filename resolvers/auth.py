@@ -1,0 +1,26 @@
+"""Login, logout, invitations and the current user."""
+
+from __future__ import annotations
+
+from strawberry.types import Info
+
+from models.users import User
+from resolvers.permissions import viewer_of
+from services import auth, users
+
+
+async def login(info: Info, email: str, password: str) -> tuple[str, User]:
+    return await auth.login(info.context.settings, email, password, info.context.client_address)
+
+
+async def logout(info: Info) -> None:
+    await auth.logout(viewer_of(info))
+
+
+async def accept_invitation(info: Info, token: str, password: str) -> User:
+    return await users.accept_invitation(info.context.settings, token, password)
+
+
+async def me(info: Info) -> User:
+    viewer = viewer_of(info)
+    return await users.get_user(viewer, viewer.user_id)

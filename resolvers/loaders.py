@@ -1,0 +1,61 @@
+"""DataLoaders: nested lists load in one query per level, whatever the page size (no N+1)."""
+
+from __future__ import annotations
+
+from strawberry.dataloader import DataLoader
+
+from models.customers import Customer, CustomerContact
+from models.partners import PartnerGroup, PartnerOrg
+from models.users import User
+from services import customers, partners, users
+from services.viewer import Viewer
+
+
+class Loaders:
+    """One set of loaders per operation, bound to the viewer so that they never leak rows."""
+
+    def __init__(self, viewer: Viewer | None) -> None:
+        self.viewer = viewer
+        self.groups_of_partner = DataLoader[int, list[PartnerGroup]](self._groups_of_partners)
+        self.users_of_partner = DataLoader[int, list[User]](self._users_of_partners)
+        self.members_of_group = DataLoader[int, list[PartnerOrg]](self._members_of_groups)
+        self.partner = DataLoader[int, PartnerOrg | None](self._partners)
+        self.contacts_of_customer = DataLoader[int, list[CustomerContact]](self._contacts)
+        self.customers_of_partner = DataLoader[int, list[Customer]](self._customers_of_partners)
+
+    def _require_viewer(self) -> Viewer:
+        if self.viewer is None:
+            raise PermissionError("Loaders are only available to an authenticated viewer.")
+        return self.viewer
+
+    async def _groups_of_partners(self, partner_ids: list[int]) -> list[list[PartnerGroup]]:
+        viewer = self._require_viewer()
+        visible = [p for p in partner_ids if viewer.can_see_partner(p)]
+        groups = await partners.groups_of_partners(visible)
+        return [groups.get(p, []) for p in partner_ids]
+
+    async def _users_of_partners(self, partner_ids: list[int]) -> list[list[User]]:
+        by_partner = await users.users_of_partners(self._require_viewer(), partner_ids)
+        return [by_partner[p] for p in partner_ids]
+
+    async def _members_of_groups(self, group_ids: list[int]) -> list[list[PartnerOrg]]:
+        by_group = await partners.members_of_groups(self._require_viewer(), group_ids)
+        return [by_group[g] for g in group_ids]
+
+    async def _partners(self, partner_ids: list[int]) -> list[PartnerOrg | None]:
+        viewer = self._require_viewer()
+        visible = [p for p in partner_ids if viewer.can_see_partner(p)]
+        found = {p.id: p for p in await PartnerOrg.filter(id__in=visible)}
+        return [found.get(p) for p in partner_ids]
+
+    async def _contacts(self, customer_ids: list[int]) -> list[list[CustomerContact]]:
+        by_customer = await customers.contacts_of_customers(customer_ids)
+        return [by_customer.get(c, []) for c in customer_ids]
+
+    async def _customers_of_partners(self, partner_ids: list[int]) -> list[list[Customer]]:
+        viewer = self._require_viewer()
+        visible = [p for p in partner_ids if viewer.can_see_partner(p)]
+        result: dict[int, list[Customer]] = {p: [] for p in partner_ids}
+        for customer in await Customer.filter(partner_id__in=visible).order_by("id"):
+            result[customer.partner_id].append(customer)  # type: ignore[attr-defined]
+        return [result[p] for p in partner_ids]

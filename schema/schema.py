@@ -1,0 +1,63 @@
+"""The one Schema, assembled from the per-domain parts, with its limits and caches."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from schema.auth import AuthMutation, AuthQuery
+from schema.customers import CustomerMutation, CustomerQuery
+from schema.extensions import FreshLoaders, IntrospectionByRole
+from schema.partners import PartnerMutation, PartnerQuery
+from schema.system import SystemSubscription
+from schema.users import UserMutation, UserQuery
+
+MAX_QUERY_DEPTH = 12
+MAX_TOKENS = 5000
+MAX_ALIASES = 30
+
+
+@strawberry.type
+class Query(AuthQuery, PartnerQuery, UserQuery, CustomerQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(AuthMutation, PartnerMutation, UserMutation, CustomerMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(SystemSubscription):
+    pass
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask unexpected errors only: ours and GraphQL's own (validation, syntax) pass through."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=[
+        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        IntrospectionByRole,
+        FreshLoaders,
+        lambda: MaskErrors(should_mask_error=should_mask),
+    ],
+)

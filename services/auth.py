@@ -1,0 +1,169 @@
+"""Passwords, login sessions and bearer tokens, and rate limiting of failed logins.
+
+A bearer token is `<session id>.<signature>`: the signature (keyed by SECRET_KEY) rejects forged
+tokens without touching the database, the `AuthSession` row makes tokens revocable and expiring.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, Signer
+
+from models.enums import Role
+from models.users import AuthSession, ChannelManagerAssignment, LoginFailure, User
+from services.errors import ErrorCode, ServiceError
+from services.viewer import Viewer
+from settings import Settings
+
+_password_hasher = PasswordHasher()
+# Verified against when the account does not exist, so that a missing account takes as long.
+_DUMMY_HASH = _password_hasher.hash(secrets.token_urlsafe(16))
+# Failed logins from one client address may reach this many times the per-account limit.
+ADDRESS_LIMIT_FACTOR = 4
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _password_hasher.hash(password)
+
+
+def check_password_strength(password: str) -> str | None:
+    """A message saying what is wrong with a new password, or None if it is acceptable."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password must be at least {MIN_PASSWORD_LENGTH} characters long."
+    if len(password) > 256:
+        return "The password must be at most 256 characters long."
+    return None
+
+
+def _verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _password_hasher.verify(password_hash or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _signer(settings: Settings, purpose: str) -> Signer:
+    return Signer(settings.secret_key, salt=f"channelport.{purpose}")
+
+
+def sign_value(settings: Settings, purpose: str, value: str) -> str:
+    return _signer(settings, purpose).sign(value).decode()
+
+
+def unsign_value(settings: Settings, purpose: str, signed: str) -> str | None:
+    try:
+        return _signer(settings, purpose).unsign(signed).decode()
+    except BadSignature:
+        return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _raise_if_rate_limited(settings: Settings, email: str, client_address: str) -> None:
+    since = _now() - timedelta(seconds=settings.login_failure_window_seconds)
+    account_failures = await LoginFailure.filter(email=email, failed_at__gte=since).count()
+    address_failures = await LoginFailure.filter(
+        client_address=client_address, failed_at__gte=since
+    ).count()
+    if (
+        account_failures >= settings.login_max_failures
+        or address_failures >= settings.login_max_failures * ADDRESS_LIMIT_FACTOR
+    ):
+        minutes = max(1, settings.login_failure_window_seconds // 60)
+        raise ServiceError(
+            ErrorCode.RATE_LIMITED,
+            f"Too many failed logins. Try again in {minutes} minutes.",
+        )
+
+
+async def login(
+    settings: Settings, email: str, password: str, client_address: str
+) -> tuple[str, User]:
+    """Check the credentials and open a session: returns the bearer token and the user."""
+    email = email.strip().lower()
+    await _raise_if_rate_limited(settings, email, client_address)
+    user = await User.get_or_none(email=email)
+    password_ok = _verify_password(user.password_hash if user else "", password)
+    if user is None or not password_ok or not user.is_active or not user.password_hash:
+        await LoginFailure.create(email=email, client_address=client_address)
+        raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "The email or password is not correct.")
+    await LoginFailure.filter(email=email).delete()
+    if _password_hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        await user.save(update_fields=["password_hash"])
+    token = await open_session(settings, user, client_address)
+    return token, user
+
+
+async def open_session(
+    settings: Settings,
+    user: User,
+    client_address: str,
+    lifetime_seconds: int | None = None,
+    acting_customer_id: int | None = None,
+) -> str:
+    session_id = secrets.token_urlsafe(32)
+    lifetime = lifetime_seconds or settings.token_lifetime_seconds
+    await AuthSession.create(
+        id=session_id,
+        user=user,
+        expires_at=_now() + timedelta(seconds=lifetime),
+        client_address=client_address[:64],
+        acting_customer_id=acting_customer_id,
+    )
+    return sign_value(settings, "session", session_id)
+
+
+async def logout(viewer: Viewer) -> None:
+    await AuthSession.filter(id=viewer.session_id, revoked_at=None).update(revoked_at=_now())
+
+
+async def revoke_user_sessions(user_id: int) -> None:
+    await AuthSession.filter(user_id=user_id, revoked_at=None).update(revoked_at=_now())
+
+
+async def authenticate(settings: Settings, token: str | None) -> Viewer | None:
+    """The viewer a bearer token belongs to, or None: missing, forged, revoked or expired."""
+    if not token:
+        return None
+    session_id = unsign_value(settings, "session", token.strip())
+    if session_id is None:
+        return None
+    session = await AuthSession.get_or_none(
+        id=session_id, revoked_at=None, expires_at__gt=_now()
+    ).select_related("user")
+    if session is None or not session.user.is_active:
+        return None
+    user = session.user
+    managed: frozenset[int] = frozenset()
+    if user.role is Role.CHANNEL_MANAGER:
+        managed = frozenset(
+            await ChannelManagerAssignment.filter(manager_id=user.id).values_list(
+                "partner_id", flat=True
+            )
+        )
+    return Viewer(
+        user_id=user.id,
+        email=user.email,
+        role=user.role,
+        partner_id=user.partner_id,  # type: ignore[attr-defined]
+        session_id=session.id,
+        managed_partner_ids=managed,
+    )
+
+
+async def purge_stale_auth_rows(settings: Settings) -> int:
+    """Delete ended sessions and old failed-login rows; returns how many rows went."""
+    cutoff = _now() - timedelta(days=7)
+    ended = await AuthSession.filter(expires_at__lt=cutoff).delete()
+    failures = await LoginFailure.filter(
+        failed_at__lt=_now() - timedelta(seconds=settings.login_failure_window_seconds)
+    ).delete()
+    return ended + failures

@@ -1,0 +1,44 @@
+"""Expected failures of domain operations, reported to callers as typed errors."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    UNAUTHENTICATED = "unauthenticated"
+    INVALID = "invalid"
+    DUPLICATE = "duplicate"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    RATE_LIMITED = "rate_limited"
+    INVALID_TOKEN = "invalid_token"
+
+
+class ServiceError(Exception):
+    """An expected failure: a code for machines, a message for people, the input field if any."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(ServiceError):
+    """One or more input fields are invalid. Nothing was written."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        first_field, first_message = problems[0]
+        super().__init__(ErrorCode.INVALID, first_message, first_field)
+        self.problems = problems
+
+
+def not_found(kind: str) -> ServiceError:
+    # The same answer whether the object is missing or belongs to someone else: no existence leak.
+    return ServiceError(ErrorCode.NOT_FOUND, f"{kind} not found.", "id")
+
+
+def forbidden(message: str = "You are not allowed to do this.") -> ServiceError:
+    return ServiceError(ErrorCode.FORBIDDEN, message)

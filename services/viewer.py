@@ -1,0 +1,66 @@
+"""Who is calling: the authenticated user's role and organisation, and what that lets them reach."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+
+from models.enums import PARTNER_ROLES, Role
+from services.errors import forbidden
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int
+    email: str
+    role: Role
+    partner_id: int | None
+    session_id: str
+    managed_partner_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_vendor_admin(self) -> bool:
+        return self.role is Role.VENDOR_ADMIN
+
+    @property
+    def is_vendor_staff(self) -> bool:
+        return self.role in (Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER)
+
+    @property
+    def is_partner_member(self) -> bool:
+        return self.role in PARTNER_ROLES
+
+    @property
+    def is_partner_admin(self) -> bool:
+        return self.role is Role.PARTNER_ADMIN
+
+    def visible_partner_ids(self) -> frozenset[int] | None:
+        """The partner orgs this viewer may see; None means all of them (vendor admin)."""
+        if self.is_vendor_admin:
+            return None
+        if self.role is Role.CHANNEL_MANAGER:
+            return self.managed_partner_ids
+        return frozenset({self.partner_id}) if self.partner_id is not None else frozenset()
+
+    def can_see_partner(self, partner_id: int | None) -> bool:
+        visible = self.visible_partner_ids()
+        return visible is None or (partner_id is not None and partner_id in visible)
+
+    def partner_filter(self, field: str = "partner_id") -> Q:
+        """A query filter that keeps only rows of partner orgs this viewer may see."""
+        visible = self.visible_partner_ids()
+        if visible is None:
+            return Q()
+        return Q(**{f"{field}__in": sorted(visible)})
+
+    def can_manage_partner_users(self, partner_id: int) -> bool:
+        if self.is_vendor_admin:
+            return True
+        if self.role is Role.CHANNEL_MANAGER:
+            return partner_id in self.managed_partner_ids
+        return self.is_partner_admin and self.partner_id == partner_id
+
+    def require_vendor_admin(self) -> None:
+        if not self.is_vendor_admin:
+            raise forbidden("Only vendor admins can do this.")
