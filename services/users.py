@@ -108,6 +108,8 @@ async def create_user_in_transaction(new_user: NewUser, partner: PartnerOrg | No
 
 async def create_user(viewer: Viewer, partner_id: int | None, new_user: NewUser) -> User:
     """Add a user: partner admins to their own org, vendor admins anywhere (or vendor staff)."""
+    if partner_id is None and viewer.is_partner_member:
+        partner_id = viewer.partner_id
     if partner_id is None:
         viewer.require_vendor_admin()
         if new_user.role not in VENDOR_ROLES:
