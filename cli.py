@@ -55,6 +55,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         proxy_headers=True,
+        access_log=False,
         log_level=settings.log_level.lower(),
     )
 

@@ -12,6 +12,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from schema.auth import AuthMutation, AuthQuery
 from schema.customers import CustomerMutation, CustomerQuery
@@ -46,7 +47,18 @@ def should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
-schema = strawberry.Schema(
+class ChannelportSchema(strawberry.Schema):
+    """Logs unexpected errors only: expected ones are answers to the caller, not incidents."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [error for error in errors if should_mask(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+schema = ChannelportSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
