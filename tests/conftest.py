@@ -236,3 +236,94 @@ def count_statements() -> Iterator[list[str]]:
     finally:
         logger.removeHandler(counter)
         logger.setLevel(previous_level)
+
+
+# ---- a real server process -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_environment(settings: Settings, **overrides: str) -> dict[str, str]:
+    """The environment that makes a child process use the same database and secret as the test."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": settings.database_url,
+            "CHANNELPORT_DATA_DIR": str(settings.data_dir),
+            "SECRET_KEY": settings.secret_key,
+            "PUBLIC_URL": settings.public_url,
+            "EMBEDDED_WORKER": "false",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+@dataclass
+class LiveServer:
+    url: str
+    ws_url: str
+    process: Any
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def spawn_uvicorn(env: dict[str, str], port: int) -> Any:
+    """Start `uvicorn app:app` as a child process on 127.0.0.1:port."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
+    return subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
+
+
+async def start_live_server(env: dict[str, str]) -> LiveServer:
+    import asyncio
+
+    port = free_port()
+    process = spawn_uvicorn(env, port)
+    url = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}")
+            try:
+                if (await client.get(f"{url}/healthz")).status_code == 200:
+                    return LiveServer(
+                        url=url, ws_url=f"ws://127.0.0.1:{port}/graphql", process=process
+                    )
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    process.kill()
+    raise RuntimeError("the server did not start within 10 seconds")
+
+
+def stop_live_server(server: LiveServer) -> None:
+    import subprocess
+
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture
+async def live_server(app: Starlette, settings: Settings) -> AsyncIterator[LiveServer]:
+    """A real uvicorn process serving the app on the test's (emptied) database."""
+    server = await start_live_server(server_environment(settings))
+    try:
+        yield server
+    finally:
+        stop_live_server(server)
