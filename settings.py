@@ -45,6 +45,13 @@ class Settings:
     login_failure_window_seconds: int
     mail_from: str
     log_level: str
+    # Email delivery (services/email): the bounce-report endpoint's shared secret ("" = refused),
+    # and how the outbox sender works through the queue.
+    bounce_webhook_secret: str = ""
+    email_batch_size: int = 50
+    email_max_attempts: int = 8
+    email_retry_seconds: int = 60
+    email_lease_seconds: int = 300
 
     @property
     def uses_sqlite(self) -> bool:
@@ -131,6 +138,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     mail_from = env.get("MAIL_FROM") or "Channelport <no-reply@channelport.local>"
     if "@" not in mail_from:
         raise ConfigError("MAIL_FROM", f"expected an email address, got {mail_from!r}")
+    bounce_webhook_secret = env.get("BOUNCE_WEBHOOK_SECRET") or ""
+    if bounce_webhook_secret and len(bounce_webhook_secret) < 16:
+        raise ConfigError("BOUNCE_WEBHOOK_SECRET", "must be at least 16 characters long")
 
     return Settings(
         data_dir=data_dir,
@@ -148,6 +158,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         login_failure_window_seconds=_int(env, "LOGIN_FAILURE_WINDOW_SECONDS", 900),
         mail_from=mail_from,
         log_level=log_level,
+        bounce_webhook_secret=bounce_webhook_secret,
+        email_batch_size=_int(env, "EMAIL_BATCH_SIZE", 50),
+        email_max_attempts=_int(env, "EMAIL_MAX_ATTEMPTS", 8),
+        email_retry_seconds=_int(env, "EMAIL_RETRY_SECONDS", 60, minimum=0),
+        email_lease_seconds=_int(env, "EMAIL_LEASE_SECONDS", 300),
     )
 
 
