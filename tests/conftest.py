@@ -286,6 +286,15 @@ def spawn_uvicorn(env: dict[str, str], port: int) -> Any:
     return subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
 
 
+def start_private_redis(port: int, directory: Path) -> Any:
+    """A private redis-server on 127.0.0.1:port that a test may stop (never the shared one)."""
+    import subprocess
+
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", str(directory)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL)
+
+
 async def start_live_server(env: dict[str, str]) -> LiveServer:
     import asyncio
 
