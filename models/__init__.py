@@ -5,4 +5,5 @@ MODEL_MODULES = [
     "models.partners",
     "models.users",
     "models.customers",
+    "models.outbox",
 ]
