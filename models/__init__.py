@@ -1,5 +1,11 @@
-"""Tortoise ORM models, one module per domain. `MODEL_MODULES` is what Tortoise loads."""
+"""Tortoise ORM models, one module per domain.
 
+The core app (label `models`) holds the foundation and email delivery; each later domain is a
+Tortoise app of its own with its own migrations package, so that domains evolve independently.
+Relations across apps name the app: `"models.PartnerOrg"`.
+"""
+
+# The core app: vendor settings, partners and groups, users, customers, the email outbox.
 MODEL_MODULES = [
     "models.vendor",
     "models.partners",
@@ -7,3 +13,8 @@ MODEL_MODULES = [
     "models.customers",
     "models.outbox",
 ]
+
+# Every app: label -> (model modules, migrations package).
+MODEL_APPS: dict[str, tuple[list[str], str]] = {
+    "models": (MODEL_MODULES, "migrations.core"),
+}

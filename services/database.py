@@ -7,7 +7,7 @@ from typing import Any
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as run_migrations
 
-from models import MODEL_MODULES
+from models import MODEL_APPS
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
@@ -17,11 +17,8 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
         "connections": {"default": database_url},
         "apps": {
-            "models": {
-                "models": MODEL_MODULES,
-                "default_connection": "default",
-                "migrations": "migrations",
-            }
+            label: {"models": modules, "default_connection": "default", "migrations": package}
+            for label, (modules, package) in MODEL_APPS.items()
         },
         "use_tz": True,
         "timezone": "UTC",
