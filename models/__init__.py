@@ -17,4 +17,5 @@ MODEL_MODULES = [
 # Every app: label -> (model modules, migrations package).
 MODEL_APPS: dict[str, tuple[list[str], str]] = {
     "models": (MODEL_MODULES, "migrations.core"),
+    "leads": (["models.leads"], "migrations.leads"),
 }
