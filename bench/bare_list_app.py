@@ -1,0 +1,271 @@
+"""The ceiling for bench/list_query.py: one plain Starlette endpoint, no GraphQL, no ORM models.
+
+POST /graphql answers the benchmark's 50-partner list query for a vendor admin with byte-for-byte
+the JSON the real stack returns, by running the same SQL statements the real stack sends (the
+bench checks both: the statements, compared by shape, and the response bytes). It goes through the
+same database driver and pool as the real stack, Tortoise's connection `execute_query` (aiosqlite
+behind Tortoise's connection lock on SQLite, asyncpg's pool on PostgreSQL), but builds the JSON
+straight from the rows. It verifies the bearer token the same way (signed session id, session row
+joined to its user) and serves the vendor-admin case only: any other caller gets 403.
+
+`uvicorn bench.bare_list_app:app` reads DATABASE_URL and SECRET_KEY like the real app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from tortoise import connections
+
+from services.auth import unsign_value
+from services.database import close_database, open_database
+from settings import Settings, load_settings
+
+PAGE_SIZE = 50
+
+_PARTNER_COLUMNS = (
+    '"invoice_address","created_at","updated_at","tier","invoice_vat_number","name","status",'
+    '"invoice_email","invoice_company_name","id","country"'
+)
+_USER_COLUMNS = (
+    '"created_at","updated_at","is_supplier_default_lead_owner","full_name","locale",'
+    '"password_hash","role","is_sales_rep","is_default_lead_recipient","is_active","email","id",'
+    '"supplier_emails_opt_in","partner_id"'
+)
+_SESSION_COLUMNS = ",".join(
+    f'"auth_session"."{c}"'
+    for c in (
+        "created_at",
+        "client_address",
+        "expires_at",
+        "acting_customer_id",
+        "user_id",
+        "id",
+        "revoked_at",
+    )
+)
+_SESSION_USER_COLUMNS = ",".join(
+    f'"auth_session__user"."{c}" "auth_session__user.{c}"'
+    for c in (
+        "created_at",
+        "updated_at",
+        "is_supplier_default_lead_owner",
+        "full_name",
+        "locale",
+        "password_hash",
+        "role",
+        "is_sales_rep",
+        "is_default_lead_recipient",
+        "is_active",
+        "email",
+        "id",
+        "supplier_emails_opt_in",
+        "partner_id",
+    )
+)
+_MEMBERSHIP_COLUMNS = ",".join(
+    [f'"partner_group_member"."{c}"' for c in ("id", "group_id", "partner_id", "added_at")]
+    + [
+        f'"partner_group_member__group"."{c}" "partner_group_member__group.{c}"'
+        for c in ("created_at", "name", "description", "rule", "id", "kind")
+    ]
+)
+
+
+class Statements:
+    """The SQL the real stack sends for the list query, in one dialect's parameter style."""
+
+    def __init__(self, postgres: bool) -> None:
+        self.postgres = postgres
+
+    def _param(self, position: int) -> str:
+        return f"${position}" if self.postgres else "?"
+
+    def _params(self, count: int) -> str:
+        return ",".join(self._param(i + 1) for i in range(count))
+
+    def session(self) -> str:
+        return (
+            f"SELECT {_SESSION_COLUMNS},{_SESSION_USER_COLUMNS} "
+            'FROM "auth_session" LEFT OUTER JOIN "portal_user" "auth_session__user" '
+            'ON "auth_session__user"."id"="auth_session"."user_id" '
+            f'WHERE "auth_session"."id"={self._param(1)} '
+            'AND "auth_session"."revoked_at" IS NULL '
+            f'AND "auth_session"."expires_at">{self._param(2)} LIMIT {self._param(3)}'
+        )
+
+    def partner_page(self) -> str:
+        return (
+            f'SELECT {_PARTNER_COLUMNS} FROM "partner_org" ORDER BY "id" ASC LIMIT {self._param(1)}'
+        )
+
+    def memberships(self, count: int) -> str:
+        return (
+            f'SELECT {_MEMBERSHIP_COLUMNS} FROM "partner_group_member" '
+            'LEFT OUTER JOIN "partner_group" "partner_group_member__group" '
+            'ON "partner_group_member__group"."id"="partner_group_member"."group_id" '
+            f'WHERE "partner_group_member"."partner_id" IN ({self._params(count)})'
+        )
+
+    def dynamic_groups(self) -> str:
+        return (
+            'SELECT "created_at","name","description","rule","id","kind" FROM "partner_group" '
+            f'WHERE "kind"={self._param(1)}'
+        )
+
+    def partners_by_id(self, count: int) -> str:
+        return f'SELECT {_PARTNER_COLUMNS} FROM "partner_org" WHERE "id" IN ({self._params(count)})'
+
+    def users_of_partners(self, count: int) -> str:
+        return (
+            f'SELECT {_USER_COLUMNS} FROM "portal_user" '
+            f'WHERE "partner_id" IN ({self._params(count)}) ORDER BY "id" ASC'
+        )
+
+
+async def _rows(sql: str, values: list[Any]) -> Sequence[Any]:
+    _, rows = await connections.get("default").execute_query(sql, values)
+    return rows
+
+
+def _cursor(partner_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{partner_id}".encode()).decode().rstrip("=")
+
+
+def _matches(partner: Any, rule: list[dict[str, Any]]) -> bool:
+    for condition in rule:
+        inside = str(partner[condition["field"]]) in condition["values"]
+        if inside != (condition["operator"] in ("equals", "in")):
+            return False
+    return True
+
+
+async def _groups_by_partner(
+    statements: Statements, partner_ids: list[int]
+) -> dict[int, list[tuple[int, str]]]:
+    result: dict[int, list[tuple[int, str]]] = {p: [] for p in partner_ids}
+    for row in await _rows(statements.memberships(len(partner_ids)), partner_ids):
+        result[row["partner_id"]].append(
+            (row["partner_group_member__group.id"], row["partner_group_member__group.name"])
+        )
+    dynamic = await _rows(statements.dynamic_groups(), ["dynamic"])
+    if dynamic:
+        rules = [
+            (
+                g["id"],
+                g["name"],
+                g["rule"] if isinstance(g["rule"], list) else json.loads(g["rule"]),
+            )
+            for g in dynamic
+        ]
+        for partner in await _rows(statements.partners_by_id(len(partner_ids)), partner_ids):
+            result[partner["id"]].extend(
+                (group_id, name) for group_id, name, rule in rules if _matches(partner, rule)
+            )
+    for groups in result.values():
+        groups.sort(key=lambda group: group[0])
+    return result
+
+
+async def _users_by_partner(
+    statements: Statements, partner_ids: list[int]
+) -> dict[int, list[dict[str, str]]]:
+    result: dict[int, list[dict[str, str]]] = {p: [] for p in partner_ids}
+    for row in await _rows(statements.users_of_partners(len(partner_ids)), partner_ids):
+        result[row["partner_id"]].append(
+            {"id": str(row["id"]), "email": row["email"], "role": row["role"].upper()}
+        )
+    return result
+
+
+async def _is_vendor_admin(settings: Settings, statements: Statements, token: str) -> bool:
+    session_id = unsign_value(settings, "session", token.strip())
+    if session_id is None:
+        return False
+    rows = await _rows(statements.session(), [session_id, datetime.now(UTC), 2])
+    if not rows:
+        return False
+    session = rows[0]
+    return bool(session["auth_session__user.is_active"]) and (
+        session["auth_session__user.role"] == "vendor_admin"
+    )
+
+
+async def partner_list_json(settings: Settings, token: str) -> bytes | None:
+    """The list query's response body for a vendor admin's token, or None for anyone else."""
+    statements = Statements(postgres=not settings.uses_sqlite)
+    if not await _is_vendor_admin(settings, statements, token):
+        return None
+    rows = await _rows(statements.partner_page(), [PAGE_SIZE + 1])
+    page = rows[:PAGE_SIZE]
+    partner_ids = [row["id"] for row in page]
+    groups, users = await asyncio.gather(
+        _groups_by_partner(statements, partner_ids), _users_by_partner(statements, partner_ids)
+    )
+    body = {
+        "data": {
+            "partners": {
+                "edges": [
+                    {
+                        "node": {
+                            "id": str(row["id"]),
+                            "name": row["name"],
+                            "status": row["status"].upper(),
+                            "tier": row["tier"].upper(),
+                            "country": row["country"],
+                            "groups": [
+                                {"id": str(group_id), "name": name}
+                                for group_id, name in groups[row["id"]]
+                            ],
+                            "users": users[row["id"]],
+                        }
+                    }
+                    for row in page
+                ],
+                "pageInfo": {
+                    "hasNextPage": len(rows) > PAGE_SIZE,
+                    "endCursor": _cursor(partner_ids[-1]) if partner_ids else None,
+                },
+            }
+        }
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def create_bare_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await open_database(settings.database_url)
+        try:
+            yield
+        finally:
+            await close_database()
+
+    async def partner_list(request: Request) -> Response:
+        await request.json()  # read the body as the GraphQL endpoint does
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        body = await partner_list_json(settings, token) if scheme.lower() == "bearer" else None
+        if body is None:
+            return JSONResponse({"errors": [{"message": "Vendor admins only."}]}, status_code=403)
+        return Response(body, media_type="application/json")
+
+    return Starlette(routes=[Route("/graphql", partner_list, methods=["POST"])], lifespan=lifespan)
+
+
+def __getattr__(name: str) -> Starlette:
+    # `uvicorn bench.bare_list_app:app` builds the app from the environment on first access.
+    if name == "app":
+        application = create_bare_app(load_settings())
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)
