@@ -85,9 +85,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 async def empty_all_tables() -> None:
     connection = connections.get("default")
-    tables = [
-        model._meta.db_table for app in Tortoise.apps.values() for model in app.values()
-    ]
+    tables = [model._meta.db_table for app in Tortoise.apps.values() for model in app.values()]
     if connection.capabilities.dialect == "postgres":
         quoted = ", ".join(f'"{t}"' for t in tables)
         await connection.execute_script(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
