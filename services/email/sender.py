@@ -1,0 +1,335 @@
+"""The outbox sender: claims due emails and hands them to the SMTP server (or the local mailbox).
+
+How a batch goes:
+
+1. Claim up to EMAIL_BATCH_SIZE due rows: `queued` rows whose `next_attempt_at` has come, and
+   `sending` rows whose lease ran out (their sender died). On PostgreSQL the rows are selected
+   with `SELECT ... FOR UPDATE SKIP LOCKED` and marked `sending` in the same short transaction,
+   so concurrent senders never claim the same row. On SQLite one `UPDATE ... WHERE id IN
+   (SELECT ...)` claims them (SQLite runs one writer at a time). Each claim gets a unique token
+   in `locked_by` and a lease (`locked_until`, EMAIL_LEASE_SECONDS, renewed while the batch runs).
+2. Marketing rows whose address is suppressed, or whose user has Supplier Emails off, become
+   `suppressed` and are not sent.
+3. The others go out over ONE SMTP connection. Each row is marked `sent` in the database
+   immediately after the server accepted it, before the next one is sent. Every update is
+   conditional on the claim token, so a sender whose lease was taken over changes nothing.
+4. A temporary failure (4xx, refused or dropped connection, timeout) puts the row back in the
+   queue with exponential backoff (EMAIL_RETRY_SECONDS x 2^(attempts-1), at most 6 hours) until
+   EMAIL_MAX_ATTEMPTS, then `failed`. A permanent failure (5xx) marks it `bounced` and suppresses
+   the address for marketing mail.
+
+Crash safety: a sender killed mid-batch loses nothing, its claimed rows stay `sending` until the
+lease ends and are then claimed again. Rows the server had accepted are already `sent`, so they
+are not sent again. One duplicate remains possible, and only after a crash or a lost database
+connection: the email the server accepted in the instant before its `sent` mark was written (or
+an email whose connection dropped after the data was sent but before the server's reply). It
+carries the same Message-ID both times, which lets mail clients recognise the repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import time
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+from tortoise import connections
+from tortoise.expressions import Q, Subquery
+from tortoise.transactions import in_transaction
+
+from models.outbox import (
+    EmailCategory,
+    EmailEvent,
+    EmailEventKind,
+    OutboxEmail,
+    OutboxState,
+    SuppressionReason,
+)
+from services.email.outbox import envelope_sender
+from services.email.suppression import opted_out_users, suppress_address, suppressed_addresses
+from services.email.transport import (
+    DeliveryError,
+    Outcome,
+    Transport,
+    build_message,
+    classify_failure,
+    open_transport,
+)
+from services.email.wakeup import wake_sender
+from settings import Settings
+
+log = logging.getLogger("channelport.email")
+
+MAX_BACKOFF_SECONDS = 6 * 3600
+# Batches per job run: the worker checks for shutdown between runs.
+BATCHES_PER_RUN = 20
+# A process that uses more than this many broken connections in one batch defers the rest.
+MAX_RECONNECTS_PER_BATCH = 1
+
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+_claim_numbers = count(1)
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    bounced: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    # The last batch was full: there may be more due emails.
+    more_pending: bool = False
+
+    def add(self, other: DeliveryReport) -> None:
+        for field in fields(self):
+            if field.name != "more_pending":
+                setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+        self.more_pending = other.more_pending
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def backoff_seconds(settings: Settings, attempts: int) -> float:
+    """The wait before the next attempt after `attempts` failed ones (1, 2, ...)."""
+    return min(settings.email_retry_seconds * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+
+
+def _due(now: datetime) -> Q:
+    return Q(state=OutboxState.QUEUED, next_attempt_at__lte=now) | Q(
+        state=OutboxState.SENDING, locked_until__lt=now
+    )
+
+
+async def claim_due_emails(settings: Settings, claim: str) -> list[OutboxEmail]:
+    """Claim up to EMAIL_BATCH_SIZE due rows for `claim` (a unique token) and return them."""
+    now = _now()
+    limit = settings.email_batch_size
+    lease = {
+        "state": OutboxState.SENDING,
+        "locked_by": claim,
+        "locked_until": now + timedelta(seconds=settings.email_lease_seconds),
+    }
+    if connections.get("default").capabilities.dialect == "postgres":
+        async with in_transaction():
+            ids = (
+                await OutboxEmail.filter(_due(now))
+                .order_by("next_attempt_at", "id")
+                .limit(limit)
+                .select_for_update(skip_locked=True)
+                .values_list("id", flat=True)
+            )
+            if not ids:
+                return []
+            await OutboxEmail.filter(id__in=list(ids)).update(**lease)
+    else:
+        due_ids = (
+            OutboxEmail.filter(_due(now))
+            .order_by("next_attempt_at", "id")
+            .limit(limit)
+            .values("id")
+        )
+        claimed = await OutboxEmail.filter(id__in=Subquery(due_ids)).update(**lease)
+        if not claimed:
+            return []
+    return await OutboxEmail.filter(locked_by=claim, state=OutboxState.SENDING).order_by("id")
+
+
+class _Lease:
+    """Keeps the claim's lease from running out while the batch is still being sent."""
+
+    def __init__(self, settings: Settings, claim: str) -> None:
+        self.claim = claim
+        self.seconds = settings.email_lease_seconds
+        self.renewed = time.monotonic()
+
+    async def renew_if_due(self) -> None:
+        if time.monotonic() - self.renewed < self.seconds / 3:
+            return
+        self.renewed = time.monotonic()
+        await OutboxEmail.filter(locked_by=self.claim, state=OutboxState.SENDING).update(
+            locked_until=_now() + timedelta(seconds=self.seconds)
+        )
+
+
+async def _mark_sent(email: OutboxEmail, claim: str) -> bool:
+    updated = await OutboxEmail.filter(
+        id=email.id, locked_by=claim, state=OutboxState.SENDING
+    ).update(
+        state=OutboxState.SENT,
+        sent_at=_now(),
+        attempts=email.attempts + 1,
+        locked_until=None,
+        last_error="",
+    )
+    if not updated:
+        log.warning("email %s was sent but its claim had been taken over", email.id)
+    return bool(updated)
+
+
+async def _mark_failed_attempt(
+    settings: Settings, email: OutboxEmail, claim: str, error: DeliveryError, report: DeliveryReport
+) -> None:
+    attempts = email.attempts + 1
+    mine = OutboxEmail.filter(id=email.id, locked_by=claim, state=OutboxState.SENDING)
+    if error.outcome is Outcome.BOUNCE:
+        async with in_transaction():
+            if await mine.update(
+                state=OutboxState.BOUNCED,
+                attempts=attempts,
+                locked_until=None,
+                last_error=error.description,
+            ):
+                await EmailEvent.create(
+                    email_id=email.id, kind=EmailEventKind.BOUNCED, detail=error.description
+                )
+                await suppress_address(
+                    email.recipient, SuppressionReason.HARD_BOUNCE, error.description
+                )
+        report.bounced += 1
+        log.info("email %s to %s bounced: %s", email.id, email.recipient, error.description)
+        return
+    if error.outcome is Outcome.FAIL or attempts >= settings.email_max_attempts:
+        await mine.update(
+            state=OutboxState.FAILED,
+            attempts=attempts,
+            locked_until=None,
+            last_error=error.description,
+        )
+        report.failed += 1
+        log.warning(
+            "email %s to %s failed after %s attempt(s): %s",
+            email.id,
+            email.recipient,
+            attempts,
+            error.description,
+        )
+        return
+    await mine.update(
+        state=OutboxState.QUEUED,
+        attempts=attempts,
+        next_attempt_at=_now() + timedelta(seconds=backoff_seconds(settings, attempts)),
+        locked_until=None,
+        last_error=error.description,
+    )
+    report.retried += 1
+
+
+async def _suppress_opted_out(
+    emails: list[OutboxEmail], claim: str, report: DeliveryReport
+) -> list[OutboxEmail]:
+    """Set aside marketing emails to suppressed or opted-out recipients; returns the others."""
+    marketing = [e for e in emails if e.category is EmailCategory.MARKETING]
+    if not marketing:
+        return emails
+    blocked_addresses = await suppressed_addresses(e.recipient for e in marketing)
+    blocked_users = await opted_out_users(
+        e.user_id  # type: ignore[attr-defined]
+        for e in marketing
+        if e.user_id is not None  # type: ignore[attr-defined]
+    )
+    blocked_ids = [
+        e.id
+        for e in marketing
+        if e.recipient in blocked_addresses or e.user_id in blocked_users  # type: ignore[attr-defined]
+    ]
+    if not blocked_ids:
+        return emails
+    report.suppressed += await OutboxEmail.filter(
+        id__in=blocked_ids, locked_by=claim, state=OutboxState.SENDING
+    ).update(
+        state=OutboxState.SUPPRESSED,
+        locked_until=None,
+        last_error="The recipient opted out of marketing email.",
+    )
+    blocked = set(blocked_ids)
+    return [e for e in emails if e.id not in blocked]
+
+
+async def _send_batch(
+    settings: Settings,
+    emails: list[OutboxEmail],
+    claim: str,
+    transport: Transport,
+    report: DeliveryReport,
+) -> None:
+    lease = _Lease(settings, claim)
+    sender = envelope_sender(settings)
+    unreachable: DeliveryError | None = None
+    reconnects = 0
+    try:
+        for email in emails:
+            await lease.renew_if_due()
+            if unreachable is not None:
+                await _mark_failed_attempt(settings, email, claim, unreachable, report)
+                continue
+            try:
+                if not transport.connected:
+                    await transport.connect()
+            except Exception as exc:  # the server cannot be reached: defer the whole batch
+                unreachable = classify_failure(exc)
+                log.warning("cannot connect to the mail server: %s", unreachable.description)
+                await _mark_failed_attempt(settings, email, claim, unreachable, report)
+                continue
+            try:
+                await transport.send(email, build_message(email), sender)
+            except Exception as exc:
+                error = classify_failure(exc)
+                if error.connection_lost:
+                    await transport.close()
+                    reconnects += 1
+                    if reconnects > MAX_RECONNECTS_PER_BATCH:
+                        unreachable = error
+                await _mark_failed_attempt(settings, email, claim, error, report)
+                continue
+            if await _mark_sent(email, claim):
+                report.sent += 1
+    finally:
+        await transport.close()
+
+
+async def deliver_due_emails(
+    settings: Settings, *, max_batches: int | None = None, worker_id: str = WORKER_ID
+) -> DeliveryReport:
+    """Send due emails, batch after batch, until none is due (or `max_batches` were sent)."""
+    report = DeliveryReport()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        claim = f"{worker_id}#{next(_claim_numbers)}"
+        emails = await claim_due_emails(settings, claim)
+        if not emails:
+            report.more_pending = False
+            break
+        batches += 1
+        batch = DeliveryReport(claimed=len(emails))
+        to_send = await _suppress_opted_out(emails, claim, batch)
+        if to_send:
+            await _send_batch(settings, to_send, claim, open_transport(settings), batch)
+        batch.more_pending = len(emails) >= settings.email_batch_size
+        report.add(batch)
+        if not batch.more_pending:
+            break
+    return report
+
+
+async def run_outbox_sender(settings: Settings) -> DeliveryReport:
+    """The worker job: a bounded run of `deliver_due_emails`, re-woken at once if work is left."""
+    report = await deliver_due_emails(settings, max_batches=BATCHES_PER_RUN)
+    if report.more_pending:
+        wake_sender()
+    if report.claimed:
+        log.info(
+            "outbox: %s sent, %s retried later, %s bounced, %s failed, %s suppressed",
+            report.sent,
+            report.retried,
+            report.bounced,
+            report.failed,
+            report.suppressed,
+        )
+    return report
