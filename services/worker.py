@@ -1,6 +1,7 @@
 """The background worker: runs each scheduled job at its interval until told to stop.
 
-Later domains add their jobs to `JOBS` (the outbox sender, consent expiry, renewal notices...).
+Later domains add their jobs to `JOBS` (consent expiry, renewal notices...). The email outbox
+sender runs every second, and at once when this process queues an email.
 `channelport worker` runs it as its own process; with the embedded default it runs inside the web
 process so that one command is enough.
 """
@@ -13,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from services.auth import purge_stale_auth_rows
+from services.email import run_outbox_sender, sender_wakeup_event
 from settings import Settings
 
 log = logging.getLogger("channelport.worker")
@@ -23,22 +25,43 @@ class Job:
     name: str
     interval_seconds: float
     run: Callable[[Settings], Awaitable[object]]
+    # Optional early wake-up: returns this event loop's event that, when set, runs the job
+    # before its interval is over (e.g. an email was just queued in this process).
+    wakeup: Callable[[], asyncio.Event] | None = None
 
 
 JOBS: list[Job] = [
     Job("purge-stale-auth-rows", 3600, purge_stale_auth_rows),
+    Job("email-outbox", 1, run_outbox_sender, wakeup=sender_wakeup_event),
 ]
+
+
+async def _wait_for_stop_or_wakeup(stop: asyncio.Event, job: Job) -> None:
+    if job.wakeup is None:
+        await stop.wait()
+        return
+    wakeup = job.wakeup()
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wakeup.wait())]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 async def _run_job_forever(job: Job, settings: Settings, stop: asyncio.Event) -> None:
     while not stop.is_set():
+        if job.wakeup is not None:
+            job.wakeup().clear()  # wake-ups from now on ask for another run
         try:
             result = await job.run(settings)
             log.debug("job %s done: %s", job.name, result)
         except Exception:
             log.exception("job %s failed, will run again in %ss", job.name, job.interval_seconds)
         try:
-            await asyncio.wait_for(stop.wait(), timeout=job.interval_seconds)
+            await asyncio.wait_for(
+                _wait_for_stop_or_wakeup(stop, job), timeout=job.interval_seconds
+            )
         except TimeoutError:
             continue
 
