@@ -18,4 +18,5 @@ MODEL_MODULES = [
 MODEL_APPS: dict[str, tuple[list[str], str]] = {
     "models": (MODEL_MODULES, "migrations.core"),
     "leads": (["models.leads"], "migrations.leads"),
+    "lead_management": (["models.lead_management"], "migrations.lead_management"),
 }
