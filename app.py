@@ -31,6 +31,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from console import console_page, static_directory
 from resolvers.context import Context
+from resolvers.email_http import email_routes
 from schema.schema import schema
 from services.auth import authenticate
 from services.database import close_database, database_is_reachable, open_database
@@ -256,6 +257,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
             Mount("/static", StaticFiles(directory=static_directory()), name="static"),
+            *email_routes(),
         ],
         middleware=middleware,
         lifespan=lifespan,
