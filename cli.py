@@ -1,4 +1,4 @@
-"""The `channelport` command: serve, worker, migrate, create-admin, demo, export-schema."""
+"""The `channelport` command: serve, worker, migrate, create-admin, demo, mailbox, export-schema."""
 
 from __future__ import annotations
 
@@ -130,6 +130,35 @@ def cmd_demo(_args: argparse.Namespace) -> None:
     _load_demo(settings)
 
 
+def cmd_mailbox(args: argparse.Namespace) -> None:
+    from services.email.mailbox import CaptureMailbox, mailbox_directory
+
+    settings = _settings()
+    mailbox = CaptureMailbox(mailbox_directory(settings))
+    if args.action == "list":
+        entries = mailbox.entries(args.limit)
+        if not entries:
+            print(f"The mailbox ({mailbox.directory}) is empty.")
+            return
+        print(f"{'ID':12}  {'DATE':31}  {'TO':30}  SUBJECT")
+        for entry in entries:
+            print(f"{entry.id[:12]:12}  {entry.date:31}  {entry.recipient:30}  {entry.subject}")
+        return
+    if not args.id:
+        sys.exit("Which email? `channelport mailbox show ID` (an ID from `mailbox list`).")
+    message = mailbox.message(args.id)
+    if message is None:
+        sys.exit(f"No email with ID {args.id!r} in {mailbox.directory} (or the ID is ambiguous).")
+    if args.raw:
+        print(message.raw)
+        return
+    for name, value in message.headers:
+        if not name.lower().startswith("content-") and name.lower() != "mime-version":
+            print(f"{name}: {value}")
+    print()
+    print(message.html if args.html else message.text)
+
+
 def cmd_export_schema(args: argparse.Namespace) -> None:
     from schema.schema import schema
 
@@ -166,6 +195,16 @@ def build_parser() -> argparse.ArgumentParser:
     admin.set_defaults(func=cmd_create_admin)
 
     commands.add_parser("demo", help="load the demo data set").set_defaults(func=cmd_demo)
+
+    mailbox = commands.add_parser(
+        "mailbox", help="read the emails captured locally (SMTP_URL=capture://)"
+    )
+    mailbox.add_argument("action", choices=["list", "show"], nargs="?", default="list")
+    mailbox.add_argument("id", nargs="?", help="the email to show (ID or its first characters)")
+    mailbox.add_argument("--limit", type=int, default=50, help="list at most this many (newest)")
+    mailbox.add_argument("--html", action="store_true", help="show the HTML body, not the text")
+    mailbox.add_argument("--raw", action="store_true", help="show the whole message as sent")
+    mailbox.set_defaults(func=cmd_mailbox)
 
     export = commands.add_parser("export-schema", help="write schema.graphql from the code")
     export.add_argument("--check", action="store_true", help="fail if schema.graphql differs")
