@@ -18,5 +18,6 @@ MODEL_MODULES = [
 MODEL_APPS: dict[str, tuple[list[str], str]] = {
     "models": (MODEL_MODULES, "migrations.core"),
     "leads": (["models.leads"], "migrations.leads"),
+    "consent": (["models.consent"], "migrations.consent"),
     "lead_management": (["models.lead_management"], "migrations.lead_management"),
 }
