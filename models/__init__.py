@@ -18,6 +18,7 @@ MODEL_MODULES = [
 MODEL_APPS: dict[str, tuple[list[str], str]] = {
     "models": (MODEL_MODULES, "migrations.core"),
     "leads": (["models.leads"], "migrations.leads"),
+    "accounts": (["models.accounts"], "migrations.accounts"),
     "consent": (["models.consent"], "migrations.consent"),
     "lead_management": (["models.lead_management"], "migrations.lead_management"),
 }
