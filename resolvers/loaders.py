@@ -6,8 +6,8 @@ from strawberry.dataloader import DataLoader
 
 from models.customers import Customer, CustomerContact
 from models.partners import PartnerGroup, PartnerOrg
-from models.users import User
-from services import customers, partners, users
+from models.users import SalesRep, User
+from services import customers, partners, sales_reps, users
 from services.viewer import Viewer
 
 
@@ -22,6 +22,7 @@ class Loaders:
         self.partner = DataLoader[int, PartnerOrg | None](self._partners)
         self.contacts_of_customer = DataLoader[int, list[CustomerContact]](self._contacts)
         self.customers_of_partner = DataLoader[int, list[Customer]](self._customers_of_partners)
+        self.sales_reps_of_partner = DataLoader[int, list[SalesRep]](self._sales_reps)
 
     def _require_viewer(self) -> Viewer:
         if self.viewer is None:
@@ -59,3 +60,7 @@ class Loaders:
         for customer in await Customer.filter(partner_id__in=visible).order_by("id"):
             result[customer.partner_id].append(customer)  # type: ignore[attr-defined]
         return [result[p] for p in partner_ids]
+
+    async def _sales_reps(self, partner_ids: list[int]) -> list[list[SalesRep]]:
+        by_partner = await sales_reps.list_sales_reps(self._require_viewer(), partner_ids)
+        return [by_partner[p] for p in partner_ids]

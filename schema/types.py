@@ -17,6 +17,7 @@ from models.enums import PartnerTier as PartnerTierEnum
 from models.enums import Role as RoleEnum
 from models.partners import PartnerGroup as PartnerGroupModel
 from models.partners import PartnerOrg
+from models.users import SalesRep as SalesRepModel
 from models.users import User as UserModel
 from resolvers.permissions import IsAuthenticated, IsVendorStaff
 
@@ -109,6 +110,11 @@ class Partner:
         users = await info.context.loaders.users_of_partner.load(int(self.id))
         return [User.from_model(u) for u in users]
 
+    @strawberry.field(description="External sales reps: they receive lead notifications only.")
+    async def sales_reps(self, info: Info) -> list[SalesRep]:
+        reps = await info.context.loaders.sales_reps_of_partner.load(int(self.id))
+        return [SalesRep.from_model(r) for r in reps]
+
     @strawberry.field(description="The customer accounts this partner brought.")
     async def customers(self, info: Info) -> list[Customer]:
         customers = await info.context.loaders.customers_of_partner.load(int(self.id))
@@ -153,6 +159,25 @@ class User:
             return None
         partner = await info.context.loaders.partner.load(self.partner_id)
         return Partner.from_model(partner) if partner else None
+
+
+@strawberry.type(description="An external sales rep of a partner org (not a portal login).")
+class SalesRep:
+    id: strawberry.ID
+    full_name: str
+    email: str
+    is_default_lead_recipient: bool
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, rep: SalesRepModel) -> SalesRep:
+        return cls(
+            id=strawberry.ID(str(rep.id)),
+            full_name=rep.full_name,
+            email=rep.email,
+            is_default_lead_recipient=rep.is_default_lead_recipient,
+            created_at=rep.created_at,
+        )
 
 
 @strawberry.type(description="A customer contact: primary, billing or decision maker.")
