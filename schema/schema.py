@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -20,19 +21,28 @@ from schema.extensions import FreshLoaders, IntrospectionByRole
 from schema.partners import PartnerMutation, PartnerQuery
 from schema.system import SystemSubscription
 from schema.users import UserMutation, UserQuery
+from schema.vendor import VendorMutation, VendorQuery
 
 MAX_QUERY_DEPTH = 12
 MAX_TOKENS = 5000
 MAX_ALIASES = 30
 
+# The limiters' validation rules, built once: every QueryDepthLimiter or MaxAliasesLimiter makes a
+# new rule class, so building them per operation gave each operation different rules and the
+# ValidationCache (keyed by document and rules) never hit: every request was validated again.
+LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+)
+
 
 @strawberry.type
-class Query(AuthQuery, PartnerQuery, UserQuery, CustomerQuery):
+class Query(AuthQuery, PartnerQuery, UserQuery, CustomerQuery, VendorQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, PartnerMutation, UserMutation, CustomerMutation):
+class Mutation(AuthMutation, PartnerMutation, UserMutation, CustomerMutation, VendorMutation):
     pass
 
 
@@ -63,9 +73,8 @@ schema = ChannelportSchema(
     mutation=Mutation,
     subscription=Subscription,
     extensions=[
-        lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+        lambda: AddValidationRules(list(LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         IntrospectionByRole,
