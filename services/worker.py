@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from services.auth import purge_stale_auth_rows
 from services.email import run_outbox_sender, sender_wakeup_event
+from services.lead_distribution import return_overdue_leads
 from settings import Settings
 
 log = logging.getLogger("channelport.worker")
@@ -33,6 +34,7 @@ class Job:
 JOBS: list[Job] = [
     Job("purge-stale-auth-rows", 3600, purge_stale_auth_rows),
     Job("email-outbox", 1, run_outbox_sender, wakeup=sender_wakeup_event),
+    Job("lead-accept-deadlines", 60, return_overdue_leads),
 ]
 
 
