@@ -30,10 +30,12 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from console import console_page, static_directory
+from resolvers.consent_pages import consent_routes
 from resolvers.context import Context
 from resolvers.email_http import email_routes
 from schema.schema import schema
 from services.auth import authenticate
+from services.consent_live import attach_pubsub, detach_pubsub
 from services.database import close_database, database_is_reachable, open_database
 from services.pubsub import PubSub
 from services.worker import run_worker
@@ -208,6 +210,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await open_database(settings.database_url)
         await pubsub.connect()
+        attach_pubsub(pubsub)
         stop_worker = asyncio.Event()
         worker_task = (
             asyncio.create_task(run_worker(settings, stop_worker))
@@ -220,6 +223,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             stop_worker.set()
             if worker_task is not None:
                 await worker_task
+            detach_pubsub(pubsub)
             await pubsub.disconnect()
             await close_database()
 
@@ -256,6 +260,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
+            *consent_routes,
             Mount("/static", StaticFiles(directory=static_directory()), name="static"),
             *email_routes(),
         ],

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from services.auth import purge_stale_auth_rows
+from services.consent import expire_consent_requests
 from services.email import run_outbox_sender, sender_wakeup_event
 from services.lead_distribution import return_overdue_leads
 from settings import Settings
@@ -35,6 +36,7 @@ JOBS: list[Job] = [
     Job("purge-stale-auth-rows", 3600, purge_stale_auth_rows),
     Job("email-outbox", 1, run_outbox_sender, wakeup=sender_wakeup_event),
     Job("lead-accept-deadlines", 60, return_overdue_leads),
+    Job("consent-request-expiry", 300, expire_consent_requests),
 ]
 
 
