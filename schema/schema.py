@@ -17,7 +17,12 @@ from strawberry.types import ExecutionContext
 
 from schema.auth import AuthMutation, AuthQuery
 from schema.customers import CustomerMutation, CustomerQuery
-from schema.extensions import FreshLoaders, IntrospectionByRole
+from schema.extensions import (
+    ErrorCodes,
+    FreshLoaders,
+    IntrospectionByRole,
+    SubscriptionsOverWebsocketOnly,
+)
 from schema.partners import PartnerMutation, PartnerQuery
 from schema.system import SystemSubscription
 from schema.users import UserMutation, UserQuery
@@ -78,7 +83,9 @@ schema = ChannelportSchema(
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         IntrospectionByRole,
+        SubscriptionsOverWebsocketOnly,
         FreshLoaders,
+        ErrorCodes,
         lambda: MaskErrors(should_mask_error=should_mask),
     ],
 )
