@@ -35,7 +35,6 @@ from resolvers.context import Context
 from resolvers.email_http import email_routes
 from schema.schema import schema
 from services.auth import authenticate
-from services.consent_live import attach_pubsub, detach_pubsub
 from services.database import close_database, database_is_reachable, open_database
 from services.pubsub import PubSub
 from services.worker import run_worker
@@ -210,7 +209,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await open_database(settings.database_url)
         await pubsub.connect()
-        attach_pubsub(pubsub)
         stop_worker = asyncio.Event()
         worker_task = (
             asyncio.create_task(run_worker(settings, stop_worker))
@@ -223,7 +221,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             stop_worker.set()
             if worker_task is not None:
                 await worker_task
-            detach_pubsub(pubsub)
             await pubsub.disconnect()
             await close_database()
 

@@ -2,34 +2,22 @@
 
 A message carries only the lead id and its partner id: subscribers load the lead from the
 database (and check who may see it), so a message never leaks data and is never stale. The web
-process attaches its pub/sub connection at start-up; a separate worker process without one opens a
+process publishes through its own pub/sub connection; a worker process without one opens a
 short connection to publish (with Redis), so changes reach every web process.
+Subscribers that receive a re-sync marker (the pub/sub reconnected) reload from the database.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 
-from services.pubsub import PubSub
+from services.pubsub import PubSub, current_pubsub
 from settings import Settings
 
 log = logging.getLogger("channelport.consent")
 
 LEAD_STATUS_CHANNEL = "lead-status-changed"
-
-_attached: list[PubSub] = []
-
-
-def attach_pubsub(pubsub: PubSub) -> None:
-    """Publish lead changes through this (connected) pub/sub of the current process."""
-    _attached.append(pubsub)
-
-
-def detach_pubsub(pubsub: PubSub) -> None:
-    if pubsub in _attached:
-        _attached.remove(pubsub)
 
 
 @dataclass(frozen=True)
@@ -37,14 +25,19 @@ class LeadChange:
     lead_id: int
     partner_id: int | None
 
-    def encode(self) -> str:
-        return json.dumps({"lead_id": self.lead_id, "partner_id": self.partner_id})
+    def encode(self) -> dict[str, int | None]:
+        return {"lead_id": self.lead_id, "partner_id": self.partner_id}
 
     @classmethod
-    def decode(cls, message: str) -> LeadChange | None:
+    def decode(cls, payload: object) -> LeadChange | None:
+        if not isinstance(payload, dict):
+            return None
         try:
-            data = json.loads(message)
-            return cls(lead_id=int(data["lead_id"]), partner_id=data.get("partner_id"))
+            partner_id = payload.get("partner_id")
+            return cls(
+                lead_id=int(payload["lead_id"]),
+                partner_id=None if partner_id is None else int(partner_id),
+            )
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -57,21 +50,21 @@ async def publish_lead_changes(settings: Settings, changes: list[LeadChange]) ->
     """
     if not changes:
         return
-    try:
-        targets = list(_attached)
-        if targets:
-            for pubsub in targets:
-                for change in changes:
-                    await pubsub.broadcast.publish(LEAD_STATUS_CHANNEL, change.encode())
+    pubsub = current_pubsub()
+    temporary: PubSub | None = None
+    if pubsub is None:
+        # A worker process of its own: publish through a short connection (Redis reaches every
+        # web process; with in-process pub/sub nobody could listen here).
+        if not settings.broadcast_url.startswith(("redis://", "rediss://")):
             return
-        temporary = PubSub(settings.broadcast_url)
-        if not temporary.uses_redis:
-            return  # in-process pub/sub without a web process here: nobody can listen
-        await temporary.connect()
-        try:
-            for change in changes:
-                await temporary.broadcast.publish(LEAD_STATUS_CHANNEL, change.encode())
-        finally:
-            await temporary.disconnect()
+        temporary = pubsub = PubSub(settings.broadcast_url, health_interval=3600)
+    try:
+        if temporary is not None:
+            await temporary.connect()
+        for change in changes:
+            await pubsub.publish(LEAD_STATUS_CHANNEL, change.encode())
     except Exception:
         log.exception("could not publish %s lead change(s)", len(changes))
+    finally:
+        if temporary is not None:
+            await temporary.disconnect()
