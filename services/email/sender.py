@@ -118,16 +118,18 @@ async def claim_due_emails(settings: Settings, claim: str) -> list[OutboxEmail]:
     }
     if connections.get("default").capabilities.dialect == "postgres":
         async with in_transaction():
-            ids = (
+            # Model rows with .only(): values()/values_list() would silently drop the
+            # FOR UPDATE clause in this Tortoise version.
+            rows = (
                 await OutboxEmail.filter(_due(now))
                 .order_by("next_attempt_at", "id")
                 .limit(limit)
                 .select_for_update(skip_locked=True)
-                .values_list("id", flat=True)
+                .only("id")
             )
-            if not ids:
+            if not rows:
                 return []
-            await OutboxEmail.filter(id__in=list(ids)).update(**lease)
+            await OutboxEmail.filter(id__in=[row.id for row in rows]).update(**lease)
     else:
         due_ids = (
             OutboxEmail.filter(_due(now))
