@@ -23,6 +23,11 @@ from schema.extensions import (
     IntrospectionByRole,
     SubscriptionsOverWebsocketOnly,
 )
+from schema.lead_management import (
+    LeadManagementMutation,
+    LeadManagementQuery,
+    LeadManagementSubscription,
+)
 from schema.partners import PartnerMutation, PartnerQuery
 from schema.system import SystemSubscription
 from schema.users import UserMutation, UserQuery
@@ -42,17 +47,24 @@ LIMIT_RULES = (
 
 
 @strawberry.type
-class Query(AuthQuery, PartnerQuery, UserQuery, CustomerQuery, VendorQuery):
+class Query(AuthQuery, PartnerQuery, UserQuery, CustomerQuery, VendorQuery, LeadManagementQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation, PartnerMutation, UserMutation, CustomerMutation, VendorMutation):
+class Mutation(
+    AuthMutation,
+    PartnerMutation,
+    UserMutation,
+    CustomerMutation,
+    VendorMutation,
+    LeadManagementMutation,
+):
     pass
 
 
 @strawberry.type
-class Subscription(SystemSubscription):
+class Subscription(SystemSubscription, LeadManagementSubscription):
     pass
 
 
