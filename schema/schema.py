@@ -16,6 +16,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from schema.auth import AuthMutation, AuthQuery
+from schema.consent import ConsentMutation, ConsentQuery, ConsentSubscription
 from schema.customers import CustomerMutation, CustomerQuery
 from schema.extensions import (
     ErrorCodes,
@@ -47,7 +48,15 @@ LIMIT_RULES = (
 
 
 @strawberry.type
-class Query(AuthQuery, PartnerQuery, UserQuery, CustomerQuery, VendorQuery, LeadManagementQuery):
+class Query(
+    AuthQuery,
+    PartnerQuery,
+    UserQuery,
+    CustomerQuery,
+    VendorQuery,
+    LeadManagementQuery,
+    ConsentQuery,
+):
     pass
 
 
@@ -59,12 +68,13 @@ class Mutation(
     CustomerMutation,
     VendorMutation,
     LeadManagementMutation,
+    ConsentMutation,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(SystemSubscription, LeadManagementSubscription):
+class Subscription(SystemSubscription, LeadManagementSubscription, ConsentSubscription):
     pass
 
 
