@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
@@ -13,13 +15,13 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from schema.auth import AuthMutation, AuthQuery
 from schema.consent import ConsentMutation, ConsentQuery, ConsentSubscription
 from schema.customers import CustomerMutation, CustomerQuery
+from schema.error_codes import add_error_codes
 from schema.extensions import (
-    ErrorCodes,
     FreshLoaders,
     IntrospectionByRole,
     SubscriptionsOverWebsocketOnly,
@@ -94,6 +96,12 @@ class ChannelportSchema(strawberry.Schema):
         if unexpected:
             super().process_errors(unexpected, execution_context)
 
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Run an operation; every error of the result carries a code (schema.error_codes)."""
+        result = await super().execute(*args, **kwargs)
+        add_error_codes(result.errors)
+        return result
+
 
 schema = ChannelportSchema(
     query=Query,
@@ -107,7 +115,6 @@ schema = ChannelportSchema(
         IntrospectionByRole,
         SubscriptionsOverWebsocketOnly,
         FreshLoaders,
-        ErrorCodes,
         lambda: MaskErrors(should_mask_error=should_mask),
     ],
 )
