@@ -17,9 +17,11 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from schema.accounts import AccountMutation, AccountQuery
 from schema.auth import AuthMutation, AuthQuery
 from schema.consent import ConsentMutation, ConsentQuery, ConsentSubscription
 from schema.customers import CustomerMutation, CustomerQuery
+from schema.deals import DealMutation, DealQuery
 from schema.error_codes import add_error_codes
 from schema.extensions import (
     FreshLoaders,
@@ -32,6 +34,7 @@ from schema.lead_management import (
     LeadManagementSubscription,
 )
 from schema.partners import PartnerMutation, PartnerQuery
+from schema.renewals import RenewalMutation, RenewalQuery
 from schema.system import SystemSubscription
 from schema.users import UserMutation, UserQuery
 from schema.vendor import VendorMutation, VendorQuery
@@ -55,6 +58,9 @@ class Query(
     PartnerQuery,
     UserQuery,
     CustomerQuery,
+    AccountQuery,
+    DealQuery,
+    RenewalQuery,
     VendorQuery,
     LeadManagementQuery,
     ConsentQuery,
@@ -68,6 +74,9 @@ class Mutation(
     PartnerMutation,
     UserMutation,
     CustomerMutation,
+    AccountMutation,
+    DealMutation,
+    RenewalMutation,
     VendorMutation,
     LeadManagementMutation,
     ConsentMutation,

@@ -219,7 +219,7 @@ async def list_deals(
     first: int | None = None,
     after: str | None = None,
 ) -> Page[Deal]:
-    queryset = Deal.filter(await customer_scope(viewer, "customer__"))
+    queryset = Deal.filter(await customer_scope(viewer, "customer__")).select_related("customer")
     if partner_id is not None:
         queryset = queryset.filter(partner_id=partner_id)
     if customer_id is not None:
@@ -231,13 +231,17 @@ async def list_deals(
 
 async def notes_of_deals(deal_ids: list[int]) -> dict[int, list[DealNote]]:
     result: dict[int, list[DealNote]] = defaultdict(list)
-    for note in await DealNote.filter(deal_id__in=deal_ids).order_by("created_at", "id"):
+    notes = DealNote.filter(deal_id__in=deal_ids).select_related("author")
+    for note in await notes.order_by("created_at", "id"):
         result[note.deal_id].append(note)  # type: ignore[attr-defined]
     return result
 
 
-async def customers_by_id(customer_ids: list[int]) -> dict[int, Customer]:
-    return {c.id: c for c in await Customer.filter(id__in=customer_ids)}
+async def commissions_of_deals(deal_ids: list[int]) -> dict[int, Commission]:
+    return {
+        c.deal_id: c  # type: ignore[attr-defined]
+        for c in await Commission.filter(deal_id__in=deal_ids)
+    }
 
 
 # ---- commission rates -------------------------------------------------------------------------
@@ -448,7 +452,9 @@ async def list_commissions(
     first: int | None = None,
     after: str | None = None,
 ) -> Page[Commission]:
-    queryset = Commission.filter(await customer_scope(viewer, "customer__"))
+    queryset = Commission.filter(await customer_scope(viewer, "customer__")).select_related(
+        "customer", "deal"
+    )
     if partner_id is not None:
         queryset = queryset.filter(partner_id=partner_id)
     if status is not None:

@@ -13,10 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from services.accounts import run_close_ended_trials, run_refresh_attention_items
 from services.auth import purge_stale_auth_rows
 from services.consent import expire_consent_requests
 from services.email import run_outbox_sender, sender_wakeup_event
 from services.lead_distribution import return_overdue_leads
+from services.renewals import run_renewal_notices
 from settings import Settings
 
 log = logging.getLogger("channelport.worker")
@@ -37,6 +39,9 @@ JOBS: list[Job] = [
     Job("email-outbox", 1, run_outbox_sender, wakeup=sender_wakeup_event),
     Job("lead-accept-deadlines", 60, return_overdue_leads),
     Job("consent-request-expiry", 300, expire_consent_requests),
+    Job("close-ended-trials", 300, run_close_ended_trials),
+    Job("refresh-attention-items", 600, run_refresh_attention_items),
+    Job("renewal-notices", 3600, run_renewal_notices),
 ]
 
 
