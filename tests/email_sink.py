@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -201,6 +202,15 @@ class SmtpSink:
                 break
             time.sleep(0.02)
         return self.messages()
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0, step: float = 0.02) -> bool:
+    """Wait (without blocking the event loop) until `condition()` holds; False on timeout."""
+    for _ in range(max(1, int(seconds / step))):
+        if condition():
+            return True
+        await asyncio.sleep(step)
+    return condition()
 
 
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:

@@ -107,11 +107,11 @@ async def record_event(
     user_agent: str = "",
 ) -> EmailEvent | None:
     """Record an event of the email `uid`; None when no such email exists (any more)."""
-    email_id = await OutboxEmail.filter(uid=uid).values_list("id", flat=True).first()
-    if email_id is None:
+    email = await OutboxEmail.filter(uid=uid).only("id").first()
+    if email is None:
         return None
     return await EmailEvent.create(
-        email_id=email_id,
+        email_id=email.id,
         kind=kind,
         detail=detail,
         client_address=client_address[:64],
