@@ -143,7 +143,7 @@ async def consent_answer(request: Request) -> Response:
 
 
 async def _subscriber_locale(email: str) -> str:
-    locale = await NewsletterSubscriber.filter(email=email).values_list("locale", flat=True).first()
+    locale = await NewsletterSubscriber.filter(email=email).first().values_list("locale", flat=True)
     return page_locale(locale)
 
 

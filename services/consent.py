@@ -100,7 +100,7 @@ async def record_consent(
     """
     if partner_id is not None and partner_name is None:
         partner_name = (
-            await PartnerOrg.filter(id=partner_id).values_list("name", flat=True).first()
+            await PartnerOrg.filter(id=partner_id).first().values_list("name", flat=True)
         ) or ""
     return await ConsentLedgerEntry.create(
         subject_email=normalise_address(email),
@@ -220,13 +220,8 @@ async def open_consent_question(settings: Settings, token: str) -> ConsentQuesti
     problem = _problem_of(request, _now())
     if problem is not None or normalise_address(lead.email) != request.email:
         raise ConsentLinkError(problem or LinkProblem.INVALID, locale)
-    partner_name = (
-        await PartnerOrg.filter(id=request.partner_id)
-        .values_list(  # type: ignore[attr-defined]
-            "name", flat=True
-        )
-        .first()
-    )
+    partner_id: int = request.partner_id  # type: ignore[attr-defined]
+    partner_name = await PartnerOrg.filter(id=partner_id).first().values_list("name", flat=True)
     vendor = await get_vendor_settings()
     return ConsentQuestion(request, lead, partner_name or "", vendor.vendor_name, locale)
 
