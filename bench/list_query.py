@@ -1,7 +1,7 @@
 """Benchmark: the 50-partner list query through the whole stack against a bare endpoint.
 
     .venv/bin/python bench/list_query.py [--database sqlite|postgres://postgres@127.0.0.1:5432]
-                                         [--seconds N] [--concurrency C]
+                                         [--seconds N] [--concurrency C] [--rounds R]
 
 In one run on one machine: create a scratch database (a SQLite temp file, or a PostgreSQL database
 created on the given server and dropped at the end), apply the committed migrations, seed partners
@@ -14,8 +14,9 @@ the same statements, compared by shape, and builds byte-for-byte the same JSON.
 Then start two uvicorn processes on free loopback ports, one worker each, same options: the real
 application (`app:app`) and the bare Starlette endpoint (`bench.bare_list_app:app`). Check over
 HTTP that both answer the query with equal JSON, warm each up, load each in turn for the same time
-with `wrk` (C keep-alive connections, one load thread), and print requests/s of both, the ratio
-real/bare, and p50/p99 latencies. The servers are stopped and the scratch database is removed on
+with `wrk` (C keep-alive connections, one load thread; R rounds alternate the two endpoints so
+that both see the same background load), and print requests/s of both, the ratio real/bare, and
+p50/p99 latencies. The servers are stopped and the scratch database is removed on
 exit, also on Ctrl-C or an error. All traffic goes to 127.0.0.1.
 
 Needs `wrk` on PATH (Debian package `wrk`).
@@ -34,6 +35,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -440,6 +442,25 @@ def run_wrk(server: Server, script: Path, seconds: int, concurrency: int) -> Loa
     return LoadResult(requests, duration_us / 1e6, p50_us / 1000, p99_us / 1000)
 
 
+def combine(results: list[LoadResult]) -> LoadResult:
+    """Rounds added up: all requests over all measured time, the median round's latencies."""
+    return LoadResult(
+        requests=sum(r.requests for r in results),
+        seconds=sum(r.seconds for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p99_ms=statistics.median(r.p99_ms for r in results),
+    )
+
+
+def _describe(label: str, result: LoadResult) -> str:
+    title = {"real": "GraphQL stack", "bare": "bare endpoint"}[label]
+    return (
+        f"{title:15s}{result.requests_per_second:9.1f} req/s   "
+        f"p50 {result.p50_ms:7.2f} ms   p99 {result.p99_ms:7.2f} ms   "
+        f"({result.requests} requests in {result.seconds:.1f} s)"
+    )
+
+
 # ---- main ------------------------------------------------------------------------------------
 
 
@@ -453,11 +474,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seconds", type=int, default=10, help="measured seconds per endpoint")
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per endpoint")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure the endpoints in turn this many times (steadier on a busy machine)",
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="keep-alive connections")
     parser.add_argument("--partners", type=int, default=50, help="partners to seed (>= 50)")
     args = parser.parse_args(argv)
     if not 1 <= args.seconds <= 300 or not 0 <= args.warmup <= 60:
         parser.error("--seconds must be 1..300 and --warmup 0..60")
+    if not 1 <= args.rounds <= 10:
+        parser.error("--rounds must be 1..10")
     if not 1 <= args.concurrency <= 256:
         parser.error("--concurrency must be 1..256")
     if not 50 <= args.partners <= 10_000:
@@ -514,21 +543,25 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         script.write_text(WRK_SCRIPT.replace("{body}", body).replace("{token}", token))
         print(
             f"load: wrk, 1 thread, {args.concurrency} keep-alive connections, "
-            f"{args.warmup} s warm-up then {args.seconds} s per endpoint, one uvicorn worker each"
+            f"{args.warmup} s warm-up then {args.rounds} x {args.seconds} s per endpoint in turn, "
+            "one uvicorn worker each"
         )
-        results: dict[str, LoadResult] = {}
+        rounds: dict[str, list[LoadResult]] = {"real": [], "bare": []}
         for server in servers:
             if args.warmup:
                 run_wrk(server, script, args.warmup, args.concurrency)
-            results[server.label] = run_wrk(server, script, args.seconds, args.concurrency)
-        real, bare = results["real"], results["bare"]
-        for label, title in (("real", "GraphQL stack  "), ("bare", "bare endpoint  ")):
-            result = results[label]
-            print(
-                f"{title}{result.requests_per_second:9.1f} req/s   "
-                f"p50 {result.p50_ms:7.2f} ms   p99 {result.p99_ms:7.2f} ms   "
-                f"({result.requests} requests)"
-            )
+        for number in range(1, args.rounds + 1):
+            # alternate the endpoints so that both see the same background load
+            for server in servers:
+                result = run_wrk(server, script, args.seconds, args.concurrency)
+                rounds[server.label].append(result)
+                if args.rounds > 1:
+                    print(f"  round {number}: {_describe(server.label, result)}")
+        real, bare = combine(rounds["real"]), combine(rounds["bare"])
+        if args.rounds > 1:
+            print(f"all {args.rounds} rounds (latencies: median of the rounds):")
+        print(_describe("real", real))
+        print(_describe("bare", bare))
         print(
             f"ratio GraphQL/bare: {real.requests_per_second / bare.requests_per_second:.3f} "
             f"(the bare endpoint is {bare.requests_per_second / real.requests_per_second:.2f}x)"
