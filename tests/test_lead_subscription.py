@@ -1,0 +1,118 @@
+"""The `leadAssigned` subscription with real websocket clients against a real uvicorn process:
+pending leads first, new ones live, only the partner's own, and nothing missed on reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import websockets
+
+from services import lead_management
+from services.lead_management import LeadInput
+from tests.conftest import LiveServer, World
+from tests.test_lead_rules import viewer_for
+
+SUBSCRIPTION = "subscription { leadAssigned { id company partnerId distributionStatus } }"
+DISTRIBUTE = """mutation($ids: [ID!]!, $p: ID!) { distributeLeads(leadIds: $ids, partnerId: $p) {
+    __typename } }"""
+
+
+async def distribute(server: LiveServer, world: World, lead_id: int, partner_id: int) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"{server.url}/graphql",
+            json={"query": DISTRIBUTE, "variables": {"ids": [str(lead_id)], "p": str(partner_id)}},
+            headers={"authorization": f"Bearer {world.token('vendor_admin')}"},
+        )
+    body = response.json()
+    assert body["data"]["distributeLeads"]["__typename"] == "DistributedLeads", body
+
+
+async def subscribe(server: LiveServer, token: str) -> Any:
+    socket = await websockets.connect(
+        server.ws_url, subprotocols=["graphql-transport-ws"], open_timeout=5
+    )
+    await socket.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
+    assert json.loads(await asyncio.wait_for(socket.recv(), 5))["type"] == "connection_ack"
+    await socket.send(
+        json.dumps({"id": "leads", "type": "subscribe", "payload": {"query": SUBSCRIPTION}})
+    )
+    return socket
+
+
+async def next_message(socket: Any) -> dict[str, Any]:
+    while True:
+        message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        if message["type"] in ("ping", "pong"):
+            continue
+        return message
+
+
+async def next_lead(socket: Any) -> dict[str, Any]:
+    message = await next_message(socket)
+    assert message["type"] == "next", message
+    assert not message["payload"].get("errors"), message
+    return message["payload"]["data"]["leadAssigned"]
+
+
+async def test_lead_assigned_replays_pending_then_pushes_new_leads_to_the_right_partner(
+    live_server: LiveServer, world: World
+):
+    vendor = viewer_for(world.vendor_admin)
+    leads = [
+        await lead_management.create_vendor_lead(
+            vendor, LeadInput(email=f"l{n}@example.org", company=f"Company {n}")
+        )
+        for n in range(5)
+    ]
+    a, b = world.partner_a.id, world.partner_b.id
+    await distribute(live_server, world, leads[0].id, a)  # before anyone listens
+    await distribute(live_server, world, leads[1].id, b)
+
+    socket_a = await subscribe(live_server, world.token("user_a"))
+    socket_b = await subscribe(live_server, world.token("admin_b"))
+    try:
+        # On subscribe: the pending leads of the viewer's own partner, read from the database.
+        first_a = await next_lead(socket_a)
+        assert first_a == {
+            "id": str(leads[0].id),
+            "company": "Company 0",
+            "partnerId": str(a),
+            "distributionStatus": "PENDING",
+        }
+        assert (await next_lead(socket_b))["id"] == str(leads[1].id)
+
+        # Then live: each partner gets its own new leads and nothing of the other's.
+        await distribute(live_server, world, leads[2].id, a)
+        await distribute(live_server, world, leads[3].id, b)
+        assert (await next_lead(socket_a))["id"] == str(leads[2].id)
+        assert (await next_lead(socket_b))["id"] == str(leads[3].id)
+    finally:
+        await socket_b.close()
+        await socket_a.close()
+
+    # A client that was away gets what it missed on reconnect: every lead still pending.
+    await distribute(live_server, world, leads[4].id, a)
+    socket_a = await subscribe(live_server, world.token("admin_a"))
+    try:
+        replayed = [(await next_lead(socket_a))["id"] for _ in range(3)]
+        assert replayed == [str(leads[0].id), str(leads[2].id), str(leads[4].id)]
+    finally:
+        await socket_a.close()
+
+
+async def test_vendor_staff_cannot_subscribe_to_lead_assignments(
+    live_server: LiveServer, world: World
+):
+    socket = await subscribe(live_server, world.token("vendor_admin"))
+    try:
+        message = await next_message(socket)
+        assert message["type"] == "next", message
+        assert message["payload"]["data"] is None
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert (await next_message(socket))["type"] == "complete"
+    finally:
+        await socket.close()
