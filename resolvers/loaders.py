@@ -30,9 +30,7 @@ class Loaders:
         return self.viewer
 
     async def _groups_of_partners(self, partner_ids: list[int]) -> list[list[PartnerGroup]]:
-        viewer = self._require_viewer()
-        visible = [p for p in partner_ids if viewer.can_see_partner(p)]
-        groups = await partners.groups_of_partners(visible)
+        groups = await partners.groups_of_partners(self._require_viewer(), partner_ids)
         return [groups.get(p, []) for p in partner_ids]
 
     async def _users_of_partners(self, partner_ids: list[int]) -> list[list[User]]:

@@ -76,15 +76,13 @@ def to_connection(page: Page, convert: Callable[[ModelT], T]) -> Connection[T]:
     )
 
 
-def parse_id(value: strawberry.ID | str | int, kind: str) -> int:
+def parse_id(value: strawberry.ID | str | int, kind: str, field: str = "id") -> int:
     """An id from the API as an integer; a malformed id is reported like a missing object."""
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise ServiceError(ServiceErrorCode.NOT_FOUND, f"{kind} not found.", "id") from None
-    if not 0 < number < 2**31:
-        raise ServiceError(ServiceErrorCode.NOT_FOUND, f"{kind} not found.", "id")
-    return number
+    text = str(value)
+    # Plain ASCII digits only: int() would also take " 7", "+7", "0_7" or other scripts' digits.
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
+        raise ServiceError(ServiceErrorCode.NOT_FOUND, f"{kind} not found.", field)
+    return int(text)
 
 
 async def mutate(operation: Callable[[], Awaitable[T]]) -> T | OperationErrors:

@@ -71,7 +71,7 @@ class CustomerMutation:
         async def run() -> Customer:
             customer = await resolve.create_customer(
                 info,
-                None if partner_id is None else parse_id(partner_id, "Partner"),
+                None if partner_id is None else parse_id(partner_id, "Partner", "partnerId"),
                 name,
                 [NewContact(c.role, c.email, c.full_name) for c in contacts or []],
             )

@@ -122,7 +122,7 @@ class PartnerMutation:
         group_ids: list[strawberry.ID] | None = None,
     ) -> PartnerResult:
         async def run() -> Partner:
-            groups = [parse_id(g, "Partner group") for g in group_ids or []]
+            groups = [parse_id(g, "Partner group", "groupIds") for g in group_ids or []]
             partner = await resolve.create_partner(
                 info, input.to_fields(), first_admin.to_new_user(), groups
             )
@@ -202,8 +202,8 @@ class PartnerMutation:
         async def run() -> Done:
             await resolve.set_managed_partners(
                 info,
-                parse_id(manager_id, "Channel manager"),
-                [parse_id(p, "Partner") for p in partner_ids],
+                parse_id(manager_id, "Channel manager", "managerId"),
+                [parse_id(p, "Partner", "partnerIds") for p in partner_ids],
             )
             return Done()
 
@@ -216,8 +216,8 @@ async def _membership(
     async def run() -> PartnerGroup:
         group = await resolve.set_group_membership(
             info,
-            parse_id(group_id, "Partner group"),
-            [parse_id(p, "Partner") for p in partner_ids],
+            parse_id(group_id, "Partner group", "groupId"),
+            [parse_id(p, "Partner", "partnerIds") for p in partner_ids],
             member,
         )
         return PartnerGroup.from_model(group)

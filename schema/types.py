@@ -100,7 +100,11 @@ class Partner:
             created_at=partner.created_at,
         )
 
-    @strawberry.field(description="The groups this partner belongs to, static or by rule.")
+    # Groups are the vendor's segmentation of its partners: partners do not see them.
+    @strawberry.field(
+        permission_classes=[IsVendorStaff],
+        description="The groups this partner belongs to, static or by rule.",
+    )
     async def groups(self, info: Info) -> list[PartnerGroup]:
         groups = await info.context.loaders.groups_of_partner.load(int(self.id))
         return [PartnerGroup.from_model(g) for g in groups]

@@ -95,7 +95,7 @@ class UserMutation:
         async def run() -> InvitedUser:
             user, url = await resolve.create_user(
                 info,
-                None if partner_id is None else parse_id(partner_id, "Partner"),
+                None if partner_id is None else parse_id(partner_id, "Partner", "partnerId"),
                 input.to_new_user(),
             )
             return InvitedUser(user=User.from_model(user), invitation_url=url)

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, Signer
 from models.enums import Role
 from models.users import AuthSession, ChannelManagerAssignment, LoginFailure, User
 from services.errors import ErrorCode, ServiceError
+from services.validation import MAX_EMAIL_LENGTH, without_control_characters
 from services.viewer import Viewer
 from settings import Settings
 
@@ -87,9 +88,12 @@ async def login(
     settings: Settings, email: str, password: str, client_address: str
 ) -> tuple[str, User]:
     """Check the credentials and open a session: returns the bearer token and the user."""
-    email = email.strip().lower()
+    typed = email.strip().lower()
+    # No account has an email with control characters or over the length limit: such an attempt
+    # fails (and counts) without reaching the accounts, whose lookup could not store or run it.
+    email = without_control_characters(typed)[:MAX_EMAIL_LENGTH]
     await _raise_if_rate_limited(settings, email, client_address)
-    user = await User.get_or_none(email=email)
+    user = await User.get_or_none(email=email) if email == typed else None
     password_ok = _verify_password(user.password_hash if user else "", password)
     if user is None or not password_ok or not user.is_active or not user.password_hash:
         await LoginFailure.create(email=email, client_address=client_address)

@@ -7,13 +7,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.customers import Customer, CustomerContact
 from models.enums import ContactRole, CustomerStatus
+from models.partners import PartnerOrg
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.pagination import Page, paginate
-from services.users import validate_email
+from services.validation import clean_search, clean_text, validate_email
 from services.vendor import get_vendor_settings
 from services.viewer import Viewer
 
@@ -38,8 +40,9 @@ async def list_customers(
         queryset = queryset.filter(partner_id=partner_id)
     if status is not None:
         queryset = queryset.filter(status=status)
+    search = clean_search(search)
     if search:
-        queryset = queryset.filter(name__icontains=search.strip())
+        queryset = queryset.filter(name__icontains=search)
     return await paginate(queryset, first, after)
 
 
@@ -54,19 +57,22 @@ async def create_customer(
     viewer: Viewer, partner_id: int | None, name: str, contacts: list[NewContact]
 ) -> Customer:
     """A partner opens a customer account, which starts a trial of the vendor's trial length."""
-    if viewer.is_partner_member:
+    if viewer.is_partner_member and partner_id is None:
         partner_id = viewer.partner_id
     elif partner_id is None:
         raise ValidationFailed([("partnerId", "Say which partner brings this customer.")])
     assert partner_id is not None
+    # Naming another partner is refused like naming a missing one, never silently redirected.
     if not viewer.can_see_partner(partner_id):
-        raise not_found("Partner")
+        raise not_found("Partner", "partnerId")
     if not (viewer.is_partner_member or viewer.is_vendor_admin):
         raise forbidden("Only the partner or a vendor admin can open a customer account.")
-    name = name.strip()
+    if not await PartnerOrg.exists(id=partner_id):  # a vendor admin may name any id
+        raise not_found("Partner", "partnerId")
     problems: list[tuple[str, str]] = []
-    if not 1 <= len(name) <= 200:
-        problems.append(("name", "The name must be 1 to 200 characters long."))
+    name = clean_text(name, "name", problems, max_length=200)
+    if not name:
+        problems.append(("name", "A customer needs a name."))
     seen_roles: set[ContactRole] = set()
     checked_contacts: list[NewContact] = []
     for index, contact in enumerate(contacts):
@@ -78,29 +84,45 @@ async def create_customer(
         except ValidationFailed as failure:
             problems.extend(failure.problems)
             continue
-        checked_contacts.append(NewContact(contact.role, email, contact.full_name.strip()[:200]))
+        full_name = clean_text(
+            contact.full_name, f"contacts[{index}].fullName", problems, max_length=200
+        )
+        checked_contacts.append(NewContact(contact.role, email, full_name))
     if problems:
         raise ValidationFailed(problems)
     vendor = await get_vendor_settings()
-    async with in_transaction():
-        if await Customer.filter(partner_id=partner_id, name=name).exists():
-            raise ServiceError(
-                ErrorCode.DUPLICATE, "You already have a customer with this name.", "name"
+    duplicate = ServiceError(
+        ErrorCode.DUPLICATE, "You already have a customer with this name.", "name"
+    )
+    try:
+        async with in_transaction():
+            if await Customer.filter(partner_id=partner_id, name__iexact=name).exists():
+                raise duplicate
+            customer = await _create_customer_rows(
+                partner_id, name, vendor.trial_length_days, checked_contacts
             )
-        customer = await Customer.create(
-            partner_id=partner_id,
-            name=name,
-            status=CustomerStatus.TRIAL,
-            trial_ends_at=datetime.now(UTC) + timedelta(days=vendor.trial_length_days),
-        )
-        await CustomerContact.bulk_create(
-            [
-                CustomerContact(
-                    customer_id=customer.id, role=c.role, email=c.email, full_name=c.full_name
-                )
-                for c in checked_contacts
-            ]
-        )
+    except IntegrityError:  # the same name saved at the same moment
+        raise duplicate from None
+    return customer
+
+
+async def _create_customer_rows(
+    partner_id: int, name: str, trial_length_days: int, contacts: list[NewContact]
+) -> Customer:
+    customer = await Customer.create(
+        partner_id=partner_id,
+        name=name,
+        status=CustomerStatus.TRIAL,
+        trial_ends_at=datetime.now(UTC) + timedelta(days=trial_length_days),
+    )
+    await CustomerContact.bulk_create(
+        [
+            CustomerContact(
+                customer_id=customer.id, role=c.role, email=c.email, full_name=c.full_name
+            )
+            for c in contacts
+        ]
+    )
     return customer
 
 

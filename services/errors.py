@@ -35,9 +35,19 @@ class ValidationFailed(ServiceError):
         self.problems = problems
 
 
-def not_found(kind: str) -> ServiceError:
+def not_found(kind: str, field: str = "id") -> ServiceError:
     # The same answer whether the object is missing or belongs to someone else: no existence leak.
-    return ServiceError(ErrorCode.NOT_FOUND, f"{kind} not found.", "id")
+    return ServiceError(ErrorCode.NOT_FOUND, f"{kind} not found.", field)
+
+
+def with_field_prefix(error: ServiceError, prefix: str) -> ServiceError:
+    """The same error about a nested input, e.g. `email` of `firstAdmin` -> `firstAdmin.email`."""
+    if isinstance(error, ValidationFailed):
+        return ValidationFailed(
+            [(f"{prefix}.{field}", message) for field, message in error.problems]
+        )
+    field = f"{prefix}.{error.field}" if error.field else prefix
+    return ServiceError(error.code, error.message, field)
 
 
 def forbidden(message: str = "You are not allowed to do this.") -> ServiceError:

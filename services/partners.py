@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,9 +15,17 @@ from tortoise.transactions import in_transaction
 from models.enums import GroupKind, PartnerStatus, PartnerTier, Role
 from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg
 from models.users import ChannelManagerAssignment, User
-from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
+from services.errors import (
+    ErrorCode,
+    ServiceError,
+    ValidationFailed,
+    forbidden,
+    not_found,
+    with_field_prefix,
+)
 from services.pagination import Page, paginate
 from services.users import NewUser, create_user_in_transaction
+from services.validation import clean_search, clean_text, email_problem, normalise_email
 from services.viewer import Viewer
 
 # Partner fields a dynamic group rule may test, and how to read each from a partner.
@@ -41,31 +50,47 @@ PARTNER_EDITABLE_FIELDS = frozenset(
     {"invoice_company_name", "invoice_vat_number", "invoice_address", "invoice_email"}
 )
 
+# Free-text partner fields: the input field they come from, their maximum length, multi-line.
+_PARTNER_TEXT_FIELDS = {
+    "name": ("name", 200, False),
+    "invoice_company_name": ("invoicing.companyName", 200, False),
+    "invoice_vat_number": ("invoicing.vatNumber", 50, False),
+    "invoice_address": ("invoicing.address", 1000, True),
+}
+_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+
 
 def _validate_partner_fields(fields: PartnerFields, creating: bool) -> dict[str, Any]:
     problems: list[tuple[str, str]] = []
-    values: dict[str, Any] = {}
-    for name, value in vars(fields).items():
-        if value is None:
-            continue
-        if isinstance(value, str):
-            value = value.strip()
-        values[name] = value
-    if creating and not values.get("name"):
+    values: dict[str, Any] = {name: v for name, v in vars(fields).items() if v is not None}
+    for name, (field, max_length, multiline) in _PARTNER_TEXT_FIELDS.items():
+        if name in values:
+            values[name] = clean_text(
+                values[name], field, problems, max_length=max_length, multiline=multiline
+            )
+    if (creating or "name" in values) and not values.get("name"):
         problems.append(("name", "A partner needs a name."))
-    if "name" in values and not 1 <= len(values["name"]) <= 200:
-        problems.append(("name", "The name must be 1 to 200 characters long."))
-    country = values.get("country")
-    if country:
-        if len(country) != 2 or not country.isalpha():
+    if "country" in values:
+        values["country"] = values["country"].strip().upper()
+        if values["country"] and not _COUNTRY_CODE.match(values["country"]):
             problems.append(("country", "Use a two-letter country code such as NL or DE."))
-        values["country"] = country.upper()
-    email = values.get("invoice_email")
-    if email and ("@" not in email or len(email) > 254):
-        problems.append(("invoiceEmail", "This is not an email address."))
+    if "invoice_email" in values:
+        values["invoice_email"] = normalise_email(values["invoice_email"])
+        problem = values["invoice_email"] and email_problem(values["invoice_email"])
+        if problem:
+            problems.append(("invoicing.email", problem))
     if problems:
         raise ValidationFailed(problems)
     return values
+
+
+async def _refuse_duplicate_partner_name(name: str, partner_id: int | None = None) -> None:
+    """Partner names are unique regardless of case: "ACME" and "Acme" are the same partner."""
+    duplicates = PartnerOrg.filter(name__iexact=name)
+    if partner_id is not None:
+        duplicates = duplicates.exclude(id=partner_id)
+    if await duplicates.exists():
+        raise ServiceError(ErrorCode.DUPLICATE, "A partner with this name already exists.", "name")
 
 
 async def list_partners(
@@ -76,8 +101,9 @@ async def list_partners(
     status: PartnerStatus | None = None,
 ) -> Page[PartnerOrg]:
     queryset = PartnerOrg.filter(viewer.partner_filter("id"))
+    search = clean_search(search)
     if search:
-        queryset = queryset.filter(name__icontains=search.strip())
+        queryset = queryset.filter(name__icontains=search)
     if status is not None:
         queryset = queryset.filter(status=status)
     return await paginate(queryset, first, after)
@@ -102,12 +128,12 @@ async def create_partner(
     first_admin.role = Role.PARTNER_ADMIN
     try:
         async with in_transaction():
-            if await PartnerOrg.filter(name=values["name"]).exists():
-                raise ServiceError(
-                    ErrorCode.DUPLICATE, "A partner with this name already exists.", "name"
-                )
+            await _refuse_duplicate_partner_name(values["name"])
             partner = await PartnerOrg.create(**values)
-            await create_user_in_transaction(first_admin, partner)
+            try:
+                await create_user_in_transaction(first_admin, partner)
+            except ServiceError as error:
+                raise with_field_prefix(error, "firstAdmin") from None
             for group in groups:
                 await PartnerGroupMember.create(group=group, partner=partner)
     except IntegrityError:
@@ -130,6 +156,8 @@ async def update_partner(viewer: Viewer, partner_id: int, fields: PartnerFields)
         raise forbidden("Only vendor admins can change a partner's name, status or tier.")
     if not values:
         return partner
+    if "name" in values:
+        await _refuse_duplicate_partner_name(values["name"], partner.id)
     try:
         await PartnerOrg.filter(id=partner.id).update(**values)
     except IntegrityError:
@@ -165,17 +193,32 @@ def validate_group_rule(rule: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 (where, f"Unknown operator {operator!r}: use {', '.join(GROUP_RULE_OPERATORS)}.")
             )
             continue
-        if not values or (operator in ("equals", "not_equals") and len(values) != 1):
-            problems.append((where, f"The operator {operator} needs exactly the right values."))
+        if operator in ("equals", "not_equals") and len(values) != 1:
+            problems.append((where, f"The operator {operator} needs exactly one value."))
+            continue
+        if not values:
+            problems.append((where, f"The operator {operator} needs at least one value."))
             continue
         values = [v.upper() if field == "country" else v.lower() for v in values]
-        unknown = [v for v in values if field in allowed_values and v not in allowed_values[field]]
-        if unknown:
-            problems.append((where, f"Unknown {field} value(s): {', '.join(unknown)}."))
+        if field in allowed_values:
+            unknown = [v for v in values if v not in allowed_values[field]]
+            if unknown:
+                problems.append(
+                    (
+                        where,
+                        f"Unknown {field} value(s): {', '.join(unknown)}. "
+                        f"Use {', '.join(sorted(allowed_values[field]))}.",
+                    )
+                )
+                continue
+        elif not all(_COUNTRY_CODE.match(v) for v in values):
+            problems.append((where, "Use two-letter country codes such as NL or DE."))
             continue
         normalised.append({"field": field, "operator": operator, "values": sorted(set(values))})
     if problems:
         raise ValidationFailed(problems)
+    if not normalised:
+        raise ValidationFailed([("rule", "A dynamic group needs at least one condition.")])
     return normalised
 
 
@@ -207,12 +250,12 @@ async def list_groups(
     return await paginate(PartnerGroup.all(), first, after)
 
 
-async def get_group(viewer: Viewer, group_id: int) -> PartnerGroup:
+async def get_group(viewer: Viewer, group_id: int, field: str = "id") -> PartnerGroup:
     if not viewer.is_vendor_staff:
-        raise not_found("Partner group")
+        raise not_found("Partner group", field)
     group = await PartnerGroup.get_or_none(id=group_id)
     if group is None:
-        raise not_found("Partner group")
+        raise not_found("Partner group", field)
     return group
 
 
@@ -244,27 +287,33 @@ async def save_group(
     viewer.require_vendor_admin()
     group = await get_group(viewer, group_id) if group_id is not None else None
     values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
     if name is not None:
-        name = name.strip()
-        if not 1 <= len(name) <= 200:
-            raise ValidationFailed([("name", "The name must be 1 to 200 characters long.")])
-        values["name"] = name
-    elif group is None:
-        raise ValidationFailed([("name", "A group needs a name.")])
+        values["name"] = clean_text(name, "name", problems, max_length=200)
+    if (group is None or name is not None) and not values.get("name"):
+        problems.append(("name", "A group needs a name."))
     if description is not None:
-        values["description"] = description.strip()
+        values["description"] = clean_text(
+            description, "description", problems, max_length=2000, multiline=True
+        )
+    if problems:
+        raise ValidationFailed(problems)
     effective_kind = kind or (group.kind if group else GroupKind.STATIC)
     values["kind"] = effective_kind
     if rule is not None:
-        if effective_kind is GroupKind.STATIC and rule:
-            raise ValidationFailed([("rule", "Only dynamic groups have a rule.")])
-        values["rule"] = validate_group_rule(rule)
+        if effective_kind is GroupKind.STATIC:
+            if rule:
+                raise ValidationFailed([("rule", "Only dynamic groups have a rule.")])
+            values["rule"] = []
+        else:
+            values["rule"] = validate_group_rule(rule)
     elif effective_kind is GroupKind.DYNAMIC and not (group and group.rule):
         raise ValidationFailed([("rule", "A dynamic group needs a rule.")])
     try:
         async with in_transaction():
             if (
-                await PartnerGroup.filter(name=values.get("name", ""))
+                "name" in values
+                and await PartnerGroup.filter(name__iexact=values["name"])
                 .exclude(id=group.id if group else 0)
                 .exists()
             ):
@@ -298,7 +347,7 @@ async def set_group_membership(
 ) -> PartnerGroup:
     """Add (member=True) or remove partners from a static group (vendor admins only)."""
     viewer.require_vendor_admin()
-    group = await get_group(viewer, group_id)
+    group = await get_group(viewer, group_id, "groupId")
     if group.kind is GroupKind.DYNAMIC:
         raise ServiceError(
             ErrorCode.INVALID,
@@ -328,8 +377,17 @@ async def set_group_membership(
     return group
 
 
-async def groups_of_partners(partner_ids: list[int]) -> dict[int, list[PartnerGroup]]:
-    """Every group each partner belongs to, static or dynamic, in two queries for any number."""
+async def groups_of_partners(
+    viewer: Viewer, partner_ids: list[int]
+) -> dict[int, list[PartnerGroup]]:
+    """Every group each partner belongs to, static or dynamic, in three queries for any number.
+
+    Groups are the vendor's own segmentation of its partners (who gets which message, which
+    leads): vendor staff see them, partners do not, not even their own org's.
+    """
+    if not viewer.is_vendor_staff:
+        raise forbidden("Only vendor staff can see partner groups.")
+    partner_ids = [p for p in partner_ids if viewer.can_see_partner(p)]
     result: dict[int, list[PartnerGroup]] = defaultdict(list)
     memberships = await PartnerGroupMember.filter(partner_id__in=partner_ids).select_related(
         "group"

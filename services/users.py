@@ -20,6 +20,7 @@ from models.users import User
 from services.auth import check_password_strength, hash_password, revoke_user_sessions
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.pagination import Page, paginate
+from services.validation import clean_search, clean_text, validate_email
 from services.viewer import Viewer
 from settings import Settings
 
@@ -47,18 +48,6 @@ class UserChanges:
     is_supplier_default_lead_owner: bool | None = None
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def validate_email(email: str, field: str = "email") -> str:
-    email = normalise_email(email)
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or len(email) > 254 or " " in email:
-        raise ValidationFailed([(field, "This is not an email address.")])
-    return email
-
-
 def _validate_new_user(new_user: NewUser) -> dict[str, Any]:
     problems: list[tuple[str, str]] = []
     try:
@@ -66,8 +55,7 @@ def _validate_new_user(new_user: NewUser) -> dict[str, Any]:
     except ValidationFailed as failure:
         problems.extend(failure.problems)
         email = ""
-    if len(new_user.full_name) > 200:
-        problems.append(("fullName", "The name must be at most 200 characters long."))
+    full_name = clean_text(new_user.full_name, "fullName", problems, max_length=200)
     if new_user.locale not in SUPPORTED_LOCALES:
         problems.append(("locale", f"Use one of: {', '.join(SUPPORTED_LOCALES)}."))
     if new_user.password is not None:
@@ -78,7 +66,7 @@ def _validate_new_user(new_user: NewUser) -> dict[str, Any]:
         raise ValidationFailed(problems)
     return {
         "email": email,
-        "full_name": new_user.full_name.strip(),
+        "full_name": full_name,
         "role": new_user.role,
         "locale": new_user.locale,
         "password_hash": hash_password(new_user.password) if new_user.password else "",
@@ -117,7 +105,7 @@ async def create_user(viewer: Viewer, partner_id: int | None, new_user: NewUser)
         partner = None
     else:
         if not viewer.can_see_partner(partner_id):
-            raise not_found("Partner")
+            raise not_found("Partner", "partnerId")
         if not viewer.can_manage_partner_users(partner_id):
             raise forbidden("Only a partner admin can add users to the organisation.")
         if new_user.role not in PARTNER_ROLES:
@@ -126,7 +114,7 @@ async def create_user(viewer: Viewer, partner_id: int | None, new_user: NewUser)
             )
         partner = await PartnerOrg.get_or_none(id=partner_id)
         if partner is None:
-            raise not_found("Partner")
+            raise not_found("Partner", "partnerId")
     async with in_transaction():
         return await create_user_in_transaction(new_user, partner)
 
@@ -199,8 +187,9 @@ async def list_users(
         queryset = queryset.filter(viewer.partner_filter("partner_id"))
     if partner_id is not None:
         queryset = queryset.filter(partner_id=partner_id)
+    search = clean_search(search)
     if search:
-        queryset = queryset.filter(email__icontains=search.strip())
+        queryset = queryset.filter(email__icontains=search)
     return await paginate(queryset, first, after)
 
 
@@ -239,7 +228,10 @@ async def update_user(viewer: Viewer, user_id: int, changes: UserChanges) -> Use
     if values.get("locale") is not None and values["locale"] not in SUPPORTED_LOCALES:
         raise ValidationFailed([("locale", f"Use one of: {', '.join(SUPPORTED_LOCALES)}.")])
     if "full_name" in values:
-        values["full_name"] = values["full_name"].strip()[:200]
+        problems: list[tuple[str, str]] = []
+        values["full_name"] = clean_text(values["full_name"], "fullName", problems, max_length=200)
+        if problems:
+            raise ValidationFailed(problems)
     if not values:
         return user
     async with in_transaction():
