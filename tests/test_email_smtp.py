@@ -470,3 +470,35 @@ async def test_postgres_claims_rows_with_for_update_skip_locked(
         claimed = await claim_due_emails(smtp_settings, "probe#1")
     assert len(claimed) == 1
     assert any("FOR UPDATE SKIP LOCKED" in statement for statement in statements)
+
+
+async def test_non_ascii_names_subjects_and_bodies_arrive_intact(
+    app: Starlette, sink: SmtpSink, database_url: str, tmp_path: Path
+):
+    settings = make_settings(
+        database_url,
+        tmp_path / "data",
+        SMTP_URL=sink.url,
+        MAIL_FROM="Équipe Vendör <ch@vendor.test>",
+    )
+    async with in_transaction():
+        email = await queue_email(
+            settings,
+            to="kunde@example.test",
+            template="notice",
+            context=notice(0, subject="Grüße aus Köln ✓", heading="Café",
+                           paragraphs=["Prüfen Sie bitte — danke."]),
+            source="test",
+            category=EmailCategory.MARKETING,
+        )  # fmt: skip
+
+    await deliver_due_emails(settings)
+
+    [received] = sink.messages()
+    assert received.message_id == email.message_id
+    assert received.message["Subject"] == "Grüße aus Köln ✓"
+    assert received.message["From"].addresses[0].display_name == "Équipe Vendör"
+    assert received.message["From"].addresses[0].addr_spec == "ch@vendor.test"
+    assert "Prüfen Sie bitte — danke." in received.body("plain")
+    assert "<h1" in received.body("html")
+    assert "Café" in received.body("html")

@@ -14,7 +14,7 @@ import re
 from dataclasses import asdict, dataclass
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -69,24 +69,25 @@ class CaptureMailbox:
     def _path(self, mail_id: str) -> Path:
         return self.directory / f"{mail_id}.eml"
 
-    def store(self, mail_id: str, message: EmailMessage, category: str, source: str) -> None:
+    def store(self, mail_id: str, message: bytes, category: str, source: str) -> None:
         if not _ID.match(mail_id):
             raise ValueError(f"invalid mailbox id {mail_id!r}")
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self._path(mail_id)
         first_time = not path.exists()
         temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(message.as_bytes(policy=policy.SMTP))
+        temporary.write_bytes(message)
         os.replace(temporary, path)
         if not first_time:
             return
+        headers = BytesHeaderParser(policy=policy.default).parsebytes(message)
         entry = MailboxEntry(
             id=mail_id,
-            date=str(message["Date"] or ""),
-            sender=str(message["From"] or ""),
-            recipient=str(message["To"] or ""),
-            subject=str(message["Subject"] or ""),
-            message_id=str(message["Message-ID"] or ""),
+            date=str(headers["Date"] or ""),
+            sender=str(headers["From"] or ""),
+            recipient=str(headers["To"] or ""),
+            subject=str(headers["Subject"] or ""),
+            message_id=str(headers["Message-ID"] or ""),
             category=category,
             source=source,
         )

@@ -21,8 +21,13 @@ from __future__ import annotations
 import asyncio
 import ssl
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import format_datetime, formataddr, parseaddr
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -146,20 +151,43 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def build_message(email: OutboxEmail) -> EmailMessage:
-    """The MIME message of an outbox row: the same bytes on every attempt."""
-    message = EmailMessage()
-    message["From"] = email.sender
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP  # readable in the raw message, unlike base64
+# Lines end in CRLF, and ASCII header values are not folded below the 998-character limit (a
+# folded List-Unsubscribe URL confuses some readers). Non-ASCII values are encoded beforehand.
+_WIRE_POLICY = compat32.clone(linesep="\r\n", max_line_length=998)
+
+
+def _header_value(name: str, value: str) -> str:
+    if value.isascii():
+        return value
+    # RFC 2047 encoded words of at most 75 characters, folded.
+    return Header(value, "utf-8", maxlinelen=76, header_name=name).encode(linesep="\r\n")
+
+
+def build_message(email: OutboxEmail) -> bytes:
+    """The message of an outbox row as sent over SMTP: the same bytes on every attempt.
+
+    Built with the `email.mime` classes (compat32 policy): about twenty times cheaper than
+    `EmailMessage`'s header objects, which matters when a worker sends thousands per minute.
+    The MIME boundary comes from the email's uid, so a retry sends exactly the same message.
+    """
+    message: Message
+    if email.html_body:
+        message = MIMEMultipart("alternative", boundary=f"=_{email.uid.hex}")
+        message.attach(MIMEText(email.text_body, "plain", _UTF8_QP))  # type: ignore[arg-type]
+        message.attach(MIMEText(email.html_body, "html", _UTF8_QP))  # type: ignore[arg-type]
+    else:
+        message = MIMEText(email.text_body, "plain", _UTF8_QP)  # type: ignore[arg-type]
+    name, address = parseaddr(email.sender)
+    message["From"] = formataddr((name, address), charset="utf-8")
     message["To"] = email.recipient
-    message["Subject"] = email.subject
+    message["Subject"] = _header_value("Subject", email.subject)
     message["Date"] = format_datetime(email.created_at)
     message["Message-ID"] = email.message_id
-    for name, value in email.headers.items():
-        message[name] = value
-    message.set_content(email.text_body)
-    if email.html_body:
-        message.add_alternative(email.html_body, subtype="html")
-    return message
+    for header, value in email.headers.items():
+        message[header] = _header_value(header, value)
+    return message.as_bytes(policy=_WIRE_POLICY)
 
 
 class Transport(Protocol):
@@ -168,7 +196,7 @@ class Transport(Protocol):
 
     async def connect(self) -> None: ...
 
-    async def send(self, email: OutboxEmail, message: EmailMessage, sender: str) -> None: ...
+    async def send(self, email: OutboxEmail, message: bytes, sender: str) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -203,10 +231,12 @@ class SmtpTransport:
         await client.connect()
         self._client = client
 
-    async def send(self, email: OutboxEmail, message: EmailMessage, sender: str) -> None:
+    async def send(self, email: OutboxEmail, message: bytes, sender: str) -> None:
         if self._client is None:
             raise aiosmtplib.SMTPServerDisconnected("not connected")
-        await self._client.send_message(message, sender=sender, recipients=[email.recipient])
+        # Internationalised addresses need the server's SMTPUTF8 (else: SMTPNotSupported).
+        options = None if (sender + email.recipient).isascii() else ["SMTPUTF8"]
+        await self._client.sendmail(sender, [email.recipient], message, mail_options=options)
 
     async def close(self) -> None:
         client, self._client = self._client, None
@@ -231,7 +261,7 @@ class CaptureTransport:
     async def connect(self) -> None:
         return None
 
-    async def send(self, email: OutboxEmail, message: EmailMessage, sender: str) -> None:
+    async def send(self, email: OutboxEmail, message: bytes, sender: str) -> None:
         await asyncio.to_thread(
             self.mailbox.store, email.uid.hex, message, email.category.value, email.source
         )
