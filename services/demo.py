@@ -13,6 +13,7 @@ from models.enums import ContactRole, CustomerStatus, GroupKind, PartnerStatus, 
 from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg
 from models.users import ChannelManagerAssignment, SalesRep, User
 from services.auth import hash_password
+from services.demo_accounts import load_accounts_demo
 from services.vendor import get_vendor_settings
 
 DEMO_PASSWORD = "channelport-demo"
@@ -178,4 +179,5 @@ async def load_demo_data() -> list[DemoLogin]:
                     for role in ContactRole
                 ]
             )
+        await load_accounts_demo(now)
     return logins
