@@ -214,10 +214,13 @@ def _number(facts: Facts, name: str) -> Decimal | None:
 
 
 Test = Callable[[Facts], bool]
+# A compiled condition: the field it reads, and a predicate over that field's normalised value
+# (casefolded text, or a Decimal / None for number fields).
+Predicate = tuple[str, Callable[[Any], bool]]
 
 
-def compile_condition(condition: Condition) -> Test:
-    """A function that tells whether a lead's facts satisfy `condition` (assumed valid)."""
+def compile_predicate(condition: Condition) -> Predicate:
+    """The field a condition reads and a predicate over its normalised value (assumed valid)."""
     name = condition.field.value
     operator = condition.operator
     if condition.field in NUMBER_FIELDS:
@@ -233,8 +236,7 @@ def compile_condition(condition: Condition) -> Test:
             Operator.IS_EMPTY: lambda v: v is None,
             Operator.IS_NOT_EMPTY: lambda v: v is not None,
         }
-        number_test = number_tests[operator]
-        return lambda facts: number_test(_number(facts, name))
+        return name, number_tests[operator]
 
     text_target = normalise_text(condition.value)
     text_targets = frozenset(normalise_text(v) for v in condition.values)
@@ -249,27 +251,69 @@ def compile_condition(condition: Condition) -> Test:
         Operator.IS_EMPTY: lambda v: v == "",
         Operator.IS_NOT_EMPTY: lambda v: v != "",
     }
-    text_test = text_tests[operator]
-    return lambda facts: text_test(_text(facts, name))
+    return name, text_tests[operator]
+
+
+def normalised_value(facts: Facts, lead_field: LeadField) -> Any:
+    """What predicates compare: casefolded text, or a Decimal (None when empty) for numbers."""
+    if lead_field in NUMBER_FIELDS:
+        return _number(facts, lead_field.value)
+    return _text(facts, lead_field.value)
+
+
+def compile_condition(condition: Condition) -> Test:
+    """A function that tells whether a lead's facts satisfy `condition` (assumed valid)."""
+    _, predicate = compile_predicate(condition)
+    lead_field = condition.field
+    return lambda facts: predicate(normalised_value(facts, lead_field))
 
 
 @dataclass(frozen=True)
 class CompiledRuleSet:
-    """A rule set turned into functions, for evaluating many leads quickly."""
+    """A rule set turned into predicates, for evaluating many leads quickly: each lead's fields
+    are normalised once, then every group is tried in order until one has all its conditions."""
 
-    groups: tuple[tuple[Test, ...], ...]
+    groups: tuple[tuple[Predicate, ...], ...]
+    # (field name, is a number field) for every field the rules read
+    fields: tuple[tuple[str, bool], ...]
+
+    def normalised_values(self, facts: Facts) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, is_number in self.fields:
+            raw = facts.get(name)
+            if is_number:
+                values[name] = (
+                    None
+                    if raw is None or raw == ""
+                    else raw
+                    if type(raw) is Decimal
+                    else Decimal(str(raw))
+                )
+            else:
+                values[name] = "" if raw is None else " ".join(str(raw).split()).casefold()
+        return values
 
     def first_matching_group(self, facts: Facts) -> int | None:
-        for index, tests in enumerate(self.groups):
+        values = self.normalised_values(facts)
+        for index, predicates in enumerate(self.groups):
             # An empty group matches nothing (see the module docstring).
-            if tests and all(test(facts) for test in tests):
+            if not predicates:
+                continue
+            for name, predicate in predicates:
+                if not predicate(values[name]):
+                    break
+            else:
                 return index
         return None
 
 
 def compile_rule_set(groups: RuleSet) -> CompiledRuleSet:
+    used = sorted({condition.field for group in groups for condition in group})
     return CompiledRuleSet(
-        tuple(tuple(compile_condition(condition) for condition in group) for group in groups)
+        groups=tuple(
+            tuple(compile_predicate(condition) for condition in group) for group in groups
+        ),
+        fields=tuple((field.value, field in NUMBER_FIELDS) for field in used),
     )
 
 
