@@ -7,6 +7,7 @@ and the outbox. Helpers here are shared with the other consent test modules.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -35,7 +36,7 @@ from services.consent import (
     newsletter_withdraw_url,
 )
 from settings import Settings
-from tests.conftest import GraphQLClient, World
+from tests.conftest import GraphQLClient, World, count_statements
 
 REGISTER = """
 mutation($input: RegisterLeadInput!) {
@@ -704,3 +705,65 @@ async def test_vendor_admins_query_the_ledger_and_export_one_email(
         ):
             denied = await gql.request(query, variables, token=world.token(role))
             assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+# ---- concurrency, the worker job, query cost ------------------------------------------------
+
+
+async def test_concurrent_answers_count_once(
+    gql: GraphQLClient, http: httpx.AsyncClient, world: World
+):
+    lead = await register(gql, world.token("user_a"), "double@example.test")
+    token = await latest_token(int(lead["id"]))
+    responses = await asyncio.gather(
+        *(
+            http.post("/consent/answer", data={"token": token, "answer": choice})
+            for choice in ("approve", "decline", "approve", "approve")
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
+    actions = await actions_of(int(lead["id"]))
+    assert actions[0] == "request"
+    assert len(actions) == 2
+    final = (await Lead.get(id=int(lead["id"]))).registration_status
+    assert final is (
+        RegistrationStatus.REGISTERED if actions[1] == "approval" else RegistrationStatus.DECLINED
+    )
+
+
+async def test_the_worker_runs_the_expiry_job(gql: GraphQLClient, world: World, settings: Settings):
+    from services.worker import JOBS
+
+    lead = await register(gql, world.token("user_a"), "worker@example.test")
+    await ConsentRequest.filter(lead_id=int(lead["id"])).update(
+        expires_at=datetime.now(UTC) - timedelta(minutes=1)
+    )
+    [job] = [job for job in JOBS if job.name == "consent-request-expiry"]
+    assert await job.run(settings) == 1
+    assert (await Lead.get(id=int(lead["id"]))).registration_status is RegistrationStatus.EXPIRED
+
+
+LIST_WITH_HISTORY = """
+query {
+  leadRegistrations(first: 50) {
+    nodes { id status partner { name } consentHistory { action } conflict { reason } }
+  }
+}"""
+
+
+async def test_listing_with_history_costs_the_same_for_few_and_many_leads(
+    gql: GraphQLClient, world: World
+):
+    async def statements_for_listing() -> int:
+        with count_statements() as statements:
+            data = await gql.data(LIST_WITH_HISTORY, token=world.token("user_a"))
+        assert all(n["consentHistory"] for n in data["leadRegistrations"]["nodes"])
+        return len(statements)
+
+    for index in range(2):
+        await register(gql, world.token("user_a"), f"few{index}@example.test")
+    few = await statements_for_listing()
+    for index in range(6):
+        await register(gql, world.token("user_a"), f"many{index}@example.test")
+    many = await statements_for_listing()
+    assert many == few
