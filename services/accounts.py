@@ -48,6 +48,7 @@ ACTIVITY_WINDOW_DAYS = 90
 TRIAL_ENDING_NOTICE_DAYS = 7
 INACTIVITY_DAYS = 14
 DEFAULT_REMINDER_OFFSETS = (60, 30, 7)
+REFRESH_BATCH_SIZE = 500
 RENEWAL_CONTACT_ROLES = (ContactRole.PRIMARY, ContactRole.BILLING, ContactRole.DECISION_MAKER)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -502,8 +503,23 @@ async def refresh_attention_items(
     """Open the attention items whose condition holds and resolve those whose condition cleared,
     for the given customers or all of them. Safe to run in several workers at once."""
     now = now or utcnow()
-    queryset = Customer.all() if customer_ids is None else Customer.filter(id__in=customer_ids)
-    customers = list(await queryset)
+    if customer_ids is None:
+        # Everyone, a batch of customers at a time so that memory stays flat.
+        total = AttentionRefresh(opened=0, resolved=0)
+        last_id = 0
+        while True:
+            batch = list(
+                await Customer.filter(id__gt=last_id)
+                .order_by("id")
+                .limit(REFRESH_BATCH_SIZE)
+                .values_list("id", flat=True)
+            )
+            if not batch:
+                return total
+            done = await refresh_attention_items(now, batch)
+            total = AttentionRefresh(total.opened + done.opened, total.resolved + done.resolved)
+            last_id = batch[-1]
+    customers = list(await Customer.filter(id__in=customer_ids))
     wanted = await _wanted_attention(customers, now)
     ids = [c.id for c in customers]
     existing = {
