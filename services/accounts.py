@@ -20,6 +20,7 @@ from enum import StrEnum
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Max
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.accounts import (
@@ -169,13 +170,13 @@ def _open_attention_ids() -> Subquery:
     return Subquery(AttentionItem.filter(resolved_at__isnull=True).values("customer_id"))
 
 
-async def _overview_queryset(viewer: Viewer, flt: OverviewFilter, *, with_status: bool = True):  # type: ignore[no-untyped-def]
+async def _overview_queryset(viewer: Viewer, flt: OverviewFilter) -> QuerySet[Customer]:
     if flt.partner_id is not None and not viewer.can_see_partner(flt.partner_id):
         raise not_found("Partner")
     queryset = Customer.filter(await customer_scope(viewer))
     if flt.partner_id is not None:
         queryset = queryset.filter(partner_id=flt.partner_id)
-    if with_status and flt.status is not None:
+    if flt.status is not None:
         queryset = queryset.filter(status=flt.status)
     if flt.search and flt.search.strip():
         problems: list[tuple[str, str]] = []
