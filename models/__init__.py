@@ -21,4 +21,5 @@ MODEL_APPS: dict[str, tuple[list[str], str]] = {
     "accounts": (["models.accounts"], "migrations.accounts"),
     "consent": (["models.consent"], "migrations.consent"),
     "lead_management": (["models.lead_management"], "migrations.lead_management"),
+    "messaging": (["models.messaging"], "migrations.messaging"),
 }

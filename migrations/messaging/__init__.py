@@ -1,0 +1,1 @@
+"""Migrations of the messaging app (to-partner communications)."""
