@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from graphql.language import FieldNode, Visitor, visit
+from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from resolvers.loaders import Loaders
 
@@ -50,4 +52,23 @@ class IntrospectionByRole(SchemaExtension):
                         extensions={"code": "FORBIDDEN"},
                     )
                 ]
+        yield
+
+
+class SubscriptionsOverWebsocketOnly(SchemaExtension):
+    """A subscription sent over plain HTTP gets a clear error instead of an empty result."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if (
+            isinstance(context.request, Request)
+            and self.execution_context.graphql_document is not None
+            and self.execution_context.operation_type is OperationType.SUBSCRIPTION
+        ):
+            self.execution_context.pre_execution_errors = [
+                GraphQLError(
+                    "Subscriptions run over the websocket (graphql-transport-ws) at /graphql.",
+                    extensions={"code": "INVALID"},
+                )
+            ]
         yield

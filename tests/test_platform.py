@@ -183,3 +183,12 @@ async def test_browser_gets_the_console_page(http: httpx.AsyncClient):
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+async def test_subscription_over_http_gets_a_clear_error(gql: GraphQLClient, world: World):
+    body = await gql.request(
+        "subscription { serverTime(count: 1) }", token=world.token("vendor_admin")
+    )
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "INVALID"
+    assert "websocket" in body["errors"][0]["message"]
