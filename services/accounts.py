@@ -11,7 +11,6 @@ import base64
 import binascii
 import json
 import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,7 +40,7 @@ from models.users import AuthSession, User
 from services.auth import open_session, unsign_value
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, paginate
-from services.users import validate_email
+from services.validation import clean_search, clean_text, validate_email
 from services.viewer import Viewer
 from settings import Settings
 
@@ -51,9 +50,6 @@ INACTIVITY_DAYS = 14
 DEFAULT_REMINDER_OFFSETS = (60, 30, 7)
 REFRESH_BATCH_SIZE = 500
 RENEWAL_CONTACT_ROLES = (ContactRole.PRIMARY, ContactRole.BILLING, ContactRole.DECISION_MAKER)
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def utcnow() -> datetime:
@@ -69,14 +65,11 @@ def clean_input(
     required: bool = False,
     multiline: bool = False,
 ) -> str:
-    """Typed text without surrounding blanks, a problem recorded if it cannot be stored."""
-    text = value.strip()
-    if (_CONTROL if multiline else _LINE_CONTROL).search(text):
-        problems.append((field_name, "This text contains control characters."))
-    elif required and not text:
+    """Typed text without surrounding blanks, a problem recorded if it cannot be stored or is
+    required and empty."""
+    text = clean_text(value, field_name, problems, max_length=max_length, multiline=multiline)
+    if required and not text:
         problems.append((field_name, "This is required."))
-    elif len(text) > max_length:
-        problems.append((field_name, f"This text must be at most {max_length} characters long."))
     return text
 
 
@@ -178,11 +171,8 @@ async def _overview_queryset(viewer: Viewer, flt: OverviewFilter) -> QuerySet[Cu
         queryset = queryset.filter(partner_id=flt.partner_id)
     if flt.status is not None:
         queryset = queryset.filter(status=flt.status)
-    if flt.search and flt.search.strip():
-        problems: list[tuple[str, str]] = []
-        term = clean_input(flt.search, "search", problems, max_length=200)
-        if problems:
-            raise ValidationFailed(problems)
+    term = clean_search(flt.search)
+    if term:
         queryset = queryset.filter(name__icontains=term)
     if flt.needs_attention is True:
         queryset = queryset.filter(id__in=_open_attention_ids())

@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from models.accounts import ActivityKind
 from models.customers import Customer, CustomerContact
 from models.enums import ContactRole, CustomerStatus
 from models.partners import PartnerOrg
+from services.accounts import record_activity
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.pagination import Page, paginate
 from services.validation import clean_search, clean_text, validate_email
@@ -100,6 +102,12 @@ async def create_customer(
                 raise duplicate
             customer = await _create_customer_rows(
                 partner_id, name, vendor.trial_length_days, checked_contacts
+            )
+            await record_activity(
+                customer.id,
+                ActivityKind.ACCOUNT_CREATED,
+                f"Account opened with a {vendor.trial_length_days}-day trial.",
+                actor_id=viewer.user_id,
             )
     except IntegrityError:  # the same name saved at the same moment
         raise duplicate from None

@@ -83,7 +83,7 @@ async def test_a_new_customer_starts_a_trial_of_the_configured_length(world, gql
             "status": "TRIAL",
             "daysLeftInTrial": 21,
             "userCount": 0,
-            "activitiesLast90Days": 0,
+            "activitiesLast90Days": 1,  # the account opening
         }
     ]
 
