@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import strawberry
 from strawberry.types import Info
@@ -20,6 +20,7 @@ from models.partners import PartnerOrg
 from models.users import SalesRep as SalesRepModel
 from models.users import User as UserModel
 from resolvers.permissions import IsAuthenticated, IsVendorStaff
+from services.accounts import days_left_of_trial
 
 Role = strawberry.enum(RoleEnum, name="Role")
 PartnerStatus = strawberry.enum(PartnerStatusEnum, name="PartnerStatus")
@@ -228,6 +229,12 @@ class Customer:
             created_at=customer.created_at,
             partner_id=customer.partner_id,  # type: ignore[attr-defined]
         )
+
+    @strawberry.field(
+        description="Whole days until the trial ends (rounded up), only while in trial."
+    )
+    def days_left_in_trial(self) -> int | None:
+        return days_left_of_trial(self.status, self.trial_ends_at, datetime.now(UTC))
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def partner(self, info: Info) -> Partner | None:

@@ -153,9 +153,15 @@ class StatusCounts:
 def trial_days_left(customer: Customer, now: datetime) -> int | None:
     """Whole days (rounded up) until a running trial ends, 0 on its last moments, None if the
     customer is not in trial."""
-    if customer.status is not CustomerStatus.TRIAL or customer.trial_ends_at is None:
+    return days_left_of_trial(customer.status, customer.trial_ends_at, now)
+
+
+def days_left_of_trial(
+    status: CustomerStatus, trial_ends_at: datetime | None, now: datetime
+) -> int | None:
+    if status is not CustomerStatus.TRIAL or trial_ends_at is None:
         return None
-    seconds = (customer.trial_ends_at - now).total_seconds()
+    seconds = (trial_ends_at - now).total_seconds()
     return max(0, math.ceil(seconds / 86400))
 
 

@@ -69,9 +69,11 @@ async def test_a_new_customer_starts_a_trial_of_the_configured_length(world, gql
     await vendor.save()
     created = await gql.data(
         """mutation { createCustomer(name: "Fresh Trial", contacts: [
-             {role: PRIMARY, email: "ceo@fresh.test"}]) { ... on Customer { id trialEndsAt } } }""",
+             {role: PRIMARY, email: "ceo@fresh.test"}]) {
+             ... on Customer { id trialEndsAt daysLeftInTrial } } }""",
         token=world.token("user_a"),
     )
+    assert created["createCustomer"]["daysLeftInTrial"] == 21
     ends = datetime.fromisoformat(created["createCustomer"]["trialEndsAt"])
     assert timedelta(days=20, hours=23) < ends - datetime.now(UTC) <= timedelta(days=21)
     rows = (await gql.data(ROW, {"search": "fresh"}, token=world.token("user_a")))[
