@@ -33,6 +33,7 @@ from services.lead_management import ExplainedRuleSet, LeadInput, NotificationRe
 from services.lead_rules import Condition, Explanation
 from services.lead_rules import LeadField as LeadFieldModel
 from services.lead_rules import Operator as OperatorModel
+from services.pubsub import SubscriberDropped
 
 LeadField = strawberry.enum(
     LeadFieldModel, name="LeadField", description="A lead field rules read."
@@ -836,5 +837,10 @@ class LeadManagementSubscription:
                 yield ManagedLead.from_model(lead)
         except ServiceError as error:
             raise PublicError(error.message, extensions={"code": error.code.name}) from None
+        except SubscriberDropped:
+            raise PublicError(
+                "Too many leads arrived at once for this connection: subscribe again to reload.",
+                extensions={"code": "RESUBSCRIBE"},
+            ) from None
         finally:
             await stream.aclose()

@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from models.users import SalesRep, User
 from services.email.outbox import queue_email
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.lead_management import can_see_lead, get_lead, settings_for
-from services.pubsub import PubSub
+from services.pubsub import RESYNC, PubSub
 from services.viewer import Viewer
 from settings import Settings
 
@@ -219,14 +218,12 @@ async def distribute_leads(
 async def publish_lead_assigned(
     pubsub: PubSub, partner_id: int, distribution: LeadDistribution
 ) -> None:
-    message = json.dumps(
-        {"lead_id": distribution.lead_id, "distribution_id": distribution.id}  # type: ignore[attr-defined]
+    # A failed publish is logged by the pub/sub layer: the lead is committed, and a client
+    # re-syncs the pending leads from the database when it (re)subscribes.
+    await pubsub.publish(
+        lead_assigned_channel(partner_id),
+        {"lead_id": distribution.lead_id, "distribution_id": distribution.id},  # type: ignore[attr-defined]
     )
-    try:
-        await pubsub.broadcast.publish(channel=lead_assigned_channel(partner_id), message=message)
-    except Exception:
-        # The lead is committed; a client re-syncs pending leads from the database on reconnect.
-        log.exception("could not publish lead %s to partner %s", distribution.id, partner_id)
 
 
 async def current_distribution(lead: Lead) -> LeadDistribution | None:
@@ -363,11 +360,13 @@ async def pending_leads(partner_id: int) -> list[tuple[Lead, LeadDistribution]]:
 
 async def lead_assignments(pubsub: PubSub, viewer: Viewer) -> AsyncIterator[Lead]:
     """The leads newly distributed to the viewer's partner: first the ones still waiting for an
-    answer (read from the database), then each new one as it is published."""
+    answer (read from the database), then each new one as it is published. After a pub/sub
+    reconnect (`RESYNC`) the pending leads are read again, so nothing published meanwhile is lost.
+    """
     if not viewer.is_partner_member or viewer.partner_id is None:
         raise forbidden("Lead assignments are for partner users.")
     partner_id = viewer.partner_id
-    async with pubsub.broadcast.subscribe(channel=lead_assigned_channel(partner_id)) as events:
+    async with pubsub.subscribe(lead_assigned_channel(partner_id)) as events:
         # Subscribed before reading the database: a lead distributed in between is in both,
         # and the distribution ids already sent keep it from being delivered twice.
         delivered: set[int] = set()
@@ -375,10 +374,15 @@ async def lead_assignments(pubsub: PubSub, viewer: Viewer) -> AsyncIterator[Lead
             delivered.add(distribution.id)
             yield lead
         async for event in events:
+            if event is RESYNC:
+                for lead, distribution in await pending_leads(partner_id):
+                    if distribution.id not in delivered:
+                        delivered.add(distribution.id)
+                        yield lead
+                continue
             try:
-                payload = json.loads(event.message)
-                distribution_id = int(payload["distribution_id"])
-                lead_id = int(payload["lead_id"])
+                distribution_id = int(event["distribution_id"])
+                lead_id = int(event["lead_id"])
             except (ValueError, KeyError, TypeError):
                 continue
             if distribution_id in delivered:

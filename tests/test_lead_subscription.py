@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,7 +13,16 @@ import websockets
 
 from services import lead_management
 from services.lead_management import LeadInput
-from tests.conftest import LiveServer, World
+from settings import Settings
+from tests.conftest import (
+    LiveServer,
+    World,
+    free_port,
+    server_environment,
+    start_live_server,
+    start_private_redis,
+    stop_live_server,
+)
 from tests.test_lead_rules import viewer_for
 
 SUBSCRIPTION = "subscription { leadAssigned { id company partnerId distributionStatus } }"
@@ -45,7 +55,7 @@ async def subscribe(server: LiveServer, token: str) -> Any:
 
 async def next_message(socket: Any) -> dict[str, Any]:
     while True:
-        message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        message = json.loads(await asyncio.wait_for(socket.recv(), 20))
         if message["type"] in ("ping", "pong"):
             continue
         return message
@@ -116,3 +126,39 @@ async def test_vendor_staff_cannot_subscribe_to_lead_assignments(
         assert (await next_message(socket))["type"] == "complete"
     finally:
         await socket.close()
+
+
+async def test_a_lead_distributed_on_one_server_reaches_users_on_another(
+    app: Any, world: World, settings: Settings, tmp_path: Path
+):
+    """Two uvicorn processes sharing a (private) Redis: the push crosses processes."""
+    port = free_port()
+    redis_server = start_private_redis(port, tmp_path)
+    servers: list[LiveServer] = []
+    try:
+        env = server_environment(settings, BROADCAST_URL=f"redis://127.0.0.1:{port}")
+        servers = [await start_live_server(env), await start_live_server(env)]
+        first, second = servers
+        [lead] = [
+            await lead_management.create_vendor_lead(
+                viewer_for(world.vendor_admin), LeadInput(email="x@cross.example", company="Cross")
+            )
+        ]
+        waiting = await lead_management.create_vendor_lead(
+            viewer_for(world.vendor_admin), LeadInput(email="w@cross.example", company="Waiting")
+        )
+        await distribute(first, world, waiting.id, world.partner_a.id)
+        socket = await subscribe(second, world.token("user_a"))
+        try:
+            assert (await next_lead(socket))["id"] == str(waiting.id)  # subscribed by now
+            await distribute(first, world, lead.id, world.partner_a.id)
+            pushed = await next_lead(socket)
+            assert pushed["id"] == str(lead.id)
+            assert pushed["company"] == "Cross"
+        finally:
+            await socket.close()
+    finally:
+        for server in servers:
+            stop_live_server(server)
+        redis_server.terminate()
+        redis_server.wait(timeout=10)
