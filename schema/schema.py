@@ -33,6 +33,7 @@ from schema.lead_management import (
     LeadManagementQuery,
     LeadManagementSubscription,
 )
+from schema.limits import CostlyValidationLimiter
 from schema.partners import PartnerMutation, PartnerQuery
 from schema.renewals import RenewalMutation, RenewalQuery
 from schema.system import SystemSubscription
@@ -120,6 +121,7 @@ schema = ChannelportSchema(
         lambda: AddValidationRules(list(LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
+        CostlyValidationLimiter,  # before ValidationCache: see schema/limits.py
         lambda: ValidationCache(maxsize=256),
         IntrospectionByRole,
         SubscriptionsOverWebsocketOnly,
