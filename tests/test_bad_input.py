@@ -18,6 +18,7 @@ from graphql.language import Lexer, Source, TokenKind
 from models.customers import Customer
 from models.enums import GroupKind
 from models.partners import PartnerGroup, PartnerGroupMember
+from schema.limits import MAX_FIELD_REPEATS
 from schema.schema import MAX_ALIASES, MAX_QUERY_DEPTH, MAX_TOKENS
 from services.vendor import get_vendor_settings
 from settings import Settings
@@ -658,6 +659,67 @@ async def test_tokens_are_limited(gql: GraphQLClient, world_with_settings: World
     data = await gql.data(fits, token=token)
     assert data["addPartnersToGroup"]["__typename"] == "PartnerGroup"
     assert await PartnerGroupMember.filter(group_id=group.id).count() == 1
+
+
+def repeated(field_chain: list[str], times: int) -> str:
+    """`{ me { partner { id } partner { id } ... } me { ... } ... }`: each field `times` times."""
+    inner = "id"
+    for field in reversed(field_chain):
+        inner = " ".join([f"{field} {{ {inner} }}"] * times)
+    return "{ " + inner + " }"
+
+
+@pytest.mark.parametrize(
+    ("query", "path"),
+    [
+        (repeated(["me"], MAX_FIELD_REPEATS + 1), "me"),
+        (repeated(["me"], 1249), "me"),
+        (repeated(["me", "partner"], 6), "me.partner"),
+        (repeated(["me", "partner", "users"], 4), "me.partner.users"),
+        (
+            "query { ...A ...B } fragment A on Query { "
+            + " ".join(["me { id }"] * 16)
+            + " } fragment B on Query { ... on Query { "
+            + " ".join(["me { email }"] * 16)
+            + " } }",
+            "me",
+        ),
+    ],
+    ids=["31-times", "1249-times", "6x6-nested", "4x4x4-nested", "through-fragments"],
+)
+async def test_fields_repeated_into_a_costly_validation_are_refused_first(
+    gql: GraphQLClient, world_with_settings: World, query: str, path: str
+):
+    # Such documents fit in the token limit, yet GraphQL's check that repeated fields can be
+    # merged compares every pair of them, recursively: seconds of CPU, even for an anonymous
+    # caller. They are refused before validation.
+    for token in (world_with_settings.token("user_a"), ""):
+        error = await graphql_error(gql, query, None, token)
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert error["message"] == (
+            f"The field {path} is selected more than {MAX_FIELD_REPEATS} times: "
+            "select each field once."
+        )
+
+
+async def test_a_field_repeated_up_to_the_limit_still_works(
+    gql: GraphQLClient, world_with_settings: World
+):
+    token = world_with_settings.token("user_a")
+    data = await gql.data(repeated(["me", "partner"], 5), token=token)  # 25 per path
+    assert data["me"]["partner"]["id"] == str(world_with_settings.partner_a.id)
+    data = await gql.data(repeated(["me"], MAX_FIELD_REPEATS), token=token)
+    assert data["me"]["id"] == str(world_with_settings.user_a.id)
+
+
+async def test_fragments_that_multiply_are_refused(gql: GraphQLClient, world_with_settings: World):
+    bomb = (
+        "query { ...F0 } "
+        + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(30))
+        + " fragment F30 on Query { me { id } }"
+    )
+    error = await graphql_error(gql, bomb, None, world_with_settings.token("user_a"))
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
 # ---- request size and transport --------------------------------------------------------------
