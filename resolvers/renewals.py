@@ -9,7 +9,7 @@ from models.accounts import RenewalOwner, RenewalOwnerChoice
 from resolvers.permissions import viewer_of
 from services import renewals
 from services.errors import ValidationFailed
-from services.renewals import CustomerRenewalChoice, PartnerRenewalDefault, UpcomingRenewal
+from services.renewals import CustomerRenewalChoice, PartnerRenewalDefault, UpcomingPage
 from services.viewer import Viewer
 
 
@@ -21,8 +21,12 @@ def _own_partner(viewer: Viewer, partner_id: int | None) -> int:
     return viewer.partner_id
 
 
-async def upcoming_renewals(info: Info, days: int, partner_id: int | None) -> list[UpcomingRenewal]:
-    return await renewals.upcoming_renewals(viewer_of(info), days, partner_id)
+async def upcoming_renewals(
+    info: Info, days: int, partner_id: int | None, first: int | None, after: str | None
+) -> UpcomingPage:
+    return await renewals.upcoming_renewals(
+        viewer_of(info), days, partner_id, first=first, after=after
+    )
 
 
 async def partner_default(info: Info, partner_id: int | None) -> PartnerRenewalDefault:

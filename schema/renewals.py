@@ -13,7 +13,7 @@ from models.accounts import RenewalOwner as RenewalOwnerEnum
 from models.accounts import RenewalOwnerChoice as RenewalOwnerChoiceEnum
 from resolvers import renewals as resolve
 from resolvers.permissions import IsAuthenticated
-from schema.common import OperationErrors, fetch, mutate, parse_id
+from schema.common import OperationErrors, PageInfo, fetch, mutate, parse_id
 from schema.types import Customer, User
 from services.renewals import CustomerRenewalChoice as CustomerRenewalChoiceData
 from services.renewals import OwnerSource as OwnerSourceEnum
@@ -100,6 +100,22 @@ class UpcomingRenewal:
         )
 
 
+@strawberry.type
+class UpcomingRenewalEdge:
+    cursor: str
+    node: UpcomingRenewal
+
+
+@strawberry.type(description="A page of upcoming renewals, soonest first.")
+class UpcomingRenewalConnection:
+    edges: list[UpcomingRenewalEdge]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[UpcomingRenewal]:
+        return [edge.node for edge in self.edges]
+
+
 @strawberry.type(description="Days before the renewal date at which reminders go out.")
 class RenewalReminderOffsets:
     offsets: list[int]
@@ -128,12 +144,25 @@ class RenewalQuery:
         "and exactly who will be told.",
     )
     async def upcoming_renewals(
-        self, info: Info, days: int = 90, partner_id: strawberry.ID | None = None
-    ) -> list[UpcomingRenewal]:
-        rows = await fetch(
-            lambda: resolve.upcoming_renewals(info, days, _optional_id(partner_id, "Partner"))
+        self,
+        info: Info,
+        days: int = 90,
+        partner_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> UpcomingRenewalConnection:
+        page = await fetch(
+            lambda: resolve.upcoming_renewals(
+                info, days, _optional_id(partner_id, "Partner"), first, after
+            )
         )
-        return [UpcomingRenewal.from_data(r) for r in rows]
+        return UpcomingRenewalConnection(
+            edges=[
+                UpcomingRenewalEdge(cursor=cursor, node=UpcomingRenewal.from_data(row))
+                for cursor, row in zip(page.cursors, page.rows, strict=True)
+            ],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],

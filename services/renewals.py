@@ -15,12 +15,16 @@ The notices job sends one reminder per customer, renewal date and offset (defaul
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.accounts import (
@@ -45,6 +49,7 @@ from services.accounts import (
 )
 from services.email.outbox import queue_email
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
+from services.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from services.vendor import get_vendor_settings
 from services.viewer import Viewer
 from settings import Settings
@@ -302,17 +307,53 @@ def _due_offset(days_left: int, offsets: list[int]) -> int | None:
     return min(due) if due and days_left >= 1 else None
 
 
+@dataclass
+class UpcomingPage:
+    rows: list[UpcomingRenewal]
+    cursors: list[str]
+    has_next_page: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+def _renewal_cursor(customer: Customer) -> str:
+    assert customer.next_renewal_at is not None
+    raw = json.dumps([customer.next_renewal_at.isoformat(), customer.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_renewal_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        moment, customer_id = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        when = datetime.fromisoformat(moment)
+        if when.tzinfo is None:
+            raise ValueError(moment)
+        return when, int(customer_id)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ServiceError(ErrorCode.INVALID, "This cursor is not valid.", "after") from None
+
+
 async def upcoming_renewals(
     viewer: Viewer,
     days: int = 90,
     partner_id: int | None = None,
     now: datetime | None = None,
-) -> list[UpcomingRenewal]:
+    first: int | None = None,
+    after: str | None = None,
+) -> UpcomingPage:
     """The viewer's paying customers whose renewal date falls in the next `days` days, soonest
-    first, with the owner in force and exactly who will be told."""
+    first, with the owner in force and exactly who will be told (cursor-paginated)."""
     now = now or utcnow()
     if not 1 <= days <= MAX_UPCOMING_DAYS:
         raise ValidationFailed([("days", f"Choose 1 to {MAX_UPCOMING_DAYS} days.")])
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ServiceError(
+            ErrorCode.INVALID, f"first must be between 1 and {MAX_PAGE_SIZE}.", "first"
+        )
     if partner_id is not None and not viewer.can_see_partner(partner_id):
         raise not_found("Partner")
     queryset = Customer.filter(
@@ -323,7 +364,13 @@ async def upcoming_renewals(
     )
     if partner_id is not None:
         queryset = queryset.filter(partner_id=partner_id)
-    customers = list(await queryset.order_by("next_renewal_at", "id").limit(500))
+    if after is not None:
+        after_at, after_id = _decode_renewal_cursor(after)
+        queryset = queryset.filter(
+            Q(next_renewal_at__gt=after_at) | Q(next_renewal_at=after_at, id__gt=after_id)
+        )
+    fetched = list(await queryset.order_by("next_renewal_at", "id").limit(size + 1))
+    customers = fetched[:size]
     plans = await renewal_plans(customers)
     offsets = await reminder_offsets()
     sent: dict[tuple[int, date], list[int]] = defaultdict(list)
@@ -360,7 +407,11 @@ async def upcoming_renewals(
                 notices_sent=already,
             )
         )
-    return rows
+    return UpcomingPage(
+        rows=rows,
+        cursors=[_renewal_cursor(c) for c in customers],
+        has_next_page=len(fetched) > size,
+    )
 
 
 # ---- the notices job --------------------------------------------------------------------------

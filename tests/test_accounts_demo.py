@@ -18,7 +18,7 @@ PORTAL = """
   }
   deals { nodes { status notes { body } } }
   commissions { nodes { status amount } }
-  upcomingRenewals(days: 90) { customer { name } owner recipients { email isCopy } }
+  upcomingRenewals(days: 90) { nodes { customer { name } owner recipients { email isCopy } } }
 }
 """
 
@@ -37,7 +37,7 @@ async def test_demo_partner_sees_a_lived_in_portal(app, gql) -> None:
     assert {deal["status"] for deal in portal["deals"]["nodes"]} == {"OPEN", "WON", "LOST"}
     assert any(deal["notes"] for deal in portal["deals"]["nodes"])
     assert {c["status"] for c in portal["commissions"]["nodes"]} == {"PAID", "PENDING"}
-    renewals = {row["customer"]["name"]: row for row in portal["upcomingRenewals"]}
+    renewals = {row["customer"]["name"]: row for row in portal["upcomingRenewals"]["nodes"]}
     assert renewals["Dune Analytics"]["owner"] == "PARTNER"
     assert renewals["Acme Logistics"]["owner"] == "VENDOR"
     assert any(r["isCopy"] for r in renewals["Acme Logistics"]["recipients"])

@@ -144,7 +144,7 @@ async def test_bad_input_gets_typed_errors(world, gql) -> None:
             variables,
         )
         assert body["errors"][0]["extensions"]["code"] == "INVALID", variables
-    body = await client.request("{ upcomingRenewals(days: 0) { daysLeft } }")
+    body = await client.request("{ upcomingRenewals(days: 0) { nodes { daysLeft } } }")
     assert body["errors"][0]["extensions"]["code"] == "INVALID"
     offsets = """mutation($o: [Int!]!) { setRenewalReminderOffsets(offsets: $o) {
                    __typename ... on RenewalReminderOffsets { offsets }

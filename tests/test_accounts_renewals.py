@@ -27,11 +27,14 @@ from tests.accounts_support import SmtpServer, fixed_now, make_customer, viewer_
 from tests.conftest import make_settings
 
 UPCOMING = """
-query Upcoming($days: Int) {
-  upcomingRenewals(days: $days) {
-    customer { name } daysLeft owner ownerSource partnerContact { email }
-    recipients { email kinds isCopy }
-    nextNoticeOffsetDays noticesSentOffsetDays
+query Upcoming($days: Int, $first: Int, $after: String) {
+  upcomingRenewals(days: $days, first: $first, after: $after) {
+    nodes {
+      customer { name } daysLeft owner ownerSource partnerContact { email }
+      recipients { email kinds isCopy }
+      nextNoticeOffsetDays noticesSentOffsetDays
+    }
+    pageInfo { hasNextPage endCursor }
   }
 }
 """
@@ -238,7 +241,9 @@ async def test_upcoming_renewals_show_the_owner_and_who_will_be_told(world, sett
         status=CustomerStatus.ACTIVE,
         renewal_in=timedelta(days=200),
     )
-    rows = (await gql.data(UPCOMING, {"days": 90}, token=world.token("user_a")))["upcomingRenewals"]
+    rows = (await gql.data(UPCOMING, {"days": 90}, token=world.token("user_a")))[
+        "upcomingRenewals"
+    ]["nodes"]
     by_name = {row["customer"]["name"]: row for row in rows}
     assert set(by_name) == {"Alpha Default", "Alpha Partner Owned", "Alpha Vendor Owned"}
     default = by_name["Alpha Default"]
@@ -264,7 +269,9 @@ async def test_upcoming_renewals_show_the_owner_and_who_will_be_told(world, sett
         "CUSTOMER_OVERRIDE",
     )
 
-    beta = (await gql.data(UPCOMING, {"days": 90}, token=world.token("user_b")))["upcomingRenewals"]
+    beta = (await gql.data(UPCOMING, {"days": 90}, token=world.token("user_b")))[
+        "upcomingRenewals"
+    ]["nodes"]
     assert {row["customer"]["name"] for row in beta} == {
         "Beta Default",
         "Beta Follows Default",
@@ -278,8 +285,24 @@ async def test_upcoming_renewals_show_the_owner_and_who_will_be_told(world, sett
     )
     longer = (await gql.data(UPCOMING, {"days": 366}, token=world.token("user_a")))[
         "upcomingRenewals"
-    ]
+    ]["nodes"]
     assert [row["customer"]["name"] for row in longer][-1] == "Alpha Far Away"
+
+    # Page by page, soonest first: the same rows in the same order.
+    walked: list[str] = []
+    after = None
+    while True:
+        page = (
+            await gql.data(
+                UPCOMING, {"days": 366, "first": 2, "after": after}, token=world.token("user_a")
+            )
+        )["upcomingRenewals"]
+        walked += [row["customer"]["name"] for row in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert walked == [row["customer"]["name"] for row in longer]
+    assert len(walked) == 4
 
 
 SET_DEFAULT = """

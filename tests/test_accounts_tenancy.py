@@ -72,9 +72,9 @@ async def test_another_partner_sees_none_of_it(world, settings, gql) -> None:
     assert explicit["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert (await beta.data("{ deals { nodes { id } } }"))["deals"]["nodes"] == []
     assert (await beta.data("{ commissions { nodes { id } } }"))["commissions"]["nodes"] == []
-    assert (await beta.data("{ upcomingRenewals(days: 90) { customer { id } } }"))[
+    assert (await beta.data("{ upcomingRenewals(days: 90) { nodes { customer { id } } } }"))[
         "upcomingRenewals"
-    ] == []
+    ]["nodes"] == []
     for query, variables in (
         ("query($id: ID!) { deal(id: $id) { id } }", {"id": str(open_deal.id)}),
         (
@@ -243,7 +243,7 @@ async def test_nothing_without_a_login(world, gql) -> None:
         "{ customerOverview { nodes { name } } }",
         "{ deals { nodes { id } } }",
         "{ commissions { nodes { id } } }",
-        "{ upcomingRenewals { daysLeft } }",
+        "{ upcomingRenewals { nodes { daysLeft } } }",
     ):
         body = await gql.request(query)
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", query
