@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -24,6 +24,13 @@ from settings import Settings
 def fixed_now() -> datetime:
     """A clock for one test: now, to the second. Later moments are this plus a delta."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def noon_in(now: datetime, days: int) -> timedelta:
+    """From `now` to noon UTC `days` calendar days later: a renewal date whose days-left count
+    does not depend on the time of day the test runs."""
+    noon = datetime.combine(now.date() + timedelta(days=days), time(12), tzinfo=UTC)
+    return noon - now
 
 
 async def viewer_for(settings: Settings, token: str) -> Viewer:

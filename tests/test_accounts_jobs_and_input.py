@@ -13,7 +13,7 @@ from models.enums import CustomerStatus
 from models.outbox import OutboxEmail
 from services.vendor import get_vendor_settings
 from services.worker import JOBS, run_worker
-from tests.accounts_support import fixed_now, make_customer
+from tests.accounts_support import fixed_now, make_customer, noon_in
 
 ROW = """
 query($search: String) { customerOverview(search: $search) {
@@ -39,7 +39,7 @@ async def test_the_worker_closes_trials_opens_attention_items_and_sends_renewal_
         "Renewing",
         now,
         status=CustomerStatus.ACTIVE,
-        renewal_in=timedelta(days=7, hours=1),
+        renewal_in=noon_in(now, 7),
     )
     names = {"close-ended-trials", "refresh-attention-items", "renewal-notices"}
     jobs = [job for job in JOBS if job.name in names]

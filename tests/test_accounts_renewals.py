@@ -23,7 +23,7 @@ from services.renewals import (
     set_reminder_offsets,
 )
 from settings import Settings
-from tests.accounts_support import SmtpServer, fixed_now, make_customer, viewer_for
+from tests.accounts_support import SmtpServer, fixed_now, make_customer, noon_in, viewer_for
 from tests.conftest import make_settings
 
 UPCOMING = """
@@ -84,7 +84,7 @@ async def _portfolio(world, settings, now):
             name,
             now,
             status=CustomerStatus.ACTIVE,
-            renewal_in=timedelta(days=60, hours=2),
+            renewal_in=noon_in(now, 60),
         )
         for key, (partner, name) in names.items()
     }
@@ -179,7 +179,7 @@ async def test_changing_the_owner_changes_who_is_told(
         "Switching Owner",
         now,
         status=CustomerStatus.ACTIVE,
-        renewal_in=timedelta(days=7, hours=1),
+        renewal_in=noon_in(now, 7),
     )
     admin_a = await viewer_for(settings, world.token("admin_a"))
     # No partner default set: vendor-owned, and no partner contact to copy.
@@ -215,7 +215,7 @@ async def test_configured_offsets_and_catching_up(world, settings, smtp_settings
         "Late Start",
         now,
         status=CustomerStatus.ACTIVE,
-        renewal_in=timedelta(days=20, hours=3),
+        renewal_in=noon_in(now, 20),
     )
     # 20 days left: the 45-day reminder was missed, it is sent once now (not the 10-day one).
     run = await send_renewal_notices(smtp_settings, now)
