@@ -90,7 +90,7 @@ async def customer_scope(viewer: Viewer, field_prefix: str = "") -> Q:
     scope = viewer.partner_filter(f"{field_prefix}partner_id")
     acting = await acting_customer_id(viewer)
     if acting is not None:
-        scope &= Q(**{f"{field_prefix}id" if field_prefix else "id": acting})
+        scope &= Q(**{f"{field_prefix}id": acting})
     return scope
 
 
