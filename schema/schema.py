@@ -34,6 +34,7 @@ from schema.lead_management import (
     LeadManagementSubscription,
 )
 from schema.limits import CostlyValidationLimiter
+from schema.messaging import MessagingMutation, MessagingQuery, MessagingSubscription
 from schema.partners import PartnerMutation, PartnerQuery
 from schema.renewals import RenewalMutation, RenewalQuery
 from schema.system import SystemSubscription
@@ -65,6 +66,7 @@ class Query(
     VendorQuery,
     LeadManagementQuery,
     ConsentQuery,
+    MessagingQuery,
 ):
     pass
 
@@ -81,12 +83,15 @@ class Mutation(
     VendorMutation,
     LeadManagementMutation,
     ConsentMutation,
+    MessagingMutation,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(SystemSubscription, LeadManagementSubscription, ConsentSubscription):
+class Subscription(
+    SystemSubscription, LeadManagementSubscription, ConsentSubscription, MessagingSubscription
+):
     pass
 
 

@@ -18,6 +18,7 @@ from services.auth import purge_stale_auth_rows
 from services.consent import expire_consent_requests
 from services.email import run_outbox_sender, sender_wakeup_event
 from services.lead_distribution import return_overdue_leads
+from services.messaging import run_message_schedule
 from services.renewals import run_renewal_notices
 from settings import Settings
 
@@ -42,6 +43,8 @@ JOBS: list[Job] = [
     Job("close-ended-trials", 300, run_close_ended_trials),
     Job("refresh-attention-items", 600, run_refresh_attention_items),
     Job("renewal-notices", 3600, run_renewal_notices),
+    # Scheduled emails and pop-ups go out within this many seconds of their time.
+    Job("partner-message-schedule", 10, run_message_schedule),
 ]
 
 
