@@ -787,6 +787,15 @@ async def explain_auto_registration(
         lead = await Lead.get_or_none(id=lead_id, partner_id=partner_id)
         if lead is None or not can_see_lead(viewer, lead):
             raise not_found("Lead")
+        if lead.source is not LeadSource.PARTNER:
+            raise ValidationFailed(
+                [
+                    (
+                        "leadId",
+                        "Only the partner's own leads are auto-registered, not distributed ones.",
+                    )
+                ]
+            )
         leads = [lead]
     else:
         if not 1 <= recent <= MAX_RECENT_LEADS:

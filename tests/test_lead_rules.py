@@ -690,3 +690,20 @@ async def test_explain_and_real_registration_agree(
         else result
     )
     assert proposal.leads[0][1].would_register is registered
+
+
+async def test_explain_refuses_distributed_leads_and_other_partners_leads(world: World):
+    vendor_lead = await lead_management.create_vendor_lead(
+        viewer_for(world.vendor_admin), LeadInput(email="v@vendor-lead.example")
+    )
+    await Lead.filter(id=vendor_lead.id).update(partner_id=world.partner_a.id)
+    admin = viewer_for(world.admin_a)
+    with pytest.raises(ValidationFailed) as failure:
+        await lead_management.explain_auto_registration(admin, None, lead_id=vendor_lead.id)
+    assert failure.value.problems[0][0] == "leadId"
+    own_b = await lead_management.create_lead(viewer_for(world.user_b), lead_input())
+    with pytest.raises(ServiceError) as refused:
+        await lead_management.explain_auto_registration(admin, None, lead_id=own_b.id)
+    assert refused.value.code is ErrorCode.NOT_FOUND
+    recent = await lead_management.explain_auto_registration(admin, None)
+    assert recent.leads == []  # neither the distributed lead nor partner B's lead
