@@ -166,6 +166,14 @@ async def current_distribution(lead: Lead) -> LeadDistribution | None:
     return await lead_distribution.current_distribution(lead)
 
 
+async def lead_histories(info: Info, leads: Sequence[Lead]) -> dict[int, list[LeadEvent]]:
+    return await lead_management.lead_histories(viewer_of(info), leads)
+
+
+async def current_distributions(leads: Sequence[Lead]) -> dict[int, LeadDistribution]:
+    return await lead_distribution.current_distributions(leads)
+
+
 async def explain(
     info: Info,
     partner_id: int | None,

@@ -6,7 +6,7 @@ distributed to the caller's partner org, after first replaying the ones still wa
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,6 +15,7 @@ from strawberry.types import Info
 
 from models.lead_management import AutoRegistrationMode as AutoRegistrationModeModel
 from models.lead_management import IgnoredCompany as IgnoredCompanyModel
+from models.lead_management import LeadDistribution as LeadDistributionModel
 from models.lead_management import LeadManagementSettings as SettingsModel
 from models.lead_management import LeadSettingsChange as SettingsChangeModel
 from models.lead_management import RuleSetOwner as RuleSetOwnerModel
@@ -322,6 +323,9 @@ class ManagedLead:
     created_at: datetime
     updated_at: datetime
     model: strawberry.Private[LeadModel]
+    # Filled by list queries (one query per kind for the whole page) instead of one per lead.
+    prefetched_history: strawberry.Private[list[LeadEventModel] | None] = None
+    prefetched_distribution: strawberry.Private[tuple[LeadDistributionModel | None] | None] = None
 
     @classmethod
     def from_model(cls, lead: LeadModel) -> ManagedLead:
@@ -350,12 +354,18 @@ class ManagedLead:
 
     @strawberry.field(description="The lead's history (a partner sees its own part of it).")
     async def history(self, info: Info) -> list[LeadHistoryEntry]:
-        rows = await fetch(lambda: resolve.lead_history(info, self.model))
+        if self.prefetched_history is not None:
+            rows = self.prefetched_history
+        else:
+            rows = await fetch(lambda: resolve.lead_history(info, self.model))
         return [LeadHistoryEntry.from_model(row) for row in rows]
 
     @strawberry.field(description="The latest distribution of this lead, if it was distributed.")
     async def distribution(self, info: Info) -> LeadDistributionInfo | None:
-        row = await resolve.current_distribution(self.model)
+        if self.prefetched_distribution is not None:
+            row = self.prefetched_distribution[0]
+        else:
+            row = await resolve.current_distribution(self.model)
         viewer = info.context.viewer
         if row is None:
             return None
@@ -446,6 +456,17 @@ RecipientsResult = Annotated[
 DistributeResult = Annotated[
     DistributedLeads | OperationErrors, strawberry.union("DistributeLeadsResult")
 ]
+
+
+def _selected_names(selections: Sequence[Any]) -> set[str]:
+    """Every field name selected anywhere below these selections (fragments included)."""
+    names: set[str] = set()
+    for selection in selections:
+        name = getattr(selection, "name", None)
+        if name:
+            names.add(name)
+        names |= _selected_names(getattr(selection, "selections", None) or [])
+    return names
 
 
 def _pid(partner_id: strawberry.ID | None) -> int | None:
@@ -549,7 +570,18 @@ class LeadManagementQuery:
         page = await fetch(
             lambda: resolve.list_leads(info, _pid(partner_id), distribution_status, first, after)
         )
-        return to_connection(page, ManagedLead.from_model)
+        connection = to_connection(page, ManagedLead.from_model)
+        nodes = [edge.node for edge in connection.edges]
+        requested = _selected_names(info.selected_fields)
+        if nodes and "history" in requested:
+            histories = await resolve.lead_histories(info, page.items)
+            for node in nodes:
+                node.prefetched_history = histories[node.model.id]
+        if nodes and "distribution" in requested:
+            distributions = await resolve.current_distributions(page.items)
+            for node in nodes:
+                node.prefetched_distribution = (distributions.get(node.model.id),)
+        return connection
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def managed_lead(self, info: Info, id: strawberry.ID) -> ManagedLead:

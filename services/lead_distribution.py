@@ -230,6 +230,15 @@ async def current_distribution(lead: Lead) -> LeadDistribution | None:
     return await LeadDistribution.filter(lead_id=lead.id).order_by("-id").first()
 
 
+async def current_distributions(leads: Sequence[Lead]) -> dict[int, LeadDistribution]:
+    """The latest distribution of each lead that has one, in one query."""
+    latest: dict[int, LeadDistribution] = {}
+    rows = await LeadDistribution.filter(lead_id__in=[lead.id for lead in leads]).order_by("id")
+    for row in rows:
+        latest[row.lead_id] = row  # type: ignore[attr-defined]
+    return latest
+
+
 async def _answerable(viewer: Viewer, lead_id: int) -> tuple[Lead, LeadDistribution]:
     lead = await get_lead(viewer, lead_id)
     if not viewer.is_partner_member or lead.partner_id != viewer.partner_id:  # type: ignore[attr-defined]

@@ -734,10 +734,19 @@ async def list_leads(
 
 async def lead_history(viewer: Viewer, lead: Lead) -> list[LeadEvent]:
     """The lead's events; a partner sees only the entries of its own time with the lead."""
-    queryset = LeadEvent.filter(lead_id=lead.id)
+    return (await lead_histories(viewer, [lead]))[lead.id]
+
+
+async def lead_histories(viewer: Viewer, leads: Sequence[Lead]) -> dict[int, list[LeadEvent]]:
+    """The history of each lead (the viewer may see), in one query."""
+    result: dict[int, list[LeadEvent]] = {lead.id: [] for lead in leads}
+    visible = [lead.id for lead in leads if can_see_lead(viewer, lead)]
+    queryset = LeadEvent.filter(lead_id__in=visible)
     if not viewer.is_vendor_staff:
         queryset = queryset.filter(partner_id=viewer.partner_id)
-    return await queryset.order_by("id")
+    for event in await queryset.order_by("id"):
+        result[event.lead_id].append(event)  # type: ignore[attr-defined]
+    return result
 
 
 # ---- explain (dry run) -----------------------------------------------------------------------

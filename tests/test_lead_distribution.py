@@ -20,7 +20,7 @@ from services.errors import ErrorCode, ServiceError, ValidationFailed
 from services.lead_management import LeadInput
 from services.worker import JOBS
 from settings import Settings
-from tests.conftest import GraphQLClient, World, make_partner, make_settings
+from tests.conftest import GraphQLClient, World, count_statements, make_partner, make_settings
 from tests.email_sink import SmtpSink
 from tests.test_lead_rules import viewer_for
 
@@ -293,3 +293,24 @@ async def test_distribution_over_graphql_and_partner_views(world: World, gql: Gr
     kinds = [entry["kind"] for entry in history["managedLead"]["history"]]
     assert kinds == ["created", "distributed", "rejected"]
     assert history["managedLead"]["history"][-1]["details"]["reason"] == "No capacity"
+
+
+async def test_lead_list_costs_the_same_statements_whatever_the_page_size(
+    world: World, settings: Settings, gql: GraphQLClient
+):
+    leads = await vendor_leads(world, 12)
+    await lead_distribution.distribute_leads(
+        settings, viewer_for(world.vendor_admin), [lead.id for lead in leads], world.partner_a.id
+    )
+    query = """query($first: Int!) { managedLeads(first: $first) { edges { node { id
+        distribution { state } history { kind } } } } }"""
+    counts = []
+    for size in (2, 12):
+        with count_statements() as statements:
+            data = await gql.data(query, {"first": size}, token=world.token("user_a"))
+        nodes = [edge["node"] for edge in data["managedLeads"]["edges"]]
+        assert len(nodes) == size
+        assert all(node["history"] == [{"kind": "distributed"}] for node in nodes)
+        assert all(node["distribution"] == {"state": "pending"} for node in nodes)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
