@@ -514,6 +514,11 @@ async def send_renewal_notices(settings: Settings, now: datetime | None = None) 
     )
     for customer, renewal_date, offset, days_left in due:
         plan = plans[customer.id]
+        if not plan.recipients:
+            # Nobody to tell (no contacts yet): not recorded, so that it goes out once someone
+            # is there. The missing-contacts attention item asks the partner to add them.
+            run.skipped += 1
+            continue
         queued = 0
         try:
             async with in_transaction():

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from models.accounts import RenewalOwner, RenewalOwnerChoice, RenewalReminder
-from models.enums import CustomerStatus
+from models.customers import CustomerContact
+from models.enums import ContactRole, CustomerStatus
 from models.outbox import OutboxEmail, SuppressionReason
 from services.email import deliver_due_emails, suppress_address
 from services.renewals import (
@@ -388,3 +389,27 @@ async def test_who_may_set_renewal_ownership(world, gql) -> None:
             )
         )["setCustomerRenewalOwner"]
         assert result["owner"] == "VENDOR", name
+
+
+async def test_a_reminder_with_nobody_to_tell_waits_for_a_contact(
+    world, settings, smtp_settings, smtp_server
+) -> None:
+    now = fixed_now()
+    customer = await make_customer(
+        world.partner_a,
+        "No Contacts Yet",
+        now,
+        status=CustomerStatus.ACTIVE,
+        renewal_in=noon_in(now, 30),
+        contacts=(),
+    )
+    nobody = await send_renewal_notices(smtp_settings, now)
+    assert (nobody.reminders, nobody.skipped) == (0, 1)
+    assert not await RenewalReminder.filter(customer_id=customer.id).exists()
+    await CustomerContact.create(
+        customer=customer, role=ContactRole.BILLING, email="billing@nocontacts.test"
+    )
+    later = await send_renewal_notices(smtp_settings, now + timedelta(hours=3))
+    assert later.reminders == 1
+    await deliver_due_emails(smtp_settings)
+    assert smtp_server.addresses() == ["billing@nocontacts.test"]
