@@ -3,6 +3,7 @@ none when auto-accepted, accept/reject by the right partner only, and the accept
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from services import lead_distribution, lead_management
 from services.email import deliver_due_emails
 from services.errors import ErrorCode, ServiceError, ValidationFailed
 from services.lead_management import LeadInput
-from services.worker import JOBS
+from services.worker import JOBS, run_worker
 from settings import Settings
 from tests.conftest import GraphQLClient, World, count_statements, make_partner, make_settings
 from tests.email_sink import SmtpSink
@@ -314,3 +315,29 @@ async def test_lead_list_costs_the_same_statements_whatever_the_page_size(
         assert all(node["distribution"] == {"state": "pending"} for node in nodes)
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+async def test_the_worker_returns_overdue_leads(world: World, settings: Settings):
+    [lead] = await vendor_leads(world, 1)
+    accept_by = datetime.now(UTC) + timedelta(hours=1)
+    await lead_distribution.distribute_leads(
+        settings, viewer_for(world.vendor_admin), [lead.id], world.partner_a.id, accept_by
+    )
+    # The deadline passes (moved into the past rather than waiting for it).
+    await LeadDistribution.filter(lead_id=lead.id).update(
+        accept_by=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    [job] = [job for job in JOBS if job.name == "lead-accept-deadlines"]
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(settings, stop, jobs=[job]))
+    try:
+        for _ in range(200):
+            await lead.refresh_from_db()
+            if lead.distribution_status is DistributionStatus.RETURNED:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        await worker
+    assert lead.distribution_status is DistributionStatus.RETURNED
+    assert await LeadEvent.filter(lead_id=lead.id, kind="returned").count() == 1
