@@ -24,14 +24,28 @@ class IsAuthenticated(BasePermission):
     error_extensions = {"code": "UNAUTHENTICATED"}
     error_class = PublicError
     roles: frozenset[Role] | None = None
+    # A switch-account (act-as) token is scoped to one customer account: it reaches only the
+    # fields of that account's domain, which declare so with IsAuthenticatedOrActingAs.
+    allows_acting_session = False
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer: Viewer | None = info.context.viewer
         if viewer is None:
             return False
+        if viewer.is_acting_as_customer and not self.allows_acting_session:
+            raise PublicError(
+                "This session is scoped to one customer account.",
+                extensions={"code": "FORBIDDEN"},
+            )
         if self.roles is not None and viewer.role not in self.roles:
             raise PublicError("You are not allowed to do this.", extensions={"code": "FORBIDDEN"})
         return True
+
+
+class IsAuthenticatedOrActingAs(IsAuthenticated):
+    """Logged in, also with an act-as token (whose services then see its one customer only)."""
+
+    allows_acting_session = True
 
 
 class IsVendorStaff(IsAuthenticated):

@@ -17,7 +17,7 @@ from models.accounts import CustomerUser as CustomerUserModel
 from models.accounts import SwitchAccountAudit as SwitchAccountAuditModel
 from models.accounts import SwitchOutcome as SwitchOutcomeEnum
 from resolvers import accounts as resolve
-from resolvers.permissions import IsAuthenticated
+from resolvers.permissions import IsAuthenticated, IsAuthenticatedOrActingAs
 from schema.common import (
     Connection,
     Done,
@@ -224,7 +224,7 @@ def _optional_id(value: strawberry.ID | None, kind: str) -> int | None:
 @strawberry.type
 class AccountQuery:
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="The partner's customer overview: filter by status and needsAttention, "
         "search by name, sort, paginate with first/after. Vendor staff may name a partner.",
     )
@@ -259,7 +259,7 @@ class AccountQuery:
         return await fetch(run)
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated], description="A customer's activity log."
+        permission_classes=[IsAuthenticatedOrActingAs], description="A customer's activity log."
     )
     async def customer_activities(
         self,
@@ -274,7 +274,7 @@ class AccountQuery:
         return to_connection(page, CustomerActivity.from_model)
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="A customer's open attention items (and the resolved ones if asked).",
     )
     async def customer_attention_items(
@@ -288,7 +288,8 @@ class AccountQuery:
         return [AttentionItem.from_model(i) for i in items]
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated], description="The users of a customer's account."
+        permission_classes=[IsAuthenticatedOrActingAs],
+        description="The users of a customer's account.",
     )
     async def customer_account_users(
         self, info: Info, customer_id: strawberry.ID
@@ -297,7 +298,7 @@ class AccountQuery:
         return [CustomerAccountUser.from_model(u) for u in users]
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="The customer this token acts in (a switchAccount token), else null.",
     )
     async def acting_customer(self, info: Info) -> Customer | None:
@@ -326,7 +327,7 @@ class AccountQuery:
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="Switch into a customer account you manage: returns a short-lived token "
         "scoped to that customer. Every attempt is audited.",
     )
@@ -342,7 +343,8 @@ class AccountMutation:
         return await mutate(run)
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated], description="Add a user to a customer's account."
+        permission_classes=[IsAuthenticatedOrActingAs],
+        description="Add a user to a customer's account.",
     )
     async def add_customer_account_user(
         self, info: Info, customer_id: strawberry.ID, email: str, full_name: str = ""
@@ -356,7 +358,7 @@ class AccountMutation:
         return await mutate(run)
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="Remove a user from a customer's account.",
     )
     async def remove_customer_account_user(self, info: Info, id: strawberry.ID) -> DoneResult:

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import auth as resolve
-from resolvers.permissions import IsAuthenticated
+from resolvers.permissions import IsAuthenticatedOrActingAs
 from schema.common import Done, OperationErrors, fetch, mutate
 from schema.types import User
 
@@ -27,7 +27,9 @@ DoneResult = Annotated[Done | OperationErrors, strawberry.union("DoneResult")]
 
 @strawberry.type
 class AuthQuery:
-    @strawberry.field(permission_classes=[IsAuthenticated], description="The logged-in user.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticatedOrActingAs], description="The logged-in user."
+    )
     async def me(self, info: Info) -> User:
         return User.from_model(await fetch(lambda: resolve.me(info)))
 
@@ -47,7 +49,7 @@ class AuthMutation:
         return await mutate(run)
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated], description="End this token's session."
+        permission_classes=[IsAuthenticatedOrActingAs], description="End this token's session."
     )
     async def logout(self, info: Info) -> DoneResult:
         async def run() -> Done:

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import customers as resolve
-from resolvers.permissions import IsAuthenticated
+from resolvers.permissions import IsAuthenticatedOrActingAs
 from schema.common import Connection, OperationErrors, fetch, mutate, parse_id, to_connection
 from schema.types import ContactRole, Customer, CustomerStatus
 from services.customers import NewContact
@@ -25,7 +25,9 @@ class ContactInput:
 
 @strawberry.type
 class CustomerQuery:
-    @strawberry.field(permission_classes=[IsAuthenticated], description="Customers you may see.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticatedOrActingAs], description="Customers you may see."
+    )
     async def customers(
         self,
         info: Info,
@@ -47,7 +49,7 @@ class CustomerQuery:
         )
         return to_connection(page, Customer.from_model)
 
-    @strawberry.field(permission_classes=[IsAuthenticated])
+    @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
     async def customer(self, info: Info, id: strawberry.ID) -> Customer:
         return Customer.from_model(
             await fetch(lambda: resolve.get_customer(info, parse_id(id, "Customer")))
@@ -57,7 +59,7 @@ class CustomerQuery:
 @strawberry.type
 class CustomerMutation:
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="Open a customer account; it starts a trial. Partners open them for "
         "their own org, vendor admins name the partner.",
     )

@@ -17,7 +17,7 @@ from models.accounts import DealNote as DealNoteModel
 from models.accounts import DealStatus as DealStatusEnum
 from models.customers import Customer as CustomerModel
 from resolvers import deals as resolve
-from resolvers.permissions import IsAuthenticated
+from resolvers.permissions import IsAuthenticated, IsAuthenticatedOrActingAs
 from schema.common import Edge, OperationErrors, PageInfo, fetch, mutate, parse_id
 from schema.customers import CustomerResult
 from schema.types import Customer, PartnerTier
@@ -228,7 +228,7 @@ def _page_info(page: Page) -> PageInfo:  # type: ignore[type-arg]
 @strawberry.type
 class DealQuery:
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="Deals you may see: your org's, or for vendor staff their partners'.",
     )
     async def deals(
@@ -256,13 +256,13 @@ class DealQuery:
             page_info=_page_info(page),
         )
 
-    @strawberry.field(permission_classes=[IsAuthenticated])
+    @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
     async def deal(self, info: Info, id: strawberry.ID) -> Deal:
         deal = await fetch(lambda: resolve.get_deal(info, parse_id(id, "Deal")))
         return await _one_deal(deal)
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="Commissions: partners see their own, vendor staff their partners'.",
     )
     async def commissions(
@@ -306,7 +306,7 @@ class DealQuery:
 @strawberry.type
 class DealMutation:
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="Register a deal for one of your customers, with an optional first note.",
     )
     async def register_deal(
@@ -333,7 +333,9 @@ class DealMutation:
 
         return await mutate(run)
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Change an open deal.")
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticatedOrActingAs], description="Change an open deal."
+    )
     async def update_deal(self, info: Info, id: strawberry.ID, input: DealInput) -> DealResult:
         async def run() -> Deal:
             changes = DealChanges(
@@ -346,7 +348,9 @@ class DealMutation:
 
         return await mutate(run)
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Mark a deal lost.")
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticatedOrActingAs], description="Mark a deal lost."
+    )
     async def mark_deal_lost(self, info: Info, id: strawberry.ID, reason: str) -> DealResult:
         async def run() -> Deal:
             return await _one_deal(await resolve.mark_deal_lost(info, parse_id(id, "Deal"), reason))
@@ -354,7 +358,8 @@ class DealMutation:
         return await mutate(run)
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated], description="Add a note for the vendor team."
+        permission_classes=[IsAuthenticatedOrActingAs],
+        description="Add a note for the vendor team.",
     )
     async def add_deal_note(self, info: Info, deal_id: strawberry.ID, body: str) -> DealNoteResult:
         async def run() -> DealNote:
@@ -365,7 +370,7 @@ class DealMutation:
         return await mutate(run)
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="The customer converts its trial to a paid subscription: the subscription "
         "starts, the open deal (or the one named) is won and the partner's commission created.",
     )
@@ -400,7 +405,7 @@ class DealMutation:
         return await mutate(run)
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="Record that a subscription renewed: the renewal date moves one term "
         "(vendor admins).",
     )

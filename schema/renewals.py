@@ -12,7 +12,7 @@ from strawberry.types import Info
 from models.accounts import RenewalOwner as RenewalOwnerEnum
 from models.accounts import RenewalOwnerChoice as RenewalOwnerChoiceEnum
 from resolvers import renewals as resolve
-from resolvers.permissions import IsAuthenticated
+from resolvers.permissions import IsAuthenticated, IsAuthenticatedOrActingAs
 from schema.common import OperationErrors, PageInfo, fetch, mutate, parse_id
 from schema.types import Customer, User
 from services.renewals import CustomerRenewalChoice as CustomerRenewalChoiceData
@@ -139,7 +139,7 @@ def _optional_id(value: strawberry.ID | None, kind: str) -> int | None:
 @strawberry.type
 class RenewalQuery:
     @strawberry.field(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="Renewals in the next `days` days, soonest first, with the owner in force "
         "and exactly who will be told.",
     )
@@ -176,7 +176,7 @@ class RenewalQuery:
         )
         return PartnerRenewalDefault.from_data(data)
 
-    @strawberry.field(permission_classes=[IsAuthenticated])
+    @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
     async def customer_renewal_owner(
         self, info: Info, customer_id: strawberry.ID
     ) -> CustomerRenewalOwner:
@@ -214,7 +214,7 @@ class RenewalMutation:
         return await mutate(run)
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
+        permission_classes=[IsAuthenticatedOrActingAs],
         description="Override the renewal owner for one customer: DEFAULT, VENDOR, or PARTNER "
         "with a partner contact.",
     )

@@ -19,7 +19,7 @@ from models.partners import PartnerGroup as PartnerGroupModel
 from models.partners import PartnerOrg
 from models.users import SalesRep as SalesRepModel
 from models.users import User as UserModel
-from resolvers.permissions import IsAuthenticated, IsVendorStaff
+from resolvers.permissions import IsAuthenticated, IsAuthenticatedOrActingAs, IsVendorStaff
 from services.accounts import days_left_of_trial
 
 Role = strawberry.enum(RoleEnum, name="Role")
@@ -241,7 +241,7 @@ class Customer:
         partner = await info.context.loaders.partner.load(self.partner_id)
         return Partner.from_model(partner) if partner else None
 
-    @strawberry.field(permission_classes=[IsAuthenticated])
+    @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
     async def contacts(self, info: Info) -> list[CustomerContact]:
         contacts = await info.context.loaders.contacts_of_customer.load(int(self.id))
         return [CustomerContact.from_model(c) for c in contacts]

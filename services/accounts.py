@@ -78,10 +78,7 @@ def clean_input(
 
 async def acting_customer_id(viewer: Viewer) -> int | None:
     """The customer an act-as (switch account) session is scoped to, or None."""
-    values = await AuthSession.filter(id=viewer.session_id).values_list(
-        "acting_customer_id", flat=True
-    )
-    return values[0] if values else None
+    return viewer.acting_customer_id
 
 
 async def customer_scope(viewer: Viewer, field_prefix: str = "") -> Q:

@@ -160,6 +160,7 @@ async def authenticate(settings: Settings, token: str | None) -> Viewer | None:
         partner_id=user.partner_id,  # type: ignore[attr-defined]
         session_id=session.id,
         managed_partner_ids=managed,
+        acting_customer_id=session.acting_customer_id,
     )
 
 

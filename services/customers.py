@@ -37,7 +37,7 @@ async def list_customers(
     first: int | None = None,
     after: str | None = None,
 ) -> Page[Customer]:
-    queryset = Customer.filter(viewer.partner_filter("partner_id"))
+    queryset = Customer.filter(viewer.partner_filter("partner_id"), viewer.customer_filter())
     if partner_id is not None:
         queryset = queryset.filter(partner_id=partner_id)
     if status is not None:
@@ -50,7 +50,11 @@ async def list_customers(
 
 async def get_customer(viewer: Viewer, customer_id: int) -> Customer:
     customer = await Customer.get_or_none(id=customer_id)
-    if customer is None or not viewer.can_see_partner(customer.partner_id):  # type: ignore[attr-defined]
+    if (
+        customer is None
+        or not viewer.can_see_partner(customer.partner_id)  # type: ignore[attr-defined]
+        or (viewer.is_acting_as_customer and customer.id != viewer.acting_customer_id)
+    ):
         raise not_found("Customer")
     return customer
 

@@ -18,6 +18,8 @@ class Viewer:
     partner_id: int | None
     session_id: str
     managed_partner_ids: frozenset[int] = frozenset()
+    # Set for a switch-account (act-as) session: the one customer account it is scoped to.
+    acting_customer_id: int | None = None
 
     @property
     def is_vendor_admin(self) -> bool:
@@ -46,6 +48,16 @@ class Viewer:
     def can_see_partner(self, partner_id: int | None) -> bool:
         visible = self.visible_partner_ids()
         return visible is None or (partner_id is not None and partner_id in visible)
+
+    @property
+    def is_acting_as_customer(self) -> bool:
+        return self.acting_customer_id is not None
+
+    def customer_filter(self, field: str = "id") -> Q:
+        """A filter that keeps only the act-as customer for such a session, all rows otherwise."""
+        if self.acting_customer_id is None:
+            return Q()
+        return Q(**{field: self.acting_customer_id})
 
     def partner_filter(self, field: str = "partner_id") -> Q:
         """A query filter that keeps only rows of partner orgs this viewer may see."""

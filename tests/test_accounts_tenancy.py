@@ -20,6 +20,7 @@ from models.accounts import (
 )
 from models.customers import Customer
 from models.enums import CustomerStatus
+from models.users import User
 from services import deals
 from services.accounts import refresh_attention_items
 from tests.accounts_support import fixed_now, make_customer, viewer_for
@@ -249,3 +250,35 @@ async def test_nothing_without_a_login(world, gql) -> None:
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", query
     body = await gql.request('mutation { switchAccount(customerId: "1") { __typename } }')
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_act_as_token_reaches_nothing_outside_its_customer(gql, world):
+    now = fixed_now()
+    mine = await make_customer(world.partner_a, "Mine", now)
+    other_mine = await make_customer(world.partner_a, "Other Mine", now)
+    granted = (await gql.data(SWITCH, {"id": str(mine.id)}, token=world.token("admin_a")))[
+        "switchAccount"
+    ]
+    acting = gql.as_user(granted["token"])
+    # Inside the customer's domain it works, for that customer only.
+    listed = await acting.data("{ customers { nodes { name contacts { email } } } }")
+    assert [c["name"] for c in listed["customers"]["nodes"]] == ["Mine"]
+    hidden = await acting.request(
+        "query($id: ID!) { customer(id: $id) { name } }", {"id": str(other_mine.id)}
+    )
+    assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert (await acting.data("{ me { email } }"))["me"] == {"email": "admin@alpha.test"}
+    # Everything else of the partner org is out of reach for the act-as token, even for an admin.
+    for query in (
+        "{ partners { nodes { name } } }",
+        "{ users { nodes { email } } }",
+        "{ managedLeads { nodes { id } } }",
+        "{ customers { nodes { partner { name } } } }",
+    ):
+        body = await acting.request(query)
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (query, body)
+    refused = await acting.request(
+        'mutation { createUser(input: {email: "x@alpha.test"}) { __typename } }'
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert not await User.filter(email="x@alpha.test").exists()
