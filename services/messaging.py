@@ -44,6 +44,7 @@ from models.vendor import VendorSettings
 from services.consent import record_consent
 from services.email.outbox import queue_email
 from services.email.stats import DeliveryStatistics, delivery_statistics
+from services.email.suppression import Unsubscribed, unsubscribe_listeners
 from services.errors import ErrorCode, ServiceError, ValidationFailed, not_found
 from services.pagination import MAX_PAGE_SIZE, Page, decode_cursor, paginate
 from services.partners import partner_ids_in_groups
@@ -849,3 +850,30 @@ async def accept_portal_terms(viewer: Viewer, version: str, origin: RequestOrigi
                 user, True, ConsentSource.TERMS_ACCEPTANCE, origin, terms_version=version
             )
     return await User.get(id=viewer.user_id)
+
+
+async def _record_unsubscribe_from_partner_message(event: Unsubscribed) -> None:
+    """The unsubscribe link of a partner message turns Supplier Emails off (the outbox does
+    that): record it in the consent ledger like any other change of the preference."""
+    email = event.email
+    user_id: int | None = email.user_id  # type: ignore[attr-defined]
+    if email.source != EMAIL_SOURCE or user_id is None:
+        return
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        return
+    await record_consent(
+        email=user.email,
+        purpose=ConsentPurpose.SUPPLIER_EMAILS,
+        action=ConsentAction.OPT_OUT,
+        source=ConsentSource.SELF_SERVICE,
+        partner_id=user.partner_id,  # type: ignore[attr-defined]
+        actor_user_id=user.id,
+        client_address=event.client_address,
+        user_agent=event.user_agent,
+        details={"via": "unsubscribe link", "reference": email.reference or ""},
+    )
+
+
+if _record_unsubscribe_from_partner_message not in unsubscribe_listeners:
+    unsubscribe_listeners.append(_record_unsubscribe_from_partner_message)

@@ -218,7 +218,8 @@ class PubSub:
             self._monitor = asyncio.create_task(self._monitor_loop(), name="pubsub-monitor")
         else:
             await self._open_broadcast()
-        _current = self
+        if _current is None:
+            _current = self
 
     async def disconnect(self) -> None:
         global _current
@@ -432,5 +433,5 @@ _current: PubSub | None = None
 
 
 def current_pubsub() -> PubSub | None:
-    """The connected PubSub of this process (the web app's), or None outside the app."""
+    """The first connected PubSub of this process (the web app's), or None outside the app."""
     return _current

@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from models.consent import ConsentAction, ConsentLedgerEntry, ConsentPurpose
 from models.enums import Role
-from models.messaging import Message, MessageStatus
+from models.messaging import Message, MessageRecipient, MessageStatus
 from models.users import User
 from services.email.sender import deliver_due_emails
 from services.messaging import run_message_schedule
@@ -148,3 +149,26 @@ async def test_campaign_reaches_exactly_the_eligible_opted_in_users_with_statist
     body = await gql.request(STATISTICS, {"id": email["id"]}, token=world.token("admin_a"))
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await User.get(email="quiet@alpha.test")).supplier_emails_opt_in is False
+
+
+async def test_unsubscribe_link_turns_supplier_emails_off_with_a_ledger_entry(
+    gql: GraphQLClient, http: httpx.AsyncClient, world: World, settings: Settings, sink: SmtpSink
+):
+    await User.filter(id=world.user_a.id).update(supplier_emails_opt_in=True)
+    admin = world.token("vendor_admin")
+    email = await create_message(gql, admin, kind="EMAIL", allPartners=True)
+    await run(gql, SEND, admin, id=email["id"])
+    await deliver_due_emails(settings)
+    (received,) = sink.messages()
+    unsubscribe = received.message["List-Unsubscribe"].strip("<>")
+    response = await http.post(_path(unsubscribe), data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert (await User.get(id=world.user_a.id)).supplier_emails_opt_in is False
+    entries = await ConsentLedgerEntry.filter(subject_email=world.user_a.email)
+    assert [(e.purpose, e.action, e.details["via"]) for e in entries] == [
+        (ConsentPurpose.SUPPLIER_EMAILS, ConsentAction.OPT_OUT, "unsubscribe link")
+    ]
+    # The next campaign does not go to the user any more.
+    second = await create_message(gql, admin, kind="EMAIL", allPartners=True)
+    await run(gql, SEND, admin, id=second["id"])
+    assert await MessageRecipient.filter(message_id=int(second["id"])).count() == 0

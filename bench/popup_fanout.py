@@ -1,0 +1,526 @@
+"""Benchmark: live pop-up fan-out to N websocket clients against a bare Starlette broadcast.
+
+    .venv/bin/python bench/popup_fanout.py [--clients 1000,5000,10000] [--publishes 5]
+                                           [--database sqlite|postgres://postgres@127.0.0.1:5432]
+
+In one run on one machine: create a scratch database (a SQLite temp file, or a PostgreSQL database
+created on the given server and dropped at the end), apply the committed migrations and seed, for
+each N, one active partner with N partner users in its own partner group, each with a session.
+
+Then for each N, in turn:
+
+- Channelport: start `uvicorn app:app` (one process, in-process pub/sub, no embedded worker),
+  connect N graphql-transport-ws clients that subscribe to `popups(page: "dashboard")`, publish
+  one warm-up pop-up and wait until every client has it (so every subscription is live), read the
+  server's resident memory, then create and publish P pop-ups through the GraphQL API one after
+  the other. For each: the time from sending `publishMessage` until the last client has the pop-up
+  (it includes the publish mutation itself: the recipient snapshot of N rows is written before the
+  pop-up is announced; the mutation's own duration is printed too).
+- Bare: start a plain Starlette app (this file, `--bare-server`) whose websocket endpoint only
+  answers connection_init, and whose POST /broadcast sends the request body, the same `next`
+  frame a Channelport client receives, to every connected websocket with `send_text`. Same
+  clients, same warm-up, the same P measurements.
+
+It prints the median time of both, the ratio Channelport/bare, and the server memory per
+connected client (resident memory with N clients minus before any client, divided by N). The
+clients run in this process, the servers in their own; all traffic goes to 127.0.0.1. The
+open-files limit is raised to its hard limit (each client is one socket here and one there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import websockets  # noqa: E402
+
+SECRET_KEY = "bench-secret-key-" + "f" * 32
+PAGE = "dashboard"
+SUBSCRIBE = "subscription($page: String) { popups(page: $page) { messageId title bodyHtml pages } }"
+CREATE = """mutation($input: NewMessageInput!) { createMessage(input: $input) {
+  ... on PartnerMessage { id } ... on OperationErrors { errors { message } } } }"""
+PUBLISH = """mutation($id: ID!) { publishMessage(id: $id) {
+  ... on PartnerMessage { status } ... on OperationErrors { errors { message } } } }"""
+BODY = "<p>The partner summit is on <b>12 March</b>. Register in the portal.</p>"
+CONNECT_CONCURRENCY = 100
+
+
+def raise_open_files_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def resident_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+# ---- the bare server ------------------------------------------------------------------------
+
+
+def bare_app() -> Any:
+    """Plain Starlette: accept graphql-transport-ws, answer connection_init, broadcast bodies."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route, WebSocketRoute
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    sockets: set[WebSocket] = set()
+
+    async def endpoint(websocket: WebSocket) -> None:
+        await websocket.accept(subprotocol="graphql-transport-ws")
+        try:
+            while True:
+                message = json.loads(await websocket.receive_text())
+                if message.get("type") == "connection_init":
+                    await websocket.send_text('{"type":"connection_ack"}')
+                elif message.get("type") == "subscribe":
+                    sockets.add(websocket)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            sockets.discard(websocket)
+
+    async def broadcast(request: Request) -> JSONResponse:
+        frame = (await request.body()).decode()
+        sent = 0
+        for websocket in list(sockets):
+            try:
+                await websocket.send_text(frame)
+                sent += 1
+            except Exception:
+                sockets.discard(websocket)
+        return JSONResponse({"sent": sent})
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route("/healthz", health),
+            Route("/broadcast", broadcast, methods=["POST"]),
+            WebSocketRoute("/graphql", endpoint),
+        ]
+    )
+
+
+# ---- servers --------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    ws_url: str
+
+
+def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+async def start_server(kind: str, database_url: str, data_dir: Path) -> Server:
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "CHANNELPORT_DATA_DIR": str(data_dir),
+            "SECRET_KEY": SECRET_KEY,
+            "EMBEDDED_WORKER": "false",
+            "BROADCAST_URL": "memory://",
+            "LOG_LEVEL": "WARNING",
+            "PUBLIC_URL": "http://127.0.0.1",
+        }
+    )
+    if kind == "channelport":
+        command = [sys.executable, "-m", "uvicorn", "app:app"]
+    else:
+        command = [sys.executable, __file__, "--bare-server", "--port", str(port)]
+    if kind == "channelport":
+        command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        command += ["--log-level", "warning"]
+    process = _spawn(command, env)
+    url = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient() as client:
+        for _ in range(400):
+            if process.poll() is not None:
+                raise RuntimeError(f"{kind} server exited with {process.returncode}")
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get(f"{url}/healthz")).status_code == 200:
+                    return Server(process, url, f"ws://127.0.0.1:{port}/graphql")
+            await asyncio.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{kind} server did not start")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+# ---- clients --------------------------------------------------------------------------------
+
+
+@dataclass
+class Fleet:
+    """N websocket clients, counting per pop-up id how many have it and when the last one did."""
+
+    size: int
+    counts: dict[str, int] = field(default_factory=dict)
+    last_arrival: dict[str, float] = field(default_factory=dict)
+    complete: dict[str, asyncio.Event] = field(default_factory=dict)
+    sockets: list[Any] = field(default_factory=list)
+    readers: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def expect(self, message_id: str) -> asyncio.Event:
+        return self.complete.setdefault(message_id, asyncio.Event())
+
+    def _arrived(self, message_id: str) -> None:
+        count = self.counts.get(message_id, 0) + 1
+        self.counts[message_id] = count
+        if count == self.size:
+            self.last_arrival[message_id] = time.perf_counter()
+            self.expect(message_id).set()
+
+    async def _read(self, socket: Any) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in socket:
+                message = json.loads(raw)
+                kind = message.get("type")
+                if kind == "next":
+                    self._arrived(message["payload"]["data"]["popups"]["messageId"])
+                elif kind == "ping":
+                    await socket.send('{"type":"pong"}')
+
+    async def connect(self, ws_url: str, tokens: list[str]) -> None:
+        gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+        async def one(token: str) -> None:
+            async with gate:
+                socket = await websockets.connect(
+                    ws_url,
+                    subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                    open_timeout=60,
+                    ping_interval=None,
+                    max_size=2**22,
+                )
+                await socket.send(
+                    json.dumps({"type": "connection_init", "payload": {"token": token}})
+                )
+                ack = json.loads(await socket.recv())
+                assert ack["type"] == "connection_ack", ack
+                await socket.send(
+                    json.dumps(
+                        {
+                            "id": "popups",
+                            "type": "subscribe",
+                            "payload": {"query": SUBSCRIBE, "variables": {"page": PAGE}},
+                        }
+                    )
+                )
+                self.sockets.append(socket)
+                self.readers.append(asyncio.create_task(self._read(socket)))
+
+        await asyncio.gather(*(one(token) for token in tokens))
+
+    async def close(self) -> None:
+        async def one(socket: Any) -> None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(socket.close(), 5)
+
+        gate = asyncio.Semaphore(500)
+
+        async def gated(socket: Any) -> None:
+            async with gate:
+                await one(socket)
+
+        await asyncio.gather(*(gated(s) for s in self.sockets))
+        for reader in self.readers:
+            reader.cancel()
+        await asyncio.gather(*self.readers, return_exceptions=True)
+
+
+# ---- the data -------------------------------------------------------------------------------
+
+
+@dataclass
+class Audience:
+    size: int
+    group_id: int
+    tokens: list[str]
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(choice: str) -> AsyncIterator[str]:
+    from services.database import migrate_database
+
+    if choice == "sqlite":
+        with tempfile.TemporaryDirectory() as directory:
+            url = f"sqlite://{directory}/bench.sqlite3"
+            await migrate_database(url)
+            yield url
+        return
+    import asyncpg
+
+    server = choice.rstrip("/")
+    name = f"channelport_bench_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(f"{server}/postgres")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"{server}/{name}"
+        await migrate_database(url)
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def seed(database_url: str, sizes: list[int]) -> tuple[str, dict[int, Audience]]:
+    """A vendor admin and, per size, a partner with that many users in its own group."""
+    from tortoise.transactions import in_transaction
+
+    from models.enums import Role
+    from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg
+    from models.users import User
+    from services.auth import open_session
+    from services.database import close_database, open_database
+    from settings import load_settings
+
+    settings = load_settings({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY})
+    await open_database(database_url)
+    try:
+        admin = await User.create(email="admin@vendor.bench", role=Role.VENDOR_ADMIN)
+        admin_token = await open_session(settings, admin, "127.0.0.1")
+        audiences = {}
+        for size in sizes:
+            async with in_transaction():
+                partner = await PartnerOrg.create(name=f"Partner of {size}")
+                group = await PartnerGroup.create(name=f"Group of {size}")
+                await PartnerGroupMember.create(group=group, partner=partner)
+                await User.bulk_create(
+                    [
+                        User(
+                            email=f"user{index}@p{size}.bench",
+                            role=Role.PARTNER_USER,
+                            partner=partner,
+                        )
+                        for index in range(size)
+                    ],
+                    batch_size=1000,
+                )
+                users = await User.filter(partner=partner).order_by("id")
+                tokens = [await open_session(settings, user, "127.0.0.1") for user in users]
+            audiences[size] = Audience(size, group.id, tokens)
+        return admin_token, audiences
+    finally:
+        await close_database()
+
+
+# ---- measuring ------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    times: list[float]
+    memory_per_client_kib: float
+    mutation_times: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+async def _graphql(client: httpx.AsyncClient, query: str, token: str, **variables: Any) -> Any:
+    response = await client.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    body = response.json()
+    if body.get("errors"):
+        raise RuntimeError(body["errors"])
+    return next(iter(body["data"].values()))
+
+
+async def measure_channelport(
+    database_url: str, data_dir: Path, admin_token: str, audience: Audience, publishes: int
+) -> Result:
+    server = await start_server("channelport", database_url, data_dir)
+    fleet = Fleet(audience.size)
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
+
+            async def publish(title: str) -> tuple[str, float, float]:
+                created = await _graphql(
+                    client,
+                    CREATE,
+                    admin_token,
+                    input={
+                        "kind": "POPUP",
+                        "title": title,
+                        "body": BODY,
+                        "pages": [PAGE],
+                        "groupIds": [str(audience.group_id)],
+                    },
+                )
+                message_id = created["id"]
+                done = fleet.expect(message_id)
+                started = time.perf_counter()
+                result = await _graphql(client, PUBLISH, admin_token, id=message_id)
+                answered = time.perf_counter()
+                assert result.get("status") == "PUBLISHED", result
+                await asyncio.wait_for(done.wait(), 120)
+                return message_id, fleet.last_arrival[message_id] - started, answered - started
+
+            await client.get("/healthz")
+            before = resident_kib(server.process.pid)
+            await fleet.connect(server.ws_url, audience.tokens)
+            await publish("Warm-up")
+            after = resident_kib(server.process.pid)
+            times, mutation_times = [], []
+            for index in range(publishes):
+                _, elapsed, mutation = await publish(f"Pop-up {index}")
+                times.append(elapsed)
+                mutation_times.append(mutation)
+        return Result(times, (after - before) / audience.size, mutation_times)
+    finally:
+        await fleet.close()
+        stop_server(server)
+
+
+def _frame(message_id: str, title: str) -> str:
+    popup = {"messageId": message_id, "title": title, "bodyHtml": BODY, "pages": [PAGE]}
+    return json.dumps({"id": "popups", "type": "next", "payload": {"data": {"popups": popup}}})
+
+
+async def measure_bare(data_dir: Path, audience: Audience, publishes: int) -> Result:
+    server = await start_server("bare", "", data_dir)
+    fleet = Fleet(audience.size)
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
+
+            async def broadcast(message_id: str) -> float:
+                done = fleet.expect(message_id)
+                started = time.perf_counter()
+                response = await client.post("/broadcast", content=_frame(message_id, "Pop-up"))
+                assert response.json()["sent"] == audience.size, response.text
+                await asyncio.wait_for(done.wait(), 120)
+                return fleet.last_arrival[message_id] - started
+
+            await client.get("/healthz")
+            before = resident_kib(server.process.pid)
+            await fleet.connect(server.ws_url, audience.tokens)
+            # Subscriptions are registered after the connect returns: wait until all are.
+            for _ in range(600):
+                probe = f"warm-up-{_}"
+                done = fleet.expect(probe)
+                await client.post("/broadcast", content=_frame(probe, "Warm-up"))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), 0.5)
+                    break
+            after = resident_kib(server.process.pid)
+            times = [await broadcast(f"bare-{index}") for index in range(publishes)]
+        return Result(times, (after - before) / audience.size)
+    finally:
+        await fleet.close()
+        stop_server(server)
+
+
+async def main(arguments: argparse.Namespace) -> None:
+    limit = raise_open_files_limit()
+    sizes = [int(n) for n in arguments.clients.split(",")]
+    if max(sizes) + 500 > limit:  # one socket per client in this process and in the server
+        raise SystemExit(f"open-files limit {limit} is too low for {max(sizes)} clients")
+    print(f"popup fan-out, {arguments.publishes} publishes per size, database {arguments.database}")
+    print(f"{os.cpu_count()} CPUs, open-files limit {limit}; clients in this process\n")
+    rows = []
+    with tempfile.TemporaryDirectory() as data_directory:
+        data_dir = Path(data_directory)
+        async with scratch_database(arguments.database) as database_url:
+            seeded = time.perf_counter()
+            admin_token, audiences = await seed(database_url, sizes)
+            print(f"seeded {sum(sizes)} users in {time.perf_counter() - seeded:.1f}s")
+            for size in sizes:
+                real = await measure_channelport(
+                    database_url, data_dir, admin_token, audiences[size], arguments.publishes
+                )
+                bare = await measure_bare(data_dir, audiences[size], arguments.publishes)
+                rows.append((size, real, bare))
+                print(
+                    f"N={size:>6}: channelport median {real.median * 1000:8.1f} ms "
+                    f"(publish mutation {statistics.median(real.mutation_times) * 1000:.1f} ms), "
+                    f"bare {bare.median * 1000:8.1f} ms, ratio {real.median / bare.median:5.2f}, "
+                    f"memory/client {real.memory_per_client_kib:.1f} KiB vs "
+                    f"{bare.memory_per_client_kib:.1f} KiB",
+                    flush=True,
+                )
+    print(
+        "\n| N | Channelport: last client has it (median) | of which publish mutation |"
+        " bare Starlette broadcast (median) | ratio | server memory per client:"
+        " Channelport / bare |"
+    )
+    print("|---|---|---|---|---|---|")
+    for size, real, bare in rows:
+        print(
+            f"| {size} | {real.median * 1000:.1f} ms | "
+            f"{statistics.median(real.mutation_times) * 1000:.1f} ms | "
+            f"{bare.median * 1000:.1f} ms | {real.median / bare.median:.2f} | "
+            f"{real.memory_per_client_kib:.1f} KiB / {bare.memory_per_client_kib:.1f} KiB |"
+        )
+
+
+def run_bare_server(port: int) -> None:
+    import uvicorn
+
+    raise_open_files_limit()
+    uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", default="1000,5000,10000")
+    parser.add_argument("--publishes", type=int, default=5)
+    parser.add_argument("--database", default="sqlite")
+    parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.bare_server:
+        run_bare_server(options.port)
+    else:
+        asyncio.run(main(options))

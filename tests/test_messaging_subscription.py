@@ -1,0 +1,155 @@
+"""The `popups` subscription over a real websocket (one uvicorn process, in-process pub/sub),
+and the pop-up stream's re-sync from the database after a pub/sub reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import websockets
+
+from models.messaging import Message
+from services.messaging import POPUP_CHANNEL, ReceivedPopup
+from services.popup_stream import popup_stream
+from services.pubsub import RESYNC, PubSub
+from services.viewer import Viewer
+from tests.conftest import GraphQLClient, LiveServer, World
+from tests.messaging_support import POPUPS, PUBLISH, create_message, make_group, run
+
+
+async def _subscribe(server: LiveServer, token: str, page: str | None):
+    socket = await websockets.connect(
+        server.ws_url, subprotocols=["graphql-transport-ws"], open_timeout=5
+    )
+    await socket.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
+    assert json.loads(await socket.recv())["type"] == "connection_ack"
+    await socket.send(
+        json.dumps(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": POPUPS, "variables": {"page": page}},
+            }
+        )
+    )
+    return socket
+
+
+async def _next_titles(socket, count: int, wait: float = 3.0) -> list[str]:
+    titles = []
+    while len(titles) < count:
+        message = json.loads(await asyncio.wait_for(socket.recv(), wait))
+        if message["type"] == "ping":
+            continue
+        assert message["type"] == "next", message
+        titles.append(message["payload"]["data"]["popups"]["title"])
+    return titles
+
+
+async def _nothing_more(socket, wait: float = 0.3) -> bool:
+    try:
+        await asyncio.wait_for(socket.recv(), wait)
+    except TimeoutError:
+        return True
+    return False
+
+
+async def _publish_over_http(server: LiveServer, token: str, message_id: str) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": PUBLISH, "variables": {"id": message_id}},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    assert response.json()["data"]["publishMessage"]["status"] == "PUBLISHED"
+
+
+async def test_unread_then_live_pop_ups_filtered_by_page(
+    live_server: LiveServer, gql: GraphQLClient, world: World
+):
+    admin = world.token("vendor_admin")
+    alpha = await make_group("Alpha", world.partner_a)
+    earlier = await create_message(gql, admin, title="Earlier", groupIds=[str(alpha.id)])
+    await run(gql, PUBLISH, admin, id=earlier["id"])
+    expired = await create_message(gql, admin, title="Expired", groupIds=[str(alpha.id)])
+    await run(gql, PUBLISH, admin, id=expired["id"])
+    await Message.filter(id=int(expired["id"])).update(
+        ends_at=datetime.now(UTC) - timedelta(minutes=1)
+    )
+
+    dashboard = await _subscribe(live_server, world.token("user_a"), "dashboard")
+    leads = await _subscribe(live_server, world.token("user_a"), "leads")
+    everywhere = await _subscribe(live_server, world.token("admin_a"), None)
+    other_partner = await _subscribe(live_server, world.token("user_b"), "dashboard")
+    try:
+        assert await _next_titles(dashboard, 1) == ["Earlier"]
+        assert await _next_titles(everywhere, 1) == ["Earlier"]
+        for_leads = await create_message(
+            gql, admin, title="For leads", pages=["leads"], groupIds=[str(alpha.id)]
+        )
+        await _publish_over_http(live_server, admin, for_leads["id"])
+        assert await _next_titles(leads, 1) == ["For leads"]  # "Earlier" is not for leads
+        assert await _next_titles(everywhere, 1) == ["For leads"]
+        assert await _nothing_more(dashboard)
+        assert await _nothing_more(other_partner)
+    finally:
+        for socket in (dashboard, leads, everywhere, other_partner):
+            await socket.close()
+
+
+async def test_vendor_staff_cannot_subscribe_to_pop_ups(live_server: LiveServer, world: World):
+    socket = await _subscribe(live_server, world.token("vendor_admin"), "dashboard")
+    try:
+        message = json.loads(await asyncio.wait_for(socket.recv(), 3))
+        assert message["type"] == "next"
+        assert message["payload"]["data"] is None
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert json.loads(await asyncio.wait_for(socket.recv(), 3))["type"] == "complete"
+    finally:
+        await socket.close()
+
+
+async def test_stream_re_syncs_from_the_database_after_a_reconnect(
+    gql: GraphQLClient, world: World
+):
+    admin = world.token("vendor_admin")
+    alpha = await make_group("Alpha", world.partner_a)
+    first = await create_message(gql, admin, title="First", groupIds=[str(alpha.id)])
+    await run(gql, PUBLISH, admin, id=first["id"])
+    viewer = Viewer(
+        user_id=world.user_a.id,
+        email=world.user_a.email,
+        role=world.user_a.role,
+        partner_id=world.partner_a.id,
+        session_id="test",
+    )
+    pubsub = PubSub("memory://")
+    await pubsub.connect()
+    try:
+        stream = popup_stream(pubsub, viewer, "dashboard")
+        received: list[ReceivedPopup] = [await asyncio.wait_for(anext(stream), 3)]
+        assert [p.title for p in received] == ["First"]
+        # Published while this process's pub/sub was away: no announcement reached the stream.
+        missed = await create_message(gql, admin, title="Missed", groupIds=[str(alpha.id)])
+        pending = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0.05)
+        await pubsub.publish(POPUP_CHANNEL, {"type": "other"})
+        await run(gql, PUBLISH, admin, id=missed["id"])  # announced on the app's own pub/sub
+        assert not pending.done()
+        pubsub._fan_out(POPUP_CHANNEL, RESYNC)  # what the wrapper does after a reconnect
+        popup = await asyncio.wait_for(pending, 3)
+        assert popup.title == "Missed"
+        # A re-sync does not deliver anything twice.
+        pubsub._fan_out(POPUP_CHANNEL, RESYNC)
+        again = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0.2)
+        assert not again.done()
+        again.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await again
+        await stream.aclose()
+    finally:
+        await pubsub.disconnect()
