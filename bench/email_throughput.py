@@ -1,0 +1,235 @@
+"""Benchmark: emails per second the outbox sender hands to a local SMTP server, against the ceiling.
+
+    .venv/bin/python bench/email_throughput.py [--database sqlite|postgres://postgres@127.0.0.1:5432]
+                                               [--emails 5000] [--batch-size 50] [--rounds 3]
+
+In one run on one machine: create a scratch database (a SQLite temp file, or a PostgreSQL database
+created on the given server and dropped at the end), apply the committed migrations and queue the
+emails with `queue_email` (marketing mail from the `notice` template: tracked links, open pixel,
+List-Unsubscribe), in transactions of 500.
+
+An aiosmtpd sink runs in its own process on a free loopback port and counts the messages it
+accepts (so that it does not share this process's interpreter lock). Each round then measures, in
+turn:
+
+- bare: the same messages (the exact bytes the sender would send, built beforehand) sent by a
+  plain aiosmtplib loop over ONE connection: the ceiling for this machine and this sink;
+- worker: all rows put back in the queue, then `deliver_due_emails` (what the worker job runs)
+  until none is due: claiming batches, building each message, one SMTP connection per batch and
+  a `sent` mark in the database after each accepted email.
+
+Both must deliver exactly `--emails` messages to the sink (checked). It prints emails/s of both
+per round, the medians and the ratio worker/bare. The scratch database is removed on exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+import aiosmtplib  # noqa: E402
+import asyncpg  # noqa: E402
+from tortoise.transactions import in_transaction  # noqa: E402
+
+from models.outbox import EmailCategory, OutboxEmail, OutboxState  # noqa: E402
+from services.database import close_database, migrate_database, open_database  # noqa: E402
+from services.email import deliver_due_emails, queue_email  # noqa: E402
+from services.email.outbox import envelope_sender  # noqa: E402
+from services.email.transport import build_message  # noqa: E402
+from settings import Settings, load_settings  # noqa: E402
+
+QUEUE_TRANSACTION_SIZE = 500
+
+
+def run_sink(port: int, counter: Any, ready: Any) -> None:
+    """The SMTP sink process: accept every message, count it, keep nothing."""
+    from aiosmtpd.smtp import SMTP, Envelope, Session
+
+    class CountingHandler:
+        async def handle_DATA(  # noqa: N802 (aiosmtpd's hook name)
+            self, server: SMTP, session: Session, envelope: Envelope
+        ) -> str:
+            with counter.get_lock():
+                counter.value += 1
+            return "250 2.0.0 OK"
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        await loop.create_server(
+            lambda: SMTP(CountingHandler(), hostname="bench-sink"), "127.0.0.1", port
+        )
+        ready.set()
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def queue_emails(settings: Settings, count: int) -> float:
+    started = time.perf_counter()
+    for first in range(0, count, QUEUE_TRANSACTION_SIZE):
+        async with in_transaction():
+            for index in range(first, min(count, first + QUEUE_TRANSACTION_SIZE)):
+                await queue_email(
+                    settings,
+                    to=f"partner.user{index}@example.test",
+                    template="notice",
+                    context={
+                        "subject": f"Quarterly partner update #{index}",
+                        "heading": "What is new this quarter",
+                        "paragraphs": [
+                            "The new price list is online, with the updated tier discounts.",
+                            "Register your deals before the end of the month to earn the bonus.",
+                        ],
+                        "action_url": "https://vendor.example/partners/updates?q=3",
+                        "action_label": "Read the update",
+                    },
+                    source="bench",
+                    category=EmailCategory.MARKETING,
+                )
+    return time.perf_counter() - started
+
+
+async def bare_loop(settings: Settings, port: int, messages: list[tuple[str, bytes]]) -> float:
+    sender = envelope_sender(settings)
+    client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+    started = time.perf_counter()
+    await client.connect()
+    for recipient, message in messages:
+        await client.sendmail(sender, [recipient], message)
+    await client.quit()
+    return time.perf_counter() - started
+
+
+async def worker_run(settings: Settings) -> float:
+    await OutboxEmail.all().update(
+        state=OutboxState.QUEUED,
+        attempts=0,
+        next_attempt_at=datetime.now(UTC),
+        sent_at=None,
+        locked_by=None,
+        locked_until=None,
+    )
+    started = time.perf_counter()
+    report = await deliver_due_emails(settings)
+    elapsed = time.perf_counter() - started
+    sent = await OutboxEmail.filter(state=OutboxState.SENT).count()
+    if report.sent != sent or report.failed or report.retried or report.bounced:
+        raise SystemExit(f"the worker did not send everything: {report}")
+    return elapsed
+
+
+async def benchmark(args: argparse.Namespace, database_url: str, data_dir: Path) -> None:
+    port = free_port()
+    settings = load_settings(
+        {
+            "DATABASE_URL": database_url,
+            "CHANNELPORT_DATA_DIR": str(data_dir),
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "SMTP_URL": f"smtp://127.0.0.1:{port}",
+            "PUBLIC_URL": "https://portal.vendor.example",
+            "MAIL_FROM": "Vendor Channel Team <channel@vendor.example>",
+            "EMAIL_BATCH_SIZE": str(args.batch_size),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    await migrate_database(database_url)
+    await open_database(database_url)
+    context = multiprocessing.get_context("spawn")
+    counter = context.Value("l", 0)
+    ready = context.Event()
+    sink = context.Process(target=run_sink, args=(port, counter, ready), daemon=True)
+    sink.start()
+    try:
+        if not ready.wait(30):
+            raise SystemExit("the SMTP sink did not start")
+        queue_seconds = await queue_emails(settings, args.emails)
+        rows = await OutboxEmail.all().order_by("id")
+        messages = [(row.recipient, build_message(row)) for row in rows]
+        size = statistics.mean(len(message) for _, message in messages)
+        print(
+            f"database {'PostgreSQL' if database_url.startswith('postgres') else 'SQLite'}, "
+            f"{args.emails} emails of {size / 1024:.1f} KiB, batch size {args.batch_size}, "
+            f"queued in {queue_seconds:.2f}s ({args.emails / queue_seconds:.0f} emails/s)"
+        )
+
+        def delivered_since(before: int) -> int:
+            return counter.value - before
+
+        bare_rates: list[float] = []
+        worker_rates: list[float] = []
+        for round_number in range(1, args.rounds + 1):
+            before = counter.value
+            bare_seconds = await bare_loop(settings, port, messages)
+            if delivered_since(before) != args.emails:
+                raise SystemExit(f"bare loop: the sink got {delivered_since(before)} emails")
+            before = counter.value
+            worker_seconds = await worker_run(settings)
+            if delivered_since(before) != args.emails:
+                raise SystemExit(f"worker: the sink got {delivered_since(before)} emails")
+            bare_rates.append(args.emails / bare_seconds)
+            worker_rates.append(args.emails / worker_seconds)
+            print(
+                f"round {round_number}: worker {worker_rates[-1]:7.0f} emails/s   "
+                f"bare aiosmtplib loop {bare_rates[-1]:7.0f} emails/s   "
+                f"ratio {worker_rates[-1] / bare_rates[-1]:.2f}"
+            )
+        worker, bare = statistics.median(worker_rates), statistics.median(bare_rates)
+        print(
+            f"median:  worker {worker:7.0f} emails/s   bare aiosmtplib loop {bare:7.0f} emails/s"
+            f"   ratio worker/bare {worker / bare:.2f}"
+        )
+    finally:
+        sink.terminate()
+        sink.join(5)
+        await close_database()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default="sqlite", help="sqlite or a PostgreSQL server URL")
+    parser.add_argument("--emails", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="channelport-bench-") as scratch:
+        data_dir = Path(scratch)
+        if args.database.startswith("sqlite"):
+            options = args.database.partition("?")[2]
+            url = f"sqlite://{data_dir / 'bench.sqlite3'}" + (f"?{options}" if options else "")
+            await benchmark(args, url, data_dir)
+            return
+        server = args.database.rstrip("/")
+        name = f"channelport_bench_{secrets.token_hex(4)}"
+        admin = await asyncpg.connect(f"{server}/postgres")
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            await benchmark(args, f"{server}/{name}", data_dir)
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
