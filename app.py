@@ -134,7 +134,14 @@ class RequestLimitMiddleware:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = JSONResponse(
-            {"errors": [{"message": f"The request is larger than {self.max_bytes} bytes."}]},
+            {
+                "errors": [
+                    {
+                        "message": f"The request is larger than {self.max_bytes} bytes.",
+                        "extensions": {"code": "REQUEST_TOO_LARGE"},
+                    }
+                ]
+            },
             status_code=413,
         )
         await response(scope, receive, send)

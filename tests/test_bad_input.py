@@ -740,6 +740,7 @@ async def test_a_huge_request_body_is_refused_with_413_and_writes_nothing(
     declared = await http.post("/graphql", content=body, headers=headers)
     assert declared.status_code == 413
     assert str(settings.max_request_bytes) in declared.json()["errors"][0]["message"]
+    assert declared.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
 
     async def chunks():  # no Content-Length: the limit is enforced on the bytes received
         for start in range(0, len(body), 16384):
