@@ -125,6 +125,7 @@ class SmtpSink:
         behaviour: SinkBehaviour | None = None,
         tls_context: ssl.SSLContext | None = None,
         credentials: tuple[str, str] | None = None,
+        implicit_tls: ssl.SSLContext | None = None,
     ) -> None:
         self.port = port or free_port()
         self.behaviour = behaviour or SinkBehaviour()
@@ -143,7 +144,11 @@ class SmtpSink:
                 auth_required=True,
             )
         self.controller = Controller(
-            _Handler(self), hostname="127.0.0.1", port=self.port, **parameters
+            _Handler(self),
+            hostname="127.0.0.1",
+            port=self.port,
+            ssl_context=implicit_tls,
+            **parameters,
         )
 
     def _authenticator(self, credentials: tuple[str, str]) -> Any:
@@ -211,6 +216,14 @@ async def until(condition: Callable[[], bool], seconds: float = 10.0, step: floa
             return True
         await asyncio.sleep(step)
     return condition()
+
+
+def server_tls_context(directory: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context with a fresh self-signed certificate, and the certificate's path."""
+    cert, key = self_signed_certificate(directory)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context, cert
 
 
 def self_signed_certificate(directory: Path) -> tuple[Path, Path]:

@@ -32,7 +32,7 @@ from services.email.sender import backoff_seconds, claim_due_emails
 from services.email.transport import parse_smtp_url
 from settings import ConfigError, Settings
 from tests.conftest import count_statements, make_settings, make_user
-from tests.email_sink import DROP, SmtpSink, free_port, self_signed_certificate
+from tests.email_sink import DROP, SinkBehaviour, SmtpSink, free_port, server_tls_context
 
 
 def notice(index: int = 0, **extra: Any) -> dict[str, Any]:
@@ -327,11 +327,7 @@ async def test_retries_back_off_exponentially_then_give_up(
 
 
 async def test_starttls_and_login(app: Starlette, database_url: str, tmp_path: Path):
-    import ssl
-
-    cert, key = self_signed_certificate(tmp_path)
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert, key)
+    server_tls, cert = server_tls_context(tmp_path)
     with SmtpSink(tls_context=server_tls, credentials=("mailer", "p@ss word")) as sink:
         good = sink_settings(
             database_url,
@@ -502,3 +498,62 @@ async def test_non_ascii_names_subjects_and_bodies_arrive_intact(
     assert "Prüfen Sie bitte — danke." in received.body("plain")
     assert "<h1" in received.body("html")
     assert "Café" in received.body("html")
+
+
+async def test_implicit_tls(app: Starlette, database_url: str, tmp_path: Path):
+    server_tls, cert = server_tls_context(tmp_path)
+    with SmtpSink(implicit_tls=server_tls) as sink:
+        settings = sink_settings(
+            database_url, tmp_path, f"smtps://127.0.0.1:{sink.port}?cafile={cert}"
+        )
+        [email] = await queue(settings, ["tls@example.test"])
+        assert (await deliver_due_emails(settings)).sent == 1
+        assert sink.message_id_counts() == {email.message_id: 1}
+
+        # A certificate we do not trust: never sent in clear, retried later.
+        untrusted = sink_settings(database_url, tmp_path, f"smtps://127.0.0.1:{sink.port}")
+        [other] = await queue(untrusted, ["tls2@example.test"])
+        assert (await deliver_due_emails(untrusted)).retried == 1
+        await other.refresh_from_db()
+        assert other.state is OutboxState.QUEUED
+        assert "CERTIFICATE_VERIFY_FAILED" in other.last_error
+        assert len(sink.messages()) == 1
+
+
+async def test_a_server_that_stops_answering_times_out_and_is_retried(
+    app: Starlette, database_url: str, tmp_path: Path
+):
+    # The server holds the first message without answering, longer than the client waits.
+    with SmtpSink(behaviour=SinkBehaviour(hold_after=0)) as sink:
+        settings = sink_settings(database_url, tmp_path, f"{sink.url}?timeout=0.5")
+        emails = await queue(settings, ["slow@example.test", "next@example.test"])
+
+        report = await deliver_due_emails(settings)
+        assert (report.sent, report.retried) == (1, 1)
+        held = await OutboxEmail.get(recipient="slow@example.test")
+        assert held.state is OutboxState.QUEUED
+        assert "Timed out" in held.last_error
+        sink.release.set()
+
+        assert (await deliver_due_emails(settings)).sent == 1
+        assert sink.message_id_counts() == {e.message_id: 1 for e in emails}
+
+
+async def test_the_lease_is_renewed_while_a_slow_batch_is_sent(
+    app: Starlette, database_url: str, tmp_path: Path
+):
+    with SmtpSink(behaviour=SinkBehaviour(delay_seconds=0.15)) as sink:
+        settings = sink_settings(database_url, tmp_path, sink.url, EMAIL_LEASE_SECONDS="1")
+        emails = await queue(settings, [f"s{i}@example.test" for i in range(10)])
+
+        async def latecomer() -> int:
+            await asyncio.sleep(1.3)  # the first claim's lease would have run out by now
+            return (await deliver_due_emails(settings, worker_id="latecomer")).claimed
+
+        first, taken_over = await asyncio.gather(
+            deliver_due_emails(settings, worker_id="slow"), latecomer()
+        )
+
+    assert first.sent == 10
+    assert taken_over == 0
+    assert sink.message_id_counts() == {e.message_id: 1 for e in emails}

@@ -20,7 +20,8 @@ from models.outbox import (
     SuppressionReason,
 )
 from models.users import User
-from services.email import queue_email
+from services.email import lift_suppression, queue_email, unsubscribe_listeners
+from services.email.suppression import Unsubscribed
 from services.email.tracking import CLICK_PURPOSE, _signature, click_url, open_pixel_url
 from settings import Settings
 from tests.conftest import make_settings, make_user
@@ -284,3 +285,34 @@ async def test_bounce_reports_are_refused_when_no_secret_is_configured(
                 assert response.status_code == 403
                 assert "BOUNCE_WEBHOOK_SECRET" in response.json()["error"]
         assert not await EmailSuppression.exists(address="a@example.test")
+
+
+async def test_unsubscribe_listeners_run_once_inside_the_unsubscribe(
+    http: httpx.AsyncClient, settings: Settings
+):
+    email = await queue(settings, to="ledger@example.test")
+    heard: list[tuple[str, str, bool]] = []
+
+    async def listener(event: Unsubscribed) -> None:
+        # Runs in the same transaction: the suppression is already visible.
+        suppressed = await EmailSuppression.exists(address=event.email.recipient)
+        heard.append((event.email.message_id, event.client_address, suppressed))
+
+    unsubscribe_listeners.append(listener)
+    try:
+        link = path_of(email.headers["List-Unsubscribe"][1:-1])
+        await http.post(link)
+        await http.post(link)
+    finally:
+        unsubscribe_listeners.remove(listener)
+    assert heard == [(email.message_id, "10.0.0.1", True)]
+
+
+async def test_opting_in_again_lifts_the_suppression(http: httpx.AsyncClient, settings: Settings):
+    email = await queue(settings, to="back@example.test")
+    await http.post(path_of(email.headers["List-Unsubscribe"][1:-1]))
+    assert (await queue(settings, to="back@example.test", sent=False)).state is (
+        OutboxState.SUPPRESSED
+    )
+    assert await lift_suppression("Back@Example.test") is True
+    assert (await queue(settings, to="back@example.test", sent=False)).state is OutboxState.QUEUED
