@@ -251,8 +251,11 @@ class PubSub:
         for channel in list(self._subscribers):
             self._start_pump(channel)
         for channel in list(self._subscribers):
-            await asyncio.wait_for(self._pump_ready[channel].wait(), _SUBSCRIBE_TIMEOUT_SECONDS)
-            if self._pumps[channel].done():
+            ready, pump = self._pump_ready.get(channel), self._pumps.get(channel)
+            if ready is None or pump is None:  # its last subscriber left meanwhile
+                continue
+            await asyncio.wait_for(ready.wait(), _SUBSCRIBE_TIMEOUT_SECONDS)
+            if pump.done():
                 raise ConnectionError(f"could not subscribe to {channel!r}")
         self.healthy = True
 

@@ -94,6 +94,20 @@ async def test_vendor_staff_have_no_message_centre_or_preferences(gql: GraphQLCl
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     result = await run(gql, PREFERENCES, world.token("manager"), on=True)
     assert error_codes(result) == [(None, "FORBIDDEN")]
+    await VendorSettings.create(
+        id=1, portal_terms_version="1", portal_terms_opt_in_supplier_emails=True
+    )
+    result = await run(gql, ACCEPT_TERMS, world.token("vendor_admin"), v="1")
+    assert error_codes(result) == [(None, "FORBIDDEN")]
+    body = await gql.request("{ unreadPopupCount }", token=world.token("manager"))
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    popup = await create_message(gql, world.token("vendor_admin"), allPartners=True)
+    await run(gql, PUBLISH, world.token("vendor_admin"), id=popup["id"])
+    result = await run(gql, MARK_READ, world.token("vendor_admin"), id=popup["id"])
+    assert error_codes(result) == [(None, "FORBIDDEN")]
+    assert await MessageRecipient.filter(read_at__isnull=False).count() == 0
+    assert await ConsentLedgerEntry.all().count() == 0
+    assert await PortalTermsAcceptance.all().count() == 0
 
 
 # ---- input ----------------------------------------------------------------------------------
