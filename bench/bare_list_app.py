@@ -73,13 +73,6 @@ _SESSION_USER_COLUMNS = ",".join(
         "partner_id",
     )
 )
-_MEMBERSHIP_COLUMNS = ",".join(
-    [f'"partner_group_member"."{c}"' for c in ("id", "group_id", "partner_id", "added_at")]
-    + [
-        f'"partner_group_member__group"."{c}" "partner_group_member__group.{c}"'
-        for c in ("created_at", "name", "description", "rule", "id", "kind")
-    ]
-)
 
 
 class Statements:
@@ -111,20 +104,22 @@ class Statements:
 
     def memberships(self, count: int) -> str:
         return (
-            f'SELECT {_MEMBERSHIP_COLUMNS} FROM "partner_group_member" '
-            'LEFT OUTER JOIN "partner_group" "partner_group_member__group" '
-            'ON "partner_group_member__group"."id"="partner_group_member"."group_id" '
-            f'WHERE "partner_group_member"."partner_id" IN ({self._params(count)})'
+            'SELECT "group_id" "1","partner_id" "0" FROM "partner_group_member" '
+            f'WHERE "partner_id" IN ({self._params(count)})'
         )
 
-    def dynamic_groups(self) -> str:
+    def groups(self, static_count: int) -> str:
         return (
             'SELECT "created_at","name","description","rule","id","kind" FROM "partner_group" '
-            f'WHERE "kind"={self._param(1)}'
+            f'WHERE "id" IN ({self._params(static_count)}) '
+            f'OR "kind"={self._param(static_count + 1)}'
         )
 
-    def partners_by_id(self, count: int) -> str:
-        return f'SELECT {_PARTNER_COLUMNS} FROM "partner_org" WHERE "id" IN ({self._params(count)})'
+    def rule_fields_of_partners(self, count: int) -> str:
+        return (
+            'SELECT "status" "status","tier" "tier","country" "country","id" "id" '
+            f'FROM "partner_org" WHERE "id" IN ({self._params(count)})'
+        )
 
     def users_of_partners(self, count: int) -> str:
         return (
@@ -154,21 +149,23 @@ async def _groups_by_partner(
     statements: Statements, partner_ids: list[int]
 ) -> dict[int, list[tuple[int, str]]]:
     result: dict[int, list[tuple[int, str]]] = {p: [] for p in partner_ids}
-    for row in await _rows(statements.memberships(len(partner_ids)), partner_ids):
-        result[row["partner_id"]].append(
-            (row["partner_group_member__group.id"], row["partner_group_member__group.name"])
-        )
-    dynamic = await _rows(statements.dynamic_groups(), ["dynamic"])
-    if dynamic:
-        rules = [
-            (
-                g["id"],
-                g["name"],
-                g["rule"] if isinstance(g["rule"], list) else json.loads(g["rule"]),
-            )
-            for g in dynamic
-        ]
-        for partner in await _rows(statements.partners_by_id(len(partner_ids)), partner_ids):
+    pairs = [
+        (row["0"], row["1"])
+        for row in await _rows(statements.memberships(len(partner_ids)), partner_ids)
+    ]
+    static_ids = sorted({group_id for _, group_id in pairs})
+    groups = await _rows(statements.groups(len(static_ids)), [*static_ids, "dynamic"])
+    names = {g["id"]: g["name"] for g in groups}
+    for partner_id, group_id in pairs:
+        result[partner_id].append((group_id, names[group_id]))
+    rules = [
+        (g["id"], g["name"], g["rule"] if isinstance(g["rule"], list) else json.loads(g["rule"]))
+        for g in groups
+        if g["kind"] == "dynamic"
+    ]
+    if rules:
+        rows = await _rows(statements.rule_fields_of_partners(len(partner_ids)), partner_ids)
+        for partner in rows:
             result[partner["id"]].extend(
                 (group_id, name) for group_id, name, rule in rules if _matches(partner, rule)
             )

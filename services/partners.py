@@ -233,9 +233,11 @@ def _rule_filter(rule: list[dict[str, Any]]) -> Q:
     return query
 
 
-def partner_matches_rule(partner: PartnerOrg, rule: list[dict[str, Any]]) -> bool:
+def partner_matches_rule(partner: PartnerOrg | dict[str, Any], rule: list[dict[str, Any]]) -> bool:
+    """Whether a partner (a model, or a row of its rule fields) meets every condition of a rule."""
     for condition in rule:
-        value = str(getattr(partner, condition["field"]))
+        field = condition["field"]
+        value = str(partner[field] if isinstance(partner, dict) else getattr(partner, field))
         inside = value in condition["values"]
         if inside != (condition["operator"] in ("equals", "in")):
             return False
@@ -389,16 +391,20 @@ async def groups_of_partners(
         raise forbidden("Only vendor staff can see partner groups.")
     partner_ids = [p for p in partner_ids if viewer.can_see_partner(p)]
     result: dict[int, list[PartnerGroup]] = defaultdict(list)
-    memberships = await PartnerGroupMember.filter(partner_id__in=partner_ids).select_related(
-        "group"
+    # Plain rows where no model object is needed: this runs for every page of partners.
+    pairs = await PartnerGroupMember.filter(partner_id__in=partner_ids).values_list(
+        "partner_id", "group_id"
     )
-    for membership in memberships:
-        result[membership.partner_id].append(membership.group)  # type: ignore[attr-defined]
-    dynamic_groups = await PartnerGroup.filter(kind=GroupKind.DYNAMIC)
+    static_ids = sorted({group_id for _, group_id in pairs})
+    groups = await PartnerGroup.filter(Q(id__in=static_ids) | Q(kind=GroupKind.DYNAMIC))
+    groups_by_id = {group.id: group for group in groups}
+    for partner_id, group_id in pairs:
+        result[partner_id].append(groups_by_id[group_id])
+    dynamic_groups = [group for group in groups if group.kind is GroupKind.DYNAMIC]
     if dynamic_groups:
-        partners = await PartnerOrg.filter(id__in=partner_ids)
+        partners = await PartnerOrg.filter(id__in=partner_ids).values(*GROUP_RULE_FIELDS, "id")
         for partner in partners:
-            result[partner.id].extend(
+            result[partner["id"]].extend(
                 g for g in dynamic_groups if partner_matches_rule(partner, g.rule)
             )
     for groups in result.values():
