@@ -569,10 +569,13 @@ async def announce_popup(settings: Settings, payload: dict[str, Any]) -> bool:
         return await pubsub.publish(POPUP_CHANNEL, payload)
     if not settings.broadcast_url.startswith(("redis://", "rediss://")):
         return False  # in-process pub/sub and no web app in this process: nobody to tell
-    temporary = PubSub(settings.broadcast_url)
-    await temporary.connect()
+    temporary = PubSub(settings.broadcast_url, health_interval=3600)
     try:
+        await temporary.connect()
         return await temporary.publish(POPUP_CHANNEL, payload)
+    except Exception:
+        log.exception("pop-up %s published but not announced", payload.get("id"))
+        return False
     finally:
         await temporary.disconnect()
 

@@ -7,16 +7,25 @@ import asyncio
 import contextlib
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
+import pytest
 import websockets
 
 from models.messaging import Message
-from services.messaging import POPUP_CHANNEL, ReceivedPopup
+from services.messaging import POPUP_CHANNEL, ReceivedPopup, announce_popup
 from services.popup_stream import popup_stream
 from services.pubsub import RESYNC, PubSub
 from services.viewer import Viewer
-from tests.conftest import GraphQLClient, LiveServer, World
+from tests.conftest import (
+    GraphQLClient,
+    LiveServer,
+    World,
+    free_port,
+    make_settings,
+    start_private_redis,
+)
 from tests.messaging_support import POPUPS, PUBLISH, create_message, make_group, run
 
 
@@ -153,3 +162,33 @@ async def test_stream_re_syncs_from_the_database_after_a_reconnect(
         await stream.aclose()
     finally:
         await pubsub.disconnect()
+
+
+async def test_a_separate_worker_process_announces_through_a_short_redis_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    port = free_port()
+    redis_server = start_private_redis(port, tmp_path)
+    url = f"redis://127.0.0.1:{port}"
+    web = PubSub(url)
+    try:
+        for _ in range(100):
+            if await PubSub(url).is_reachable():
+                break
+            await asyncio.sleep(0.05)
+        await web.connect()
+        # As in a `channelport worker` process: no web app, so no pub/sub of its own.
+        monkeypatch.setattr("services.pubsub._current", None)
+        settings = make_settings("sqlite://:memory:", tmp_path, BROADCAST_URL=url)
+        async with web.subscribe(POPUP_CHANNEL) as subscription:
+            assert await announce_popup(settings, {"type": "published", "id": 7})
+            item = await asyncio.wait_for(anext(subscription), 3)
+            assert item == {"type": "published", "id": 7}
+        redis_server.terminate()
+        redis_server.wait(timeout=10)
+        # Redis down: the publication is committed anyway, the announcement reports failure.
+        assert not await announce_popup(settings, {"type": "published", "id": 8})
+    finally:
+        await web.disconnect()
+        redis_server.terminate()
+        redis_server.wait(timeout=10)
