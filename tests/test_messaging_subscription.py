@@ -178,7 +178,7 @@ async def test_a_separate_worker_process_announces_through_a_short_redis_connect
             await asyncio.sleep(0.05)
         await web.connect()
         # As in a `channelport worker` process: no web app, so no pub/sub of its own.
-        monkeypatch.setattr("services.pubsub._current", None)
+        monkeypatch.setattr("services.messaging.current_pubsub", lambda: None)
         settings = make_settings("sqlite://:memory:", tmp_path, BROADCAST_URL=url)
         async with web.subscribe(POPUP_CHANNEL) as subscription:
             assert await announce_popup(settings, {"type": "published", "id": 7})
