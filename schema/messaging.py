@@ -15,7 +15,9 @@ from resolvers.permissions import IsAuthenticated, IsVendorAdmin, PublicError, v
 from schema.common import Connection, Edge, OperationErrors, PageInfo, fetch, mutate, parse_id
 from schema.types import PartnerGroup
 from services import messaging as service
+from services.errors import ServiceError
 from services.pagination import encode_cursor
+from services.pubsub import SubscriberDropped
 
 MessageKind = strawberry.enum(models.MessageKind, name="MessageKind")
 MessageStatus = strawberry.enum(
@@ -419,5 +421,18 @@ class MessagingSubscription:
             raise PublicError(
                 "Pop-ups are shown to partner users.", extensions={"code": "FORBIDDEN"}
             )
-        async for popup in resolve.popups(info, page):
-            yield ReceivedPopup.from_service(popup)
+        stream = resolve.popups(info, page)
+        try:
+            async for popup in stream:
+                yield ReceivedPopup.from_service(popup)
+        except ServiceError as error:
+            raise PublicError(error.message, extensions={"code": error.code.name}) from None
+        except SubscriberDropped:
+            # This connection fell behind and was dropped instead of buffering without bound.
+            raise PublicError(
+                "Too many pop-ups arrived at once for this connection: subscribe again to "
+                "reload your unread pop-ups.",
+                extensions={"code": "RESUBSCRIBE"},
+            ) from None
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
