@@ -60,7 +60,7 @@ async def load_demo_data() -> list[DemoLogin]:
     logins: list[DemoLogin] = []
     async with in_transaction():
         vendor = await get_vendor_settings()
-        vendor.vendor_name = "Cyberday Demo Vendor"
+        vendor.vendor_name = "Northstar Compliance (demo vendor)"
         vendor.support_email = "partners@vendor.example"
         await vendor.save()
 
