@@ -159,7 +159,12 @@ async def test_embedded_worker_delivers_into_the_mailbox(database_url: str, tmp_
         mailbox = CaptureMailbox(mailbox_directory(settings))
         assert await until(lambda: bool(mailbox.entries()), seconds=10)
         assert [e.message_id for e in mailbox.entries()] == [email.message_id]
-        await email.refresh_from_db()
+        # The worker writes the mailbox first and marks the row sent right after: wait for it.
+        for _ in range(500):
+            await email.refresh_from_db()
+            if email.state is OutboxState.SENT:
+                break
+            await asyncio.sleep(0.02)
         assert email.state is OutboxState.SENT
 
 
