@@ -113,7 +113,7 @@ def _load_demo(settings: Settings, quiet_if_loaded: bool = False) -> None:
     async def load() -> list | None:
         if quiet_if_loaded and await User.exists():
             return None
-        return await load_demo_data()
+        return await load_demo_data(settings)
 
     logins = asyncio.run(_with_database(settings, load()))  # type: ignore[arg-type]
     if logins is None:

@@ -14,7 +14,9 @@ from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg
 from models.users import ChannelManagerAssignment, SalesRep, User
 from services.auth import hash_password
 from services.demo_accounts import load_accounts_demo
+from services.demo_activity import load_activity_demo
 from services.vendor import get_vendor_settings
+from settings import Settings
 
 DEMO_PASSWORD = "channelport-demo"
 
@@ -51,7 +53,7 @@ def _slug(name: str) -> str:
     return "".join(c for c in name.lower().split()[0] if c.isalnum())
 
 
-async def load_demo_data() -> list[DemoLogin]:
+async def load_demo_data(settings: Settings | None = None) -> list[DemoLogin]:
     """Load the demo data set into an empty database and return the logins it created."""
     if await User.exists():
         raise RuntimeError("The database already holds users: demo data goes into an empty one.")
@@ -180,4 +182,7 @@ async def load_demo_data() -> list[DemoLogin]:
                 ]
             )
         await load_accounts_demo(now)
+    if settings is not None:
+        # Leads and messages go through their services, which need the settings (links, mail).
+        await load_activity_demo(settings)
     return logins
