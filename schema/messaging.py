@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -13,6 +14,7 @@ from models import messaging as models
 from resolvers import messaging as resolve
 from resolvers.permissions import IsAuthenticated, IsVendorAdmin, PublicError, viewer_of
 from schema.common import Connection, Edge, OperationErrors, PageInfo, fetch, mutate, parse_id
+from schema.shared_events import SharedEvent
 from schema.types import PartnerGroup
 from services import messaging as service
 from services.errors import ServiceError
@@ -163,7 +165,7 @@ class PartnerMessage:
 
 
 @strawberry.type(description="A pop-up as the signed-in partner user received it.")
-class ReceivedPopup:
+class ReceivedPopup(SharedEvent):
     message_id: strawberry.ID
     title: str
     body_html: str
@@ -187,6 +189,32 @@ class ReceivedPopup:
             read_at=popup.read_at,
             expired=popup.expired,
         )
+
+
+_SHARED_POPUPS: OrderedDict[tuple[Any, ...], ReceivedPopup] = OrderedDict()
+_SHARED_POPUPS_KEPT = 256
+
+
+def _shared_popup(popup: service.ReceivedPopup) -> ReceivedPopup:
+    """One GraphQL value per distinct pop-up content in this process, so that every connection
+    receiving the same published pop-up yields the same `SharedEvent` (executed once)."""
+    key = (
+        popup.message_id,
+        popup.title,
+        popup.body_html,
+        popup.language,
+        tuple(popup.pages),
+        popup.published_at,
+        popup.ends_at,
+        popup.read_at,
+        popup.expired,
+    )
+    shared = _SHARED_POPUPS.get(key)
+    if shared is None:
+        shared = _SHARED_POPUPS[key] = ReceivedPopup.from_service(popup)
+        if len(_SHARED_POPUPS) > _SHARED_POPUPS_KEPT:
+            _SHARED_POPUPS.popitem(last=False)
+    return shared
 
 
 @strawberry.type(description="The signed-in user's notification settings.")
@@ -424,7 +452,7 @@ class MessagingSubscription:
         stream = resolve.popups(info, page)
         try:
             async for popup in stream:
-                yield ReceivedPopup.from_service(popup)
+                yield _shared_popup(popup)
         except ServiceError as error:
             raise PublicError(error.message, extensions={"code": error.code.name}) from None
         except SubscriberDropped:

@@ -37,6 +37,7 @@ from schema.limits import CostlyValidationLimiter
 from schema.messaging import MessagingMutation, MessagingQuery, MessagingSubscription
 from schema.partners import PartnerMutation, PartnerQuery
 from schema.renewals import RenewalMutation, RenewalQuery
+from schema.shared_events import SharedEventExecutionContext
 from schema.system import SystemSubscription
 from schema.users import UserMutation, UserQuery
 from schema.vendor import VendorMutation, VendorQuery
@@ -119,6 +120,7 @@ class ChannelportSchema(strawberry.Schema):
 
 
 schema = ChannelportSchema(
+    execution_context_class=SharedEventExecutionContext,
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
