@@ -42,9 +42,7 @@ class Loaders:
         return [by_group[g] for g in group_ids]
 
     async def _partners(self, partner_ids: list[int]) -> list[PartnerOrg | None]:
-        viewer = self._require_viewer()
-        visible = [p for p in partner_ids if viewer.can_see_partner(p)]
-        found = {p.id: p for p in await PartnerOrg.filter(id__in=visible)}
+        found = await partners.partners_by_ids(self._require_viewer(), partner_ids)
         return [found.get(p) for p in partner_ids]
 
     async def _contacts(self, customer_ids: list[int]) -> list[list[CustomerContact]]:
@@ -52,12 +50,8 @@ class Loaders:
         return [by_customer.get(c, []) for c in customer_ids]
 
     async def _customers_of_partners(self, partner_ids: list[int]) -> list[list[Customer]]:
-        viewer = self._require_viewer()
-        visible = [p for p in partner_ids if viewer.can_see_partner(p)]
-        result: dict[int, list[Customer]] = {p: [] for p in partner_ids}
-        for customer in await Customer.filter(partner_id__in=visible).order_by("id"):
-            result[customer.partner_id].append(customer)  # type: ignore[attr-defined]
-        return [result[p] for p in partner_ids]
+        by_partner = await customers.customers_of_partners(self._require_viewer(), partner_ids)
+        return [by_partner[p] for p in partner_ids]
 
     async def _sales_reps(self, partner_ids: list[int]) -> list[list[SalesRep]]:
         by_partner = await sales_reps.list_sales_reps(self._require_viewer(), partner_ids)
