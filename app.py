@@ -12,7 +12,6 @@ import json
 import logging
 import sys
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -100,37 +99,6 @@ class ChannelportGraphQL(GraphQL):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return console_page()
-
-    def encode_json(self, data: object) -> str | bytes:
-        return _next_frame_with_shared_data(data) or super().encode_json(data)
-
-
-# A subscription event shared by many connections (see schema/shared_events.py) gives each of them
-# the same `data` object: its JSON is made once and only the frame around it per connection.
-_ENCODED_EVENT_DATA: OrderedDict[int, tuple[object, str]] = OrderedDict()
-_ENCODED_EVENT_DATA_KEPT = 64
-
-
-def _next_frame_with_shared_data(message: object) -> str | None:
-    """The `next` frame of a graphql-transport-ws message whose payload is data only, else None."""
-    if not (
-        isinstance(message, dict)
-        and message.get("type") == "next"
-        and message.keys() == {"id", "type", "payload"}
-        and isinstance(message["payload"], dict)
-        and message["payload"].keys() == {"data"}
-    ):
-        return None
-    data = message["payload"]["data"]
-    entry = _ENCODED_EVENT_DATA.get(id(data))
-    # The entry holds the object itself, so an id is never mistaken for a later object's.
-    if entry is None or entry[0] is not data:
-        entry = (data, json.dumps(data, separators=(",", ":")))
-        _ENCODED_EVENT_DATA[id(data)] = entry
-        if len(_ENCODED_EVENT_DATA) > _ENCODED_EVENT_DATA_KEPT:
-            _ENCODED_EVENT_DATA.popitem(last=False)
-    operation_id = json.dumps(message["id"])
-    return f'{{"id":{operation_id},"type":"next","payload":{{"data":{entry[1]}}}}}'
 
 
 class RequestLimitMiddleware:

@@ -4,7 +4,6 @@ other events are executed per connection."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncGenerator
 
 import strawberry
@@ -98,24 +97,3 @@ async def test_other_events_are_executed_per_connection():
     data = await _deliver([("subscription { private { greeting } }", {})] * 3, value)
     assert data == [{"private": {"greeting": "hello partner"}}] * 3
     assert executions == ["partner"] * 3
-
-
-def test_next_frames_encode_shared_data_once_and_stay_exact():
-    from app import _next_frame_with_shared_data
-
-    data = {"popups": {"title": "Summit", "pages": ["dashboard"], "readAt": None}}
-    frames = [
-        _next_frame_with_shared_data({"id": op, "type": "next", "payload": {"data": data}})
-        for op in ("1", 'a"b')
-    ]
-    for op, frame in zip(("1", 'a"b'), frames, strict=True):
-        assert frame is not None
-        assert json.loads(frame) == {"id": op, "type": "next", "payload": {"data": data}}
-    # Anything but a data-only `next` message is left to the ordinary encoder.
-    with_errors = {"id": "1", "type": "next", "payload": {"data": None, "errors": [{}]}}
-    assert _next_frame_with_shared_data(with_errors) is None
-    assert _next_frame_with_shared_data({"type": "ping"}) is None
-    # Another data object gets its own encoding, never the cached one.
-    other = {"popups": {"title": "Other", "pages": [], "readAt": None}}
-    frame = _next_frame_with_shared_data({"id": "2", "type": "next", "payload": {"data": other}})
-    assert json.loads(frame)["payload"]["data"] == other
