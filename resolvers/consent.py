@@ -19,28 +19,22 @@ from models.consent import (
 from models.leads import Lead, RegistrationStatus
 from resolvers.permissions import viewer_of
 from services import consent
-from services.consent import Caller, NewLead
+from services.consent import NewLead
 from services.consent_live import LEAD_STATUS_CHANNEL, LeadChange
 from services.errors import not_found
 from services.pagination import Page
 from services.pubsub import RESYNC, PubSub
 
 
-def _caller(info: Info) -> Caller:
-    request = info.context.request
-    return Caller(
-        client_address=info.context.client_address,
-        user_agent=request.headers.get("user-agent", ""),
-    )
-
-
 async def register_lead(info: Info, new: NewLead) -> Lead:
-    return await consent.register_lead(info.context.settings, viewer_of(info), new, _caller(info))
+    return await consent.register_lead(
+        info.context.settings, viewer_of(info), new, info.context.caller
+    )
 
 
 async def resend_consent_request(info: Info, lead_id: int) -> Lead:
     return await consent.resend_consent_request(
-        info.context.settings, viewer_of(info), lead_id, _caller(info)
+        info.context.settings, viewer_of(info), lead_id, info.context.caller
     )
 
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from resolvers.loaders import Loaders
+from services.consent import Caller
 from services.viewer import Viewer
 from settings import Settings
 
@@ -25,3 +26,11 @@ class Context:
     # Replaced at the start of every operation (see FreshLoaders): a DataLoader cache must not
     # outlive one operation, which matters on a websocket where the context lives long.
     loaders: Loaders = field(default_factory=lambda: Loaders(None))
+
+    @property
+    def caller(self) -> Caller:
+        """Where this request came from, as the consent ledger records it."""
+        return Caller(
+            client_address=self.client_address,
+            user_agent=self.request.headers.get("user-agent", ""),
+        )

@@ -19,19 +19,10 @@ from services.messaging import (
     ReadCounts,
     ReceivedPopup,
     RecipientStats,
-    RequestOrigin,
 )
 from services.pagination import Page
 from services.popup_stream import popup_stream
 from services.pubsub import PubSub
-
-
-def _origin(info: Info) -> RequestOrigin:
-    request = info.context.request
-    return RequestOrigin(
-        client_address=info.context.client_address,
-        user_agent=request.headers.get("user-agent", ""),
-    )
 
 
 async def list_messages(
@@ -109,12 +100,12 @@ async def mark_message_read(info: Info, message_id: int) -> ReceivedPopup:
 
 async def set_notification_preferences(info: Info, supplier_emails: bool) -> User:
     return await messaging.set_notification_preferences(
-        viewer_of(info), supplier_emails, _origin(info)
+        viewer_of(info), supplier_emails, info.context.caller
     )
 
 
 async def accept_portal_terms(info: Info, version: str) -> User:
-    return await messaging.accept_portal_terms(viewer_of(info), version, _origin(info))
+    return await messaging.accept_portal_terms(viewer_of(info), version, info.context.caller)
 
 
 async def own_preferences(info: Info) -> User:

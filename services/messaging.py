@@ -41,7 +41,7 @@ from models.outbox import EmailCategory, EmailEvent, EmailEventKind, OutboxState
 from models.partners import PartnerGroup
 from models.users import User
 from models.vendor import VendorSettings
-from services.consent import record_consent
+from services.consent import Caller, record_consent
 from services.email.outbox import queue_email
 from services.email.stats import DeliveryStatistics, delivery_statistics
 from services.email.suppression import Unsubscribed, unsubscribe_listeners
@@ -790,17 +790,11 @@ async def mark_message_read(viewer: Viewer, message_id: int) -> ReceivedPopup:
 # ---- Supplier Emails preference and portal terms ----------------------------------------------
 
 
-@dataclass(frozen=True)
-class RequestOrigin:
-    client_address: str = ""
-    user_agent: str = ""
-
-
 async def _set_supplier_emails(
     user: User,
     on: bool,
     source: ConsentSource,
-    origin: RequestOrigin,
+    origin: Caller,
     terms_version: str = "",
 ) -> None:
     await User.filter(id=user.id).update(supplier_emails_opt_in=on, updated_at=_now())
@@ -818,7 +812,7 @@ async def _set_supplier_emails(
 
 
 async def set_notification_preferences(
-    viewer: Viewer, supplier_emails: bool, origin: RequestOrigin
+    viewer: Viewer, supplier_emails: bool, origin: Caller
 ) -> User:
     """Turn the viewer's own Supplier Emails on or off; a change is written to the ledger."""
     require_partner_member(viewer)
@@ -829,7 +823,7 @@ async def set_notification_preferences(
     return await User.get(id=viewer.user_id)
 
 
-async def accept_portal_terms(viewer: Viewer, version: str, origin: RequestOrigin) -> User:
+async def accept_portal_terms(viewer: Viewer, version: str, origin: Caller) -> User:
     """Accept the current portal terms; terms that declare opt-in turn Supplier Emails on."""
     require_partner_member(viewer)
     vendor = await VendorSettings.first()

@@ -418,6 +418,9 @@ async def test_supplier_emails_preference_is_own_and_recorded(
         (ConsentPurpose.SUPPLIER_EMAILS, "opt_out", ConsentSource.SELF_SERVICE),
     ]
     assert entries[0].partner_id == world.partner_a.id
+    # The ledger says where the change came from: the test client's address and user agent.
+    assert entries[0].client_address == "10.0.0.1"
+    assert entries[0].user_agent.startswith("python-httpx/")
     # Nobody else's preference moved.
     assert (await User.get(id=world.user_b.id)).supplier_emails_opt_in is False
 
