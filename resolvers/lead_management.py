@@ -131,7 +131,9 @@ async def set_supplier_default_user(
 
 
 async def create_lead(info: Info, data: lead_management.LeadInput) -> Lead:
-    return await lead_management.create_lead(viewer_of(info), data)
+    return await lead_management.create_lead(
+        info.context.settings, viewer_of(info), data, info.context.caller
+    )
 
 
 async def create_vendor_lead(info: Info, data: lead_management.LeadInput) -> Lead:
@@ -139,7 +141,9 @@ async def create_vendor_lead(info: Info, data: lead_management.LeadInput) -> Lea
 
 
 async def update_lead(info: Info, lead_id: int, data: lead_management.LeadInput) -> Lead:
-    return await lead_management.update_lead(viewer_of(info), lead_id, data)
+    return await lead_management.update_lead(
+        info.context.settings, viewer_of(info), lead_id, data, info.context.caller
+    )
 
 
 async def get_lead(info: Info, lead_id: int) -> Lead:

@@ -10,6 +10,19 @@ consent ledger with `record_consent`, which other domains use as well (Supplier 
 Consent tokens have the form `<lead id>.<secret>.<signature>`: the secret is random and only its
 SHA-256 is stored, the signature (HMAC with SECRET_KEY) binds lead id, secret and the email the
 request was sent to. A token is usable once, until it expires or a resend replaces it.
+
+The invariant every path that creates or changes a lead keeps (registering, auto-registration
+rules on create and update, distribution, the customer's answer, resend, expiry, withdrawal,
+conflict resolution; checked by tests/test_consent_invariant.py):
+
+    No lead is linked without a ledger approval for that lead's current address, and no two
+    partners are linked to one address inside the protection window.
+
+"Linked" is `registration_status == registered`, and only `_register_approved`, run on the
+customer's approval, sets it. Every registration (by hand or by a rule) starts in
+`start_registration`, which checks the protection window; the address of a lead that is pending
+consent, registered or in conflict cannot change (`IDENTITY_LOCKED_STATUSES`). What a partner
+sees of a conflict never names the other partner (`partner_safe_details`).
 """
 
 from __future__ import annotations
@@ -335,6 +348,67 @@ def _require_partner_member(viewer: Viewer) -> int:
     return viewer.partner_id
 
 
+# A lead in one of these states belongs to one customer address: the consent request, the
+# approval or the conflict is about that address, so it cannot change (register the right one).
+IDENTITY_LOCKED_STATUSES = frozenset(
+    {
+        RegistrationStatus.PENDING_CONSENT,
+        RegistrationStatus.REGISTERED,
+        RegistrationStatus.CONFLICT,
+    }
+)
+
+
+async def start_registration(
+    settings: Settings,
+    lead: Lead,
+    actor_id: int | None,
+    caller: Caller = Caller(),
+    ledger_details: dict[str, Any] | None = None,
+) -> None:
+    """Start registering `lead` with the supplier (inside the caller's transaction).
+
+    The one path every registration takes, by hand (`register_lead`) or by an auto-registration
+    rule: a customer another partner holds inside the protection window puts the lead in
+    `conflict` (no email); otherwise the lead waits for the customer's answer in
+    `pending_consent` and the consent request email is queued. The caller publishes the change
+    after its transaction commits.
+    """
+    partner_id: int = lead.partner_id  # type: ignore[attr-defined]
+    partner = await PartnerOrg.get(id=partner_id)
+    vendor = await get_vendor_settings()
+    holder = await _protected_holder(lead.email, partner_id, vendor.lead_protection_window_days)
+    if holder is not None:
+        lead.registration_status = RegistrationStatus.CONFLICT
+        await lead.save(update_fields=["registration_status", "updated_at"])
+        await _open_conflict(lead, holder, vendor.lead_protection_window_days, actor_id)
+        return
+    lead.registration_status = RegistrationStatus.PENDING_CONSENT
+    await lead.save(update_fields=["registration_status", "updated_at"])
+    await _issue_request(settings, lead, partner, actor_id)
+    await LeadEvent.create(
+        lead_id=lead.id,
+        kind="consent_requested",
+        actor_id=actor_id,
+        partner_id=partner_id,
+        details={"email": lead.email},
+    )
+    await record_consent(
+        email=lead.email,
+        purpose=ConsentPurpose.NEWSLETTER,
+        action=ConsentAction.REQUEST,
+        source=ConsentSource.PARTNER_INVITATION,
+        partner_id=partner_id,
+        partner_name=partner.name,
+        lead_id=lead.id,
+        actor_user_id=actor_id,
+        client_address=caller.client_address,
+        user_agent=caller.user_agent,
+        consent_text_version=CONSENT_TEXT_VERSION,
+        details=ledger_details,
+    )
+
+
 async def register_lead(
     settings: Settings, viewer: Viewer, new: NewLead, caller: Caller = Caller()
 ) -> Lead:
@@ -356,9 +430,6 @@ async def register_lead(
             RegistrationStatus.NOT_REGISTERED
         ):
             return existing
-        partner = await PartnerOrg.get(id=partner_id)
-        vendor = await get_vendor_settings()
-        holder = await _protected_holder(new.email, partner_id, vendor.lead_protection_window_days)
         lead = await Lead.create(
             partner_id=partner_id,
             source=LeadSource.PARTNER,
@@ -368,49 +439,40 @@ async def register_lead(
             last_name=new.last_name,
             notes=new.notes,
             locale=new.locale,
-            registration_status=(
-                RegistrationStatus.CONFLICT
-                if holder is not None
-                else RegistrationStatus.PENDING_CONSENT
-            ),
             created_by_id=viewer.user_id,
         )
-        if holder is not None:
-            await _open_conflict(lead, holder, vendor.lead_protection_window_days, viewer.user_id)
-        else:
-            await _issue_request(settings, lead, partner, viewer.user_id)
-            await LeadEvent.create(
-                lead_id=lead.id,
-                kind="consent_requested",
-                actor_id=viewer.user_id,
-                partner_id=partner_id,
-                details={"email": lead.email},
-            )
-            await record_consent(
-                email=lead.email,
-                purpose=ConsentPurpose.NEWSLETTER,
-                action=ConsentAction.REQUEST,
-                source=ConsentSource.PARTNER_INVITATION,
-                partner_id=partner_id,
-                partner_name=partner.name,
-                lead_id=lead.id,
-                actor_user_id=viewer.user_id,
-                client_address=caller.client_address,
-                user_agent=caller.user_agent,
-                consent_text_version=CONSENT_TEXT_VERSION,
-            )
+        await start_registration(settings, lead, viewer.user_id, caller)
     await publish_lead_changes(settings, [LeadChange(lead.id, partner_id)])
     return lead
 
 
+# What a partner is told about a conflict: never who holds the customer, nor since when.
+PARTNER_CONFLICT_REASON = (
+    "The customer is already registered with another partner inside the protection window."
+)
+# History details a partner may read, by event kind; other keys of these kinds are for the vendor
+# (they name or point to another partner, or carry the vendor's notes about it). Entries written
+# before this rule existed are filtered the same way when read.
+_PARTNER_VISIBLE_DETAILS: dict[str, frozenset[str]] = {
+    "registration_conflict": frozenset({"conflict_id"}),
+    "registration_moved": frozenset(),
+    "conflict_resolved": frozenset({"resolution"}),
+}
+
+
 async def _open_conflict(lead: Lead, holder: Lead, window_days: int, actor: int | None) -> None:
+    """Record a conflict with `holder`'s registration.
+
+    Who the holder is goes only into the conflict row, which the vendor reads; the lead's history,
+    which its partner reads, says only that another partner holds the customer.
+    """
     holder_partner = await PartnerOrg.get(id=holder.partner_id)  # type: ignore[attr-defined]
     registered = holder.registered_at.strftime("%Y-%m-%d") if holder.registered_at else "?"
     reason = (
         f"{lead.email} is already a registered lead of {holder_partner.name} since "
         f"{registered}, inside the {window_days}-day protection window."
     )
-    await LeadConflict.create(
+    conflict = await LeadConflict.create(
         lead_id=lead.id,
         holder_lead_id=holder.id,
         holder_partner_id=holder_partner.id,
@@ -422,8 +484,19 @@ async def _open_conflict(lead: Lead, holder: Lead, window_days: int, actor: int 
         kind="registration_conflict",
         actor_id=actor,
         partner_id=lead.partner_id,  # type: ignore[attr-defined]
-        details={"reason": reason, "holder_partner_id": holder_partner.id},
+        details={"conflict_id": conflict.id, "reason": PARTNER_CONFLICT_REASON},
     )
+
+
+def partner_safe_details(kind: str, details: dict[str, Any]) -> dict[str, Any]:
+    """The details of a lead event as a partner may see them."""
+    allowed = _PARTNER_VISIBLE_DETAILS.get(kind)
+    if allowed is None:
+        return details
+    safe = {key: value for key, value in details.items() if key in allowed}
+    if kind == "registration_conflict":
+        safe["reason"] = PARTNER_CONFLICT_REASON
+    return safe
 
 
 async def _visible_lead(viewer: Viewer, lead_id: int) -> Lead:
@@ -607,6 +680,7 @@ async def _register_approved(lead: Lead, now: datetime, changes: list[LeadChange
             lead_id=holder.id,
             kind="registration_moved",
             partner_id=holder.partner_id,  # type: ignore[attr-defined]
+            # For the vendor only: partners read it through `partner_safe_details`.
             details={"to_lead_id": lead.id, "to_partner_id": partner_id},
         )
         changes.append(LeadChange(holder.id, holder.partner_id))  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from models.customers import Customer, CustomerContact
 from models.enums import ContactRole, CustomerStatus, PartnerTier
 from models.partners import PartnerOrg
 from models.users import User
-from services.accounts import refresh_attention_items
+from services.accounts import NOT_YOUR_CUSTOMER, refresh_attention_items
 from services.deals import DEFAULT_TIER_RATES
 
 _USAGE = [
@@ -292,7 +292,7 @@ async def load_accounts_demo(now: datetime) -> None:
         partner_id=northwind.id,
         customer_id=refused_target.id,
         outcome=SwitchOutcome.REFUSED,
-        reason=f"The customer belongs to partner {refused_target.partner_id}.",  # type: ignore[attr-defined]
+        reason=NOT_YOUR_CUSTOMER,
         client_address="192.0.2.10",
         created_at=now - timedelta(hours=4),
     )

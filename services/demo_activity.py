@@ -1,7 +1,8 @@
 """Demo leads and messages, made through the same services a real portal uses: a partner's own
-leads (one auto-registered by its rules), consent requests waiting for the customer, leads the
-vendor distributed (one waiting for an answer, one accepted), a published pop-up and an email
-campaign, so that every part of the API shows something."""
+leads (one matched by its auto-registration rules, so its customer is asked to approve),
+consent requests waiting for the customer, leads the vendor distributed (one waiting for an
+answer, one accepted), a published pop-up and an email campaign, so that every part of the API
+shows something."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ async def load_activity_demo(settings: Settings) -> None:
     )
     for company, industry in (("Rotterdam Savings", "Finance"), ("Delta Logistics", "Transport")):
         await lead_management.create_lead(
+            settings,
             northwind_user,
             LeadInput(
                 email=f"it@{company.split()[0].lower()}.example",

@@ -8,9 +8,14 @@
   admins edit their own partner-defined rules, vendor admins the supplier-managed rules of any
   partner; a partner can read its supplier-managed rules but never change them.
 - Creating or updating a partner lead runs the rules in force (never retroactively: changing the
-  rules does not touch existing leads). A matching lead becomes `REGISTERED`, and the rule set
+  rules does not touch existing leads). A match starts the same registration as `registerLead`
+  (`services.consent.start_registration`): the protection-window conflict check, then the consent
+  request email; the lead is registered (linked) only when the customer approves. The rule set
   version and group that matched are recorded (`AutoRegistrationMatch` and a `LeadEvent`). Leads
   of ignored companies are never auto-registered.
+- The email of a lead that is pending consent, registered or in conflict cannot change: the
+  consent (or the conflict) is about that address. A partner with the wrong address registers
+  the right one.
 """
 
 from __future__ import annotations
@@ -37,6 +42,14 @@ from models.lead_management import (
 from models.leads import Lead, LeadEvent, LeadSource, RegistrationStatus
 from models.partners import PartnerOrg
 from models.users import SalesRep, User
+from services.consent import (
+    IDENTITY_LOCKED_STATUSES,
+    Caller,
+    partner_safe_details,
+    start_registration,
+)
+from services.consent_live import LeadChange, publish_lead_changes
+from services.email.suppression import normalise_address
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.lead_rules import (
     Condition,
@@ -52,6 +65,7 @@ from services.lead_rules import (
 from services.pagination import Page, paginate
 from services.users import validate_email
 from services.viewer import Viewer
+from settings import Settings
 
 MAX_RECENT_LEADS = 100
 DEFAULT_RECENT_LEADS = 20
@@ -572,10 +586,15 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-async def auto_register(lead: Lead, actor_id: int | None) -> AutoRegistrationMatch | None:
+async def auto_register(
+    settings: Settings, lead: Lead, actor_id: int | None, caller: Caller = Caller()
+) -> AutoRegistrationMatch | None:
     """Run the partner's rules in force over one lead, inside the caller's transaction.
 
-    Only partner leads that are not registered (or pending, declined...) are considered.
+    Only partner leads that are not registered (nor pending, declined...) are considered. A match
+    starts the registration (`start_registration`): the lead goes to `pending_consent` with a
+    consent request to the customer, or to `conflict` when another partner holds the customer
+    inside the protection window. It is never registered without the customer's approval.
     """
     if (
         lead.partner_id is None  # type: ignore[attr-defined]
@@ -584,12 +603,12 @@ async def auto_register(lead: Lead, actor_id: int | None) -> AutoRegistrationMat
     ):
         return None
     partner_id: int = lead.partner_id  # type: ignore[attr-defined]
-    settings = await LeadManagementSettings.get_or_none(partner_id=partner_id)
-    if settings is None or not settings.auto_registration_enabled:
+    lead_settings = await LeadManagementSettings.get_or_none(partner_id=partner_id)
+    if lead_settings is None or not lead_settings.auto_registration_enabled:
         return None
     owner = (
         RuleSetOwner.SUPPLIER
-        if settings.mode is AutoRegistrationMode.SUPPLIER_MANAGED
+        if lead_settings.mode is AutoRegistrationMode.SUPPLIER_MANAGED
         else RuleSetOwner.PARTNER
     )
     version = await latest_rule_set(partner_id, owner)
@@ -615,12 +634,6 @@ async def auto_register(lead: Lead, actor_id: int | None) -> AutoRegistrationMat
             },
         )
         return None
-    now = datetime.now(UTC)
-    await Lead.filter(id=lead.id).update(
-        registration_status=RegistrationStatus.REGISTERED, registered_at=now
-    )
-    lead.registration_status = RegistrationStatus.REGISTERED
-    lead.registered_at = now
     match = await AutoRegistrationMatch.create(
         lead=lead,
         partner_id=partner_id,
@@ -640,10 +653,19 @@ async def auto_register(lead: Lead, actor_id: int | None) -> AutoRegistrationMat
             "group_index": group_index,
         },
     )
+    await start_registration(
+        settings,
+        lead,
+        actor_id,
+        caller,
+        ledger_details={"auto_registration": {"rule_set": owner.value, "version": version.version}},
+    )
     return match
 
 
-async def create_lead(viewer: Viewer, data: LeadInput) -> Lead:
+async def create_lead(
+    settings: Settings, viewer: Viewer, data: LeadInput, caller: Caller = Caller()
+) -> Lead:
     """A partner user records one of their org's own leads; the auto-registration rules run."""
     if not viewer.is_partner_member or viewer.partner_id is None:
         raise forbidden("Only partner users create their organisation's leads.")
@@ -658,7 +680,9 @@ async def create_lead(viewer: Viewer, data: LeadInput) -> Lead:
         await LeadEvent.create(
             lead=lead, kind="created", actor_id=viewer.user_id, partner_id=viewer.partner_id
         )
-        await auto_register(lead, viewer.user_id)
+        match = await auto_register(settings, lead, viewer.user_id, caller)
+    if match is not None:
+        await publish_lead_changes(settings, [LeadChange(lead.id, viewer.partner_id)])
     return lead
 
 
@@ -691,13 +715,36 @@ async def get_lead(viewer: Viewer, lead_id: int) -> Lead:
     return lead
 
 
-async def update_lead(viewer: Viewer, lead_id: int, data: LeadInput) -> Lead:
-    """A partner user edits one of their org's leads; the rules in force run again."""
+async def update_lead(
+    settings: Settings, viewer: Viewer, lead_id: int, data: LeadInput, caller: Caller = Caller()
+) -> Lead:
+    """A partner user edits one of their org's leads; the rules in force run again.
+
+    The email of a lead that is pending consent, registered or in conflict stays as it is
+    (a typed error, nothing written): that registration belongs to the address.
+    """
     lead = await get_lead(viewer, lead_id)
     if not viewer.is_partner_member or lead.partner_id != viewer.partner_id:  # type: ignore[attr-defined]
         raise forbidden("Only the partner that holds a lead edits it.")
     values = validate_lead_input(data, creating=False)
     async with in_transaction():
+        # Locked (PostgreSQL) so that an approval or a registration cannot slip in between the
+        # check of the lead's state and the change of its address.
+        lead = await Lead.select_for_update().get(id=lead.id)
+        if lead.partner_id != viewer.partner_id:  # type: ignore[attr-defined]
+            raise not_found("Lead")  # handed back to the vendor in the meantime
+        if (
+            "email" in values
+            and normalise_address(values["email"]) != normalise_address(lead.email)
+            and lead.registration_status in IDENTITY_LOCKED_STATUSES
+        ):
+            raise ServiceError(
+                ErrorCode.INVALID,
+                "The email of a lead that is pending consent, registered or in conflict cannot "
+                "change: the registration belongs to that address. Register the right address "
+                "as a new lead.",
+                "email",
+            )
         if values:
             await Lead.filter(id=lead.id).update(updated_at=datetime.now(UTC), **values)
             await lead.refresh_from_db()
@@ -708,7 +755,9 @@ async def update_lead(viewer: Viewer, lead_id: int, data: LeadInput) -> Lead:
                 partner_id=viewer.partner_id,
                 details={"fields": sorted(values)},
             )
-        await auto_register(lead, viewer.user_id)
+        match = await auto_register(settings, lead, viewer.user_id, caller)
+    if match is not None:
+        await publish_lead_changes(settings, [LeadChange(lead.id, viewer.partner_id)])
     return lead
 
 
@@ -742,9 +791,13 @@ async def lead_histories(viewer: Viewer, leads: Sequence[Lead]) -> dict[int, lis
     result: dict[int, list[LeadEvent]] = {lead.id: [] for lead in leads}
     visible = [lead.id for lead in leads if can_see_lead(viewer, lead)]
     queryset = LeadEvent.filter(lead_id__in=visible)
-    if not viewer.is_vendor_staff:
+    partner_view = not viewer.is_vendor_staff
+    if partner_view:
         queryset = queryset.filter(partner_id=viewer.partner_id)
     for event in await queryset.order_by("id"):
+        if partner_view:
+            # Never another partner's name, id or dates (an unsaved copy for this answer only).
+            event.details = partner_safe_details(event.kind, event.details)
         result[event.lead_id].append(event)  # type: ignore[attr-defined]
     return result
 

@@ -36,7 +36,7 @@ async def test_demo_shows_leads_messages_and_queued_mail(
         token=partner,
     )
     leads = {n["company"]: n for n in seen["managedLeads"]["nodes"]}
-    assert leads["Rotterdam Savings"]["registrationStatus"] == "REGISTERED"
+    assert leads["Rotterdam Savings"]["registrationStatus"] == "PENDING_CONSENT"
     assert leads["Delta Logistics"]["registrationStatus"] == "NOT_REGISTERED"
     assert leads["Polder Water Board"]["distributionStatus"] == "PENDING"
     assert leads["Tulip Insurance"]["distributionStatus"] == "ACCEPTED"

@@ -219,7 +219,7 @@ async def test_distribution_refuses_bad_requests_and_writes_nothing(
     vendor = viewer_for(world.vendor_admin)
     [lead] = await vendor_leads(world, 1)
     partner_lead = await lead_management.create_lead(
-        viewer_for(world.user_a), LeadInput(email="own@lead.example")
+        settings, viewer_for(world.user_a), LeadInput(email="own@lead.example")
     )
     inactive = await make_partner("Sleeping", status=PartnerStatus.INACTIVE)
     past = datetime.now(UTC) - timedelta(minutes=5)

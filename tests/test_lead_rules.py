@@ -4,7 +4,6 @@ who may edit which rules, versioning, and explain output that agrees with what r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -21,6 +20,7 @@ from models.lead_management import (
     RuleSetVersion,
 )
 from models.leads import Lead, LeadEvent, RegistrationStatus
+from models.outbox import OutboxEmail
 from models.users import ChannelManagerAssignment, User
 from services import lead_management
 from services.errors import ErrorCode, ServiceError, ValidationFailed
@@ -36,6 +36,7 @@ from services.lead_rules import (
     validate_rule_set,
 )
 from services.viewer import Viewer
+from settings import Settings
 from tests.conftest import GraphQLClient, World
 
 F, Op = LeadField, Operator
@@ -252,25 +253,28 @@ def lead_input(**changes: Any) -> LeadInput:
 DUTCH = [[cond(F.COUNTRY, Op.EQUALS, "nl")]]
 
 
-async def test_auto_registration_is_off_by_default(world: World):
+async def test_auto_registration_is_off_by_default(world: World, settings: Settings):
     user = viewer_for(world.user_a)
     await lead_management.replace_rule_set(
         viewer_for(world.admin_a), None, RuleSetOwner.PARTNER, DUTCH
     )
-    lead = await lead_management.create_lead(user, lead_input())
+    lead = await lead_management.create_lead(settings, user, lead_input())
     await lead.refresh_from_db()
     assert lead.registration_status is RegistrationStatus.NOT_REGISTERED
     assert not await AutoRegistrationMatch.exists(lead_id=lead.id)
 
 
-async def test_matching_lead_is_registered_on_create_with_the_matched_group(world: World):
+async def test_matching_lead_is_registered_on_create_with_the_matched_group(
+    world: World, settings: Settings
+):
     groups = [[cond(F.COUNTRY, Op.EQUALS, "de")], [cond(F.INDUSTRY, Op.CONTAINS, "soft")]]
     await enable(world, AutoRegistrationMode.PARTNER_DEFINED, groups)
-    lead = await lead_management.create_lead(viewer_for(world.user_a), lead_input())
+    lead = await lead_management.create_lead(settings, viewer_for(world.user_a), lead_input())
     await lead.refresh_from_db()
-    assert lead.registration_status is RegistrationStatus.REGISTERED
-    assert lead.registered_at is not None
-    assert datetime.now(UTC) - lead.registered_at < timedelta(minutes=1)
+    # A match starts the registration: the customer is asked, nothing is linked yet.
+    assert lead.registration_status is RegistrationStatus.PENDING_CONSENT
+    assert lead.registered_at is None
+    assert await OutboxEmail.filter(reference=f"lead:{lead.id}", recipient=lead.email).exists()
     match = await AutoRegistrationMatch.get(lead_id=lead.id).prefetch_related("rule_set_version")
     assert match.group_index == 1
     assert match.owner is RuleSetOwner.PARTNER
@@ -281,31 +285,31 @@ async def test_matching_lead_is_registered_on_create_with_the_matched_group(worl
     assert event.actor_id == world.user_a.id  # type: ignore[attr-defined]
 
     other = await lead_management.create_lead(
-        viewer_for(world.user_a), lead_input(email="x@y.example", industry="Hardware")
+        settings, viewer_for(world.user_a), lead_input(email="x@y.example", industry="Hardware")
     )
     await other.refresh_from_db()
     assert other.registration_status is RegistrationStatus.NOT_REGISTERED
 
 
-async def test_rules_run_on_update(world: World):
+async def test_rules_run_on_update(world: World, settings: Settings):
     await enable(world, AutoRegistrationMode.PARTNER_DEFINED, DUTCH)
     user = viewer_for(world.user_a)
-    lead = await lead_management.create_lead(user, lead_input(country="BE"))
+    lead = await lead_management.create_lead(settings, user, lead_input(country="BE"))
     await lead.refresh_from_db()
     assert lead.registration_status is RegistrationStatus.NOT_REGISTERED
-    await lead_management.update_lead(user, lead.id, LeadInput(notes="called"))
+    await lead_management.update_lead(settings, user, lead.id, LeadInput(notes="called"))
     await lead.refresh_from_db()
     assert lead.registration_status is RegistrationStatus.NOT_REGISTERED
-    await lead_management.update_lead(user, lead.id, LeadInput(country="nl"))
+    await lead_management.update_lead(settings, user, lead.id, LeadInput(country="nl"))
     await lead.refresh_from_db()
-    assert lead.registration_status is RegistrationStatus.REGISTERED
+    assert lead.registration_status is RegistrationStatus.PENDING_CONSENT
     kinds = await LeadEvent.filter(lead_id=lead.id).order_by("id").values_list("kind", flat=True)
-    assert kinds == ["created", "updated", "updated", "auto_registered"]
+    assert kinds == ["created", "updated", "updated", "auto_registered", "consent_requested"]
 
 
-async def test_changing_rules_does_not_touch_existing_leads(world: World):
+async def test_changing_rules_does_not_touch_existing_leads(world: World, settings: Settings):
     await enable(world, AutoRegistrationMode.PARTNER_DEFINED, [[cond(F.COUNTRY, Op.EQUALS, "de")]])
-    lead = await lead_management.create_lead(viewer_for(world.user_a), lead_input())
+    lead = await lead_management.create_lead(settings, viewer_for(world.user_a), lead_input())
     events_before = await LeadEvent.filter(lead_id=lead.id).count()
     await lead_management.replace_rule_set(
         viewer_for(world.admin_a), None, RuleSetOwner.PARTNER, DUTCH
@@ -316,46 +320,46 @@ async def test_changing_rules_does_not_touch_existing_leads(world: World):
     await lead.refresh_from_db()
     assert lead.registration_status is RegistrationStatus.NOT_REGISTERED
     assert await LeadEvent.filter(lead_id=lead.id).count() == events_before
-    # A new lead with the same data is registered under the new rules.
-    fresh = await lead_management.create_lead(viewer_for(world.user_a), lead_input())
+    # A new lead with the same data starts its registration under the new rules.
+    fresh = await lead_management.create_lead(settings, viewer_for(world.user_a), lead_input())
     await fresh.refresh_from_db()
-    assert fresh.registration_status is RegistrationStatus.REGISTERED
+    assert fresh.registration_status is RegistrationStatus.PENDING_CONSENT
 
 
-async def test_supplier_managed_mode_uses_the_vendor_rules(world: World):
+async def test_supplier_managed_mode_uses_the_vendor_rules(world: World, settings: Settings):
     await enable(world, AutoRegistrationMode.SUPPLIER_MANAGED, [[cond(F.COUNTRY, Op.EQUALS, "de")]])
     # The partner's own rules would match, but they are not the ones in force.
     await lead_management.replace_rule_set(
         viewer_for(world.admin_a), None, RuleSetOwner.PARTNER, DUTCH
     )
     user = viewer_for(world.user_a)
-    dutch = await lead_management.create_lead(user, lead_input())
+    dutch = await lead_management.create_lead(settings, user, lead_input())
     german = await lead_management.create_lead(
-        user, lead_input(email="k@firma.example", country="DE")
+        settings, user, lead_input(email="k@firma.example", country="DE")
     )
     await dutch.refresh_from_db()
     await german.refresh_from_db()
     assert dutch.registration_status is RegistrationStatus.NOT_REGISTERED
-    assert german.registration_status is RegistrationStatus.REGISTERED
+    assert german.registration_status is RegistrationStatus.PENDING_CONSENT
     match = await AutoRegistrationMatch.get(lead_id=german.id)
     assert match.owner is RuleSetOwner.SUPPLIER
 
 
-async def test_ignored_companies_are_never_auto_registered(world: World):
+async def test_ignored_companies_are_never_auto_registered(world: World, settings: Settings):
     await enable(world, AutoRegistrationMode.PARTNER_DEFINED, DUTCH)
     admin = viewer_for(world.admin_a)
     await lead_management.add_ignored_company(admin, None, "  ACME   corp ")
     user = viewer_for(world.user_a)
-    lead = await lead_management.create_lead(user, lead_input())
-    await lead_management.update_lead(user, lead.id, LeadInput(notes="still ignored"))
+    lead = await lead_management.create_lead(settings, user, lead_input())
+    await lead_management.update_lead(settings, user, lead.id, LeadInput(notes="still ignored"))
     await lead.refresh_from_db()
     assert lead.registration_status is RegistrationStatus.NOT_REGISTERED
     skipped = await LeadEvent.filter(lead_id=lead.id, kind="auto_registration_skipped")
     assert len(skipped) == 2
     assert skipped[0].details["reason"] == "ignored_company"
-    other = await lead_management.create_lead(user, lead_input(company="Other BV"))
+    other = await lead_management.create_lead(settings, user, lead_input(company="Other BV"))
     await other.refresh_from_db()
-    assert other.registration_status is RegistrationStatus.REGISTERED
+    assert other.registration_status is RegistrationStatus.PENDING_CONSENT
     # Ignoring applies to partner A only.
     names = [c.name for c in await lead_management.list_ignored_companies(admin, None)]
     assert names == ["ACME corp"]
@@ -484,7 +488,9 @@ async def test_invalid_condition_is_refused_naming_it_and_nothing_is_written(
     assert await RuleSetVersion.all().count() == 0
 
 
-async def test_other_partners_never_see_or_touch_a_lead(world: World, gql: GraphQLClient):
+async def test_other_partners_never_see_or_touch_a_lead(
+    world: World, gql: GraphQLClient, settings: Settings
+):
     created = await gql.data(
         """mutation { createLead(input: {email: "Lee@Prospect.example", company: "Prospect"}) {
             ... on ManagedLead { id partnerId email registrationStatus } } }""",
@@ -510,12 +516,14 @@ async def test_other_partners_never_see_or_touch_a_lead(world: World, gql: Graph
     seen = await gql.data("{ managedLeads { nodes { id } } }", token=world.token("manager"))
     assert seen["managedLeads"]["nodes"] == [{"id": lead["id"]}]
     with pytest.raises(ServiceError):
-        await lead_management.create_lead(viewer_for(world.vendor_admin), lead_input())
+        await lead_management.create_lead(settings, viewer_for(world.vendor_admin), lead_input())
 
 
-async def test_bad_lead_input_is_refused_and_writes_nothing(world: World):
+async def test_bad_lead_input_is_refused_and_writes_nothing(world: World, settings: Settings):
     with pytest.raises(ValidationFailed) as failure:
         await lead_management.create_lead(
+            settings,
+            settings,
             viewer_for(world.user_a),
             LeadInput(email="not-an-email", country="NLD", employees=-1, estimated_value="lots"),
         )
@@ -537,7 +545,7 @@ EXPLAIN_QUERY = """query($groups: [RuleGroupInput!], $leadId: ID, $recent: Int!)
 
 
 async def test_explain_over_recent_leads_matches_what_registration_does(
-    world: World, gql: GraphQLClient
+    world: World, gql: GraphQLClient, settings: Settings
 ):
     groups = [
         [cond(F.COUNTRY, Op.EQUALS, "de")],
@@ -546,12 +554,19 @@ async def test_explain_over_recent_leads_matches_what_registration_does(
     user = viewer_for(world.user_a)
     # Leads created before the rules exist: explain shows what the rules WOULD do.
     leads = [
-        await lead_management.create_lead(user, lead_input(email="a@a.example")),
-        await lead_management.create_lead(user, lead_input(email="b@b.example", employees=10)),
+        await lead_management.create_lead(settings, user, lead_input(email="a@a.example")),
         await lead_management.create_lead(
-            user, lead_input(email="c@c.example", country="DE", company="Ignored Ltd")
+            settings, settings, user, lead_input(email="b@b.example", employees=10)
         ),
-        await lead_management.create_lead(user, lead_input(email="d@d.example", country="de")),
+        await lead_management.create_lead(
+            settings,
+            settings,
+            user,
+            lead_input(email="c@c.example", country="DE", company="Ignored Ltd"),
+        ),
+        await lead_management.create_lead(
+            settings, settings, user, lead_input(email="d@d.example", country="de")
+        ),
     ]
     await lead_management.add_ignored_company(viewer_for(world.admin_a), None, "ignored ltd")
     proposed = [
@@ -583,12 +598,14 @@ async def test_explain_over_recent_leads_matches_what_registration_does(
     second = by_id[str(leads[1].id)]["groups"][1]["conditions"]
     assert [(c["actualValue"], c["matched"]) for c in second] == [("Software", True), ("10", False)]
     # Nothing was registered by the dry run.
-    assert await Lead.filter(registration_status=RegistrationStatus.REGISTERED).count() == 0
+    assert await Lead.exclude(registration_status=RegistrationStatus.NOT_REGISTERED).count() == 0
 
     # Save these rules, enable them, and create the same leads again: the real outcome agrees.
     await enable(world, AutoRegistrationMode.PARTNER_DEFINED, groups)
     for lead in leads:
         again = await lead_management.create_lead(
+            settings,
+            settings,
             user,
             lead_input(
                 email=f"again.{lead.email}",
@@ -603,7 +620,7 @@ async def test_explain_over_recent_leads_matches_what_registration_does(
         )
         [item] = saved["explainAutoRegistration"]["leads"]
         assert saved["explainAutoRegistration"]["version"] == 1
-        registered = again.registration_status is RegistrationStatus.REGISTERED
+        registered = again.registration_status is RegistrationStatus.PENDING_CONSENT
         assert item["wouldRegister"] is registered is (expected[lead.id] is not None)
         if registered:
             match = await AutoRegistrationMatch.get(lead_id=again.id)
@@ -665,7 +682,7 @@ async def property_world(world: World) -> World:
 )
 @given(groups=rule_sets, lead=leads)
 async def test_explain_and_real_registration_agree(
-    property_world: World, groups: list[list[Condition]], lead: dict[str, Any]
+    property_world: World, groups: list[list[Condition]], lead: dict[str, Any], settings: Settings
 ):
     world = property_world
     admin, user = viewer_for(world.admin_a), viewer_for(world.user_a)
@@ -673,11 +690,11 @@ async def test_explain_and_real_registration_agree(
         await lead_management.replace_rule_set(admin, None, RuleSetOwner.PARTNER, groups)
     else:
         await RuleSetVersion.filter(partner_id=world.partner_a.id).delete()
-    created = await lead_management.create_lead(user, LeadInput(**lead))
+    created = await lead_management.create_lead(settings, user, LeadInput(**lead))
     await created.refresh_from_db()
     result = await lead_management.explain_auto_registration(admin, None, lead_id=created.id)
     [(_, explanation)] = result.leads
-    registered = created.registration_status is RegistrationStatus.REGISTERED
+    registered = created.registration_status is RegistrationStatus.PENDING_CONSENT
     assert explanation.would_register is registered
     match = await AutoRegistrationMatch.get_or_none(lead_id=created.id)
     assert (match.group_index if match else None) == explanation.matched_group_index
@@ -692,7 +709,9 @@ async def test_explain_and_real_registration_agree(
     assert proposal.leads[0][1].would_register is registered
 
 
-async def test_explain_refuses_distributed_leads_and_other_partners_leads(world: World):
+async def test_explain_refuses_distributed_leads_and_other_partners_leads(
+    world: World, settings: Settings
+):
     vendor_lead = await lead_management.create_vendor_lead(
         viewer_for(world.vendor_admin), LeadInput(email="v@vendor-lead.example")
     )
@@ -701,7 +720,7 @@ async def test_explain_refuses_distributed_leads_and_other_partners_leads(world:
     with pytest.raises(ValidationFailed) as failure:
         await lead_management.explain_auto_registration(admin, None, lead_id=vendor_lead.id)
     assert failure.value.problems[0][0] == "leadId"
-    own_b = await lead_management.create_lead(viewer_for(world.user_b), lead_input())
+    own_b = await lead_management.create_lead(settings, viewer_for(world.user_b), lead_input())
     with pytest.raises(ServiceError) as refused:
         await lead_management.explain_auto_registration(admin, None, lead_id=own_b.id)
     assert refused.value.code is ErrorCode.NOT_FOUND
