@@ -105,7 +105,12 @@ async def _conflicts(lead_ids: list[int]) -> list[list[LeadConflict]]:
 
 
 async def consent_history(info: Info, lead_id: int) -> list[ConsentLedgerEntry]:
-    return await _loader(info, "consent_history_of_lead", _histories).load(lead_id)
+    """The ledger entries of a lead the viewer sees; a partner only those naming itself."""
+    entries = await _loader(info, "consent_history_of_lead", _histories).load(lead_id)
+    viewer = viewer_of(info)
+    if viewer.is_vendor_staff:
+        return entries
+    return [e for e in entries if e.partner_id in (None, viewer.partner_id)]  # type: ignore[attr-defined]
 
 
 async def conflicts_of_lead(info: Info, lead_id: int) -> list[LeadConflict]:

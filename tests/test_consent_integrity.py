@@ -1,0 +1,353 @@
+"""The central promise through the public API: a customer is linked to a partner only with that
+customer's proven consent, and a partner never learns which other partner holds a customer.
+
+- The address of a lead that is pending consent, registered or in conflict cannot change.
+- Auto-registration rules start the same registration as `registerLead` (protection window,
+  consent email); the lead is linked only after the customer's approval.
+- Lead history, consent history, conflicts and the switch-account log never name, number or date
+  another partner for a partner; vendor staff still see the holder.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from models.accounts import SwitchAccountAudit, SwitchOutcome
+from models.consent import ConsentAction, ConsentLedgerEntry, LeadConflict
+from models.leads import Lead, LeadEvent, RegistrationStatus
+from tests.accounts_support import fixed_now, make_customer
+from tests.conftest import GraphQLClient, World
+from tests.test_consent_registration import (
+    answer,
+    consent_emails,
+    latest_token,
+    register,
+    snapshot,
+)
+
+UPDATE = """
+mutation($id: ID!, $input: LeadFieldsInput!) {
+  updateLead(id: $id, input: $input) {
+    __typename
+    ... on ManagedLead { id email registrationStatus }
+    ... on OperationErrors { errors { field message code } }
+  }
+}"""
+
+CREATE = """
+mutation($input: LeadFieldsInput!) {
+  createLead(input: $input) {
+    __typename
+    ... on ManagedLead { id email registrationStatus }
+    ... on OperationErrors { errors { field message code } }
+  }
+}"""
+
+REGISTRATION = """
+query($id: ID!) {
+  leadRegistration(id: $id) {
+    status linked registeredAt
+    consentHistory { action partnerId partnerName }
+    conflict { reason resolutionNote holderLeadId holderPartner { name } }
+  }
+}"""
+
+HISTORY = "{ managedLeads(first: 50) { nodes { id history { kind details partnerId } } } }"
+
+ENABLE_RULES = """
+mutation($groups: [RuleGroupInput!]!) {
+  setAutoRegistration(enabled: true, mode: PARTNER_DEFINED) { __typename }
+  replaceAutoRegistrationRules(owner: PARTNER, groups: $groups) { __typename }
+}"""
+
+EMAIL_NOT_EMPTY = [{"conditions": [{"field": "EMAIL", "operator": "IS_NOT_EMPTY"}]}]
+
+
+async def update_email(gql: GraphQLClient, token: str, lead_id: str, email: str) -> dict[str, Any]:
+    data = await gql.data(UPDATE, {"id": lead_id, "input": {"email": email}}, token=token)
+    return data["updateLead"]
+
+
+def assert_refused_on_email(result: dict[str, Any]) -> None:
+    assert result["__typename"] == "OperationErrors", result
+    [error] = result["errors"]
+    assert (error["field"], error["code"]) == ("email", "INVALID")
+    assert "cannot change" in error["message"]
+
+
+# ---- 1. the address of a registration ----------------------------------------------------------
+
+
+async def test_email_of_a_pending_registered_or_conflict_lead_cannot_change(
+    gql: GraphQLClient, http: httpx.AsyncClient, world: World
+):
+    user_a, user_b = world.token("user_a"), world.token("user_b")
+    pending = await register(gql, user_a, "first@example.test")
+    before = await snapshot()
+    assert_refused_on_email(await update_email(gql, user_a, pending["id"], "other@example.test"))
+    assert await snapshot() == before
+    # The pending request still works for the address it was sent to.
+    await answer(http, await latest_token(int(pending["id"])), "approve")
+    registered = await Lead.get(id=int(pending["id"]))
+    assert registered.registration_status is RegistrationStatus.REGISTERED
+
+    before = await snapshot()
+    assert_refused_on_email(await update_email(gql, user_a, pending["id"], "free@example.test"))
+    assert await snapshot() == before
+    assert (await Lead.get(id=registered.id)).email == "first@example.test"
+    # The address that never consented is not blocked for another partner.
+    other = await register(gql, user_b, "free@example.test")
+    assert other["status"] == "PENDING_CONSENT"
+
+    conflict = await register(gql, user_b, "first@example.test")
+    assert conflict["status"] == "CONFLICT"
+    before = await snapshot()
+    assert_refused_on_email(await update_email(gql, user_b, conflict["id"], "x@example.test"))
+    assert await snapshot() == before
+
+    # The same address written differently is no change; other fields may change.
+    same = await gql.data(
+        UPDATE,
+        {"id": pending["id"], "input": {"email": " First@Example.test ", "company": "First BV"}},
+        token=user_a,
+    )
+    assert same["updateLead"]["email"] == "first@example.test"
+    assert (await Lead.get(id=registered.id)).company == "First BV"
+
+
+async def test_email_of_a_lead_not_being_registered_can_change(gql: GraphQLClient, world: World):
+    created = (
+        await gql.data(
+            CREATE, {"input": {"email": "typo@exmaple.test"}}, token=world.token("user_a")
+        )
+    )["createLead"]
+    fixed = await update_email(gql, world.token("user_a"), created["id"], "typo@example.test")
+    assert fixed["email"] == "typo@example.test"
+    assert fixed["registrationStatus"] == "NOT_REGISTERED"
+
+
+# ---- 2. auto-registration takes the consent path -----------------------------------------------
+
+
+async def test_auto_registration_asks_the_customer_and_respects_the_protection_window(
+    gql: GraphQLClient, http: httpx.AsyncClient, world: World
+):
+    await gql.data(ENABLE_RULES, {"groups": EMAIL_NOT_EMPTY}, token=world.token("admin_a"))
+    # Beta holds one customer with consent.
+    held = await register(gql, world.token("user_b"), "held@example.test")
+    await answer(http, await latest_token(int(held["id"])), "approve")
+
+    # Alpha's rule matches a lead for that customer: a conflict, no email, not linked.
+    clash = (
+        await gql.data(
+            CREATE, {"input": {"email": "held@example.test"}}, token=world.token("user_a")
+        )
+    )["createLead"]
+    assert clash["registrationStatus"] == "CONFLICT"
+    assert await consent_emails(int(clash["id"])) == []
+    view = (await gql.data(REGISTRATION, {"id": clash["id"]}, token=world.token("user_a")))[
+        "leadRegistration"
+    ]
+    assert (view["status"], view["linked"], view["registeredAt"]) == ("CONFLICT", False, None)
+    assert await LeadConflict.filter(lead_id=int(clash["id"])).count() == 1
+    holder = await Lead.get(id=int(held["id"]))
+    assert holder.registration_status is RegistrationStatus.REGISTERED
+
+    # A free customer: the consent email goes out, and the lead is linked only on approval.
+    fresh = (
+        await gql.data(
+            CREATE, {"input": {"email": "new@example.test"}}, token=world.token("user_a")
+        )
+    )["createLead"]
+    assert fresh["registrationStatus"] == "PENDING_CONSENT"
+    [email] = await consent_emails(int(fresh["id"]))
+    assert email.recipient == "new@example.test"
+    assert "Alpha Partners" in email.subject
+    view = (await gql.data(REGISTRATION, {"id": fresh["id"]}, token=world.token("user_a")))[
+        "leadRegistration"
+    ]
+    assert (view["linked"], [e["action"] for e in view["consentHistory"]]) == (False, ["REQUEST"])
+    await answer(http, await latest_token(int(fresh["id"])), "approve")
+    view = (await gql.data(REGISTRATION, {"id": fresh["id"]}, token=world.token("user_a")))[
+        "leadRegistration"
+    ]
+    assert view["linked"] is True
+    assert [e["action"] for e in view["consentHistory"]] == ["REQUEST", "APPROVAL"]
+
+
+async def test_auto_registration_on_update_takes_the_same_path(
+    gql: GraphQLClient, http: httpx.AsyncClient, world: World
+):
+    country_nl = [{"conditions": [{"field": "COUNTRY", "operator": "EQUALS", "value": "NL"}]}]
+    await gql.data(ENABLE_RULES, {"groups": country_nl}, token=world.token("admin_a"))
+    created = (
+        await gql.data(
+            CREATE, {"input": {"email": "later@example.test"}}, token=world.token("user_a")
+        )
+    )["createLead"]
+    assert created["registrationStatus"] == "NOT_REGISTERED"
+    updated = (
+        await gql.data(
+            UPDATE, {"id": created["id"], "input": {"country": "NL"}}, token=world.token("user_a")
+        )
+    )["updateLead"]
+    assert updated["registrationStatus"] == "PENDING_CONSENT"
+    assert len(await consent_emails(int(created["id"]))) == 1
+    assert not await ConsentLedgerEntry.exists(action=ConsentAction.APPROVAL)
+    await answer(http, await latest_token(int(created["id"])), "decline")
+    assert (await Lead.get(id=int(created["id"]))).registration_status is (
+        RegistrationStatus.DECLINED
+    )
+
+
+# ---- 3. nobody learns who holds a customer -----------------------------------------------------
+
+
+IDENTIFYING_KEYS = {"holder_partner_id", "holder_lead_id", "to_partner_id", "to_lead_id", "note"}
+
+
+def _mentions_beta(value: Any, world: World) -> list[str]:
+    """How a partner's view names, numbers or dates the holder (Beta and its lead)."""
+    found = []
+    if "Beta" in json.dumps(value):
+        found.append("name")
+    entries = [e for node in value for e in node.get("history", [])]
+    for entry in entries:
+        if entry["partnerId"] == str(world.partner_b.id):
+            found.append("entry of the holder")
+        details = entry["details"]
+        if IDENTIFYING_KEYS & set(details):
+            found.append(f"keys {sorted(IDENTIFYING_KEYS & set(details))}")
+        # The holder's registration date (the lead's own dates are its partner's to see).
+        own_dates = entry["kind"] in ("consent_approved",)
+        if not own_dates and datetime.now(UTC).strftime("%Y-%m-%d") in json.dumps(details):
+            found.append("registration date")
+    for node in value:
+        for item in node.get("consentHistory", []):
+            if item["partnerId"] == str(world.partner_b.id):
+                found.append("holder in the consent history")
+    return found
+
+
+async def test_lead_history_never_names_the_partner_holding_the_customer(
+    gql: GraphQLClient, http: httpx.AsyncClient, world: World
+):
+    held = await register(gql, world.token("user_b"), "held@example.test")
+    await answer(http, await latest_token(int(held["id"])), "approve")
+    clash = await register(gql, world.token("user_a"), "held@example.test")
+    assert clash["status"] == "CONFLICT"
+
+    alpha = (await gql.data(HISTORY, token=world.token("user_a")))["managedLeads"]["nodes"]
+    assert _mentions_beta(alpha, world) == []
+    [entry] = [e for e in alpha[0]["history"] if e["kind"] == "registration_conflict"]
+    assert "another partner" in entry["details"]["reason"]
+
+    # The vendor asks the customer, with a note naming the holder; the customer chooses Alpha.
+    conflict = await LeadConflict.get(lead_id=int(clash["id"]))
+    resolved = await gql.data(
+        """mutation($id: ID!) { resolveLeadConflict(id: $id, resolution: ASK_CUSTOMER,
+             note: "Beta Partners had it first") { __typename } }""",
+        {"id": str(conflict.id)},
+        token=world.token("vendor_admin"),
+    )
+    assert resolved["resolveLeadConflict"]["__typename"] == "LeadConflict"
+    await answer(http, await latest_token(int(clash["id"])), "approve")
+
+    alpha = (await gql.data(HISTORY, token=world.token("admin_a")))["managedLeads"]["nodes"]
+    assert _mentions_beta(alpha, world) == []
+    view = (await gql.data(REGISTRATION, {"id": clash["id"]}, token=world.token("user_a")))[
+        "leadRegistration"
+    ]
+    assert _mentions_beta([{"history": [], **view}], world) == []
+    assert view["conflict"]["holderPartner"] is None
+    assert view["conflict"]["holderLeadId"] is None
+    # Beta, which lost the customer, is not told to whom.
+    beta = (await gql.data(HISTORY, token=world.token("user_b")))["managedLeads"]["nodes"]
+    [moved] = [e for n in beta for e in n["history"] if e["kind"] == "registration_moved"]
+    assert moved["details"] == {}
+    assert "Alpha" not in json.dumps(beta)
+
+    # Vendor staff still see the holder, in the conflict and in the history.
+    vendor = await gql.data(
+        REGISTRATION.replace("consentHistory { action partnerId partnerName }", ""),
+        {"id": clash["id"]},
+        token=world.token("vendor_admin"),
+    )
+    assert vendor["leadRegistration"]["conflict"]["holderPartner"] == {"name": "Beta Partners"}
+    assert "Beta Partners" in vendor["leadRegistration"]["conflict"]["reason"]
+    everything = (await gql.data(HISTORY, token=world.token("vendor_admin")))["managedLeads"]
+    moved_for_vendor = [
+        e for n in everything["nodes"] for e in n["history"] if e["kind"] == "registration_moved"
+    ]
+    assert moved_for_vendor[0]["details"]["to_partner_id"] == world.partner_a.id
+
+
+async def test_history_written_before_the_rule_is_filtered_for_partners(
+    gql: GraphQLClient, world: World
+):
+    lead = await register(gql, world.token("user_a"), "old@example.test")
+    await LeadEvent.create(
+        lead_id=int(lead["id"]),
+        kind="registration_conflict",
+        partner_id=world.partner_a.id,
+        details={
+            "reason": "old@example.test is already a registered lead of Beta Partners since "
+            "2024-01-02, inside the 90-day protection window.",
+            "holder_partner_id": world.partner_b.id,
+        },
+    )
+    await LeadEvent.create(
+        lead_id=int(lead["id"]),
+        kind="conflict_resolved",
+        partner_id=world.partner_a.id,
+        details={"resolution": "keep_holder", "note": "Beta Partners keeps it"},
+    )
+    alpha = (await gql.data(HISTORY, token=world.token("user_a")))["managedLeads"]["nodes"]
+    text = json.dumps(alpha)
+    for leaked in ("Beta", "2024-01-02", "holder_partner_id"):
+        assert leaked not in text
+    [resolved] = [e for e in alpha[0]["history"] if e["kind"] == "conflict_resolved"]
+    assert resolved["details"] == {"resolution": "keep_holder"}
+
+
+async def test_switch_account_log_does_not_tell_who_owns_a_customer(
+    gql: GraphQLClient, world: World
+):
+    foreign = await make_customer(world.partner_b, "Beta's customer", fixed_now())
+    refused = await gql.data(
+        """mutation($id: ID!) { switchAccount(customerId: $id) {
+             ... on OperationErrors { errors { code message } } } }""",
+        {"id": str(foreign.id)},
+        token=world.token("admin_a"),
+    )
+    assert refused["switchAccount"]["errors"][0]["code"] == "NOT_FOUND"
+    missing = await gql.data(
+        'mutation { switchAccount(customerId: "987654") { __typename } }',
+        token=world.token("admin_a"),
+    )
+    assert missing["switchAccount"]["__typename"] == "OperationErrors"
+    # An entry written before, in the old words.
+    await SwitchAccountAudit.create(
+        user_id=world.admin_a.id,
+        user_email=world.admin_a.email,
+        partner_id=world.partner_a.id,
+        customer_id=foreign.id,
+        outcome=SwitchOutcome.REFUSED,
+        reason=f"The customer belongs to partner {world.partner_b.id}.",
+        client_address="10.0.0.1",
+        created_at=fixed_now(),
+    )
+    log = "{ switchAccountLog(first: 20) { nodes { customerId outcome reason } } }"
+    alpha = (await gql.data(log, token=world.token("admin_a")))["switchAccountLog"]["nodes"]
+    assert len(alpha) == 3
+    reasons = {entry["reason"] for entry in alpha}
+    assert reasons == {"No customer of yours has this id."}
+    assert f"partner {world.partner_b.id}" not in json.dumps(alpha)
+    vendor = (await gql.data(log, token=world.token("vendor_admin")))["switchAccountLog"]["nodes"]
+    assert f"The customer belongs to partner {world.partner_b.id}." in {
+        entry["reason"] for entry in vendor
+    }
