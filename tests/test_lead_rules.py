@@ -264,7 +264,7 @@ async def test_auto_registration_is_off_by_default(world: World, settings: Setti
     assert not await AutoRegistrationMatch.exists(lead_id=lead.id)
 
 
-async def test_matching_lead_is_registered_on_create_with_the_matched_group(
+async def test_matching_lead_starts_its_registration_on_create_with_the_matched_group(
     world: World, settings: Settings
 ):
     groups = [[cond(F.COUNTRY, Op.EQUALS, "de")], [cond(F.INDUSTRY, Op.CONTAINS, "soft")]]
@@ -523,7 +523,6 @@ async def test_bad_lead_input_is_refused_and_writes_nothing(world: World, settin
     with pytest.raises(ValidationFailed) as failure:
         await lead_management.create_lead(
             settings,
-            settings,
             viewer_for(world.user_a),
             LeadInput(email="not-an-email", country="NLD", employees=-1, estimated_value="lots"),
         )
@@ -556,16 +555,15 @@ async def test_explain_over_recent_leads_matches_what_registration_does(
     leads = [
         await lead_management.create_lead(settings, user, lead_input(email="a@a.example")),
         await lead_management.create_lead(
-            settings, settings, user, lead_input(email="b@b.example", employees=10)
+            settings, user, lead_input(email="b@b.example", employees=10)
         ),
         await lead_management.create_lead(
-            settings,
             settings,
             user,
             lead_input(email="c@c.example", country="DE", company="Ignored Ltd"),
         ),
         await lead_management.create_lead(
-            settings, settings, user, lead_input(email="d@d.example", country="de")
+            settings, user, lead_input(email="d@d.example", country="de")
         ),
     ]
     await lead_management.add_ignored_company(viewer_for(world.admin_a), None, "ignored ltd")
@@ -604,7 +602,6 @@ async def test_explain_over_recent_leads_matches_what_registration_does(
     await enable(world, AutoRegistrationMode.PARTNER_DEFINED, groups)
     for lead in leads:
         again = await lead_management.create_lead(
-            settings,
             settings,
             user,
             lead_input(
