@@ -6,6 +6,7 @@ tokens without touching the database, the `AuthSession` row makes tokens revocab
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -67,16 +68,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _raise_if_rate_limited(settings: Settings, email: str, client_address: str) -> None:
+async def _reserve_attempt(settings: Settings, email: str, client_address: str) -> None:
+    """Record the attempt as a failure before the password is checked, then count.
+
+    The row is written first and committed on its own, so that attempts running at the same
+    time (in this process or another one) see each other: the k-th attempt to be written counts
+    at least k rows, whatever the database or the number of web processes, and no more than
+    LOGIN_MAX_FAILURES attempts per account (four times that per client address) get their
+    password checked within the window. A refused attempt takes its row back.
+    """
+    attempt = await LoginFailure.create(email=email, client_address=client_address[:64])
     since = _now() - timedelta(seconds=settings.login_failure_window_seconds)
-    account_failures = await LoginFailure.filter(email=email, failed_at__gte=since).count()
-    address_failures = await LoginFailure.filter(
-        client_address=client_address, failed_at__gte=since
+    account_attempts = await LoginFailure.filter(email=email, failed_at__gte=since).count()
+    address_attempts = await LoginFailure.filter(
+        client_address=client_address[:64], failed_at__gte=since
     ).count()
     if (
-        account_failures >= settings.login_max_failures
-        or address_failures >= settings.login_max_failures * ADDRESS_LIMIT_FACTOR
+        account_attempts > settings.login_max_failures
+        or address_attempts > settings.login_max_failures * ADDRESS_LIMIT_FACTOR
     ):
+        await LoginFailure.filter(id=attempt.id).delete()
         minutes = max(1, settings.login_failure_window_seconds // 60)
         raise ServiceError(
             ErrorCode.RATE_LIMITED,
@@ -92,12 +103,16 @@ async def login(
     # No account has an email with control characters or over the length limit: such an attempt
     # fails (and counts) without reaching the accounts, whose lookup could not store or run it.
     email = without_control_characters(typed)[:MAX_EMAIL_LENGTH]
-    await _raise_if_rate_limited(settings, email, client_address)
+    await _reserve_attempt(settings, email, client_address)
     user = await User.get_or_none(email=email) if email == typed else None
-    password_ok = _verify_password(user.password_hash if user else "", password)
+    # Argon2 takes tens of milliseconds of CPU: off the event loop, other requests go on.
+    password_ok = await asyncio.to_thread(
+        _verify_password, user.password_hash if user else "", password
+    )
     if user is None or not password_ok or not user.is_active or not user.password_hash:
-        await LoginFailure.create(email=email, client_address=client_address)
+        # The reserved row stays: it is the recorded failure.
         raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "The email or password is not correct.")
+    # A successful login clears the account's failures, this attempt's reservation included.
     await LoginFailure.filter(email=email).delete()
     if _password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
