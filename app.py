@@ -33,6 +33,7 @@ from console import console_page, static_directory
 from resolvers.consent_pages import consent_routes
 from resolvers.context import Context
 from resolvers.email_http import email_routes
+from resolvers.live_sessions import SessionBoundTransportWSHandler
 from schema.schema import schema
 from services.auth import authenticate
 from services.database import close_database, database_is_reachable, open_database
@@ -56,6 +57,8 @@ def _bearer_token(value: object) -> str | None:
 
 class ChannelportGraphQL(GraphQL):
     """Strawberry's ASGI view with our context, websocket authentication and admin console."""
+
+    graphql_transport_ws_handler_class = SessionBoundTransportWSHandler
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(

@@ -59,6 +59,8 @@ class AuthSession(Model):
     client_address = fields.CharField(max_length=64, default="")
     # Set for an act-as session: the customer the token is scoped to.
     acting_customer_id = fields.IntField(null=True)
+    # Set for an act-as session: the session that opened it, whose end ends this one too.
+    parent_session_id = fields.CharField(max_length=64, null=True, db_index=True)
 
     class Meta:
         table = "auth_session"

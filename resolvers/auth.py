@@ -10,7 +10,13 @@ from services import auth, users
 
 
 async def login(info: Info, email: str, password: str) -> tuple[str, User]:
-    return await auth.login(info.context.settings, email, password, info.context.client_address)
+    """Log in; the payload (its `user` and everything under it) is then read as that user."""
+    settings = info.context.settings
+    token, user = await auth.login(settings, email, password, info.context.client_address)
+    viewer = await auth.authenticate(settings, token)
+    if viewer is not None:
+        info.context.read_result_as(info, viewer)
+    return token, user
 
 
 async def logout(info: Info) -> None:

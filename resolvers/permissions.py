@@ -29,7 +29,7 @@ class IsAuthenticated(BasePermission):
     allows_acting_session = False
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer: Viewer | None = info.context.viewer
+        viewer: Viewer | None = info.context.viewer_at(info.path)
         if viewer is None:
             return False
         if viewer.is_acting_as_customer and not self.allows_acting_session:
@@ -63,7 +63,7 @@ class IsAdmin(IsAuthenticated):
 
 
 def viewer_of(info: Info) -> Viewer:
-    viewer: Viewer | None = info.context.viewer
+    viewer: Viewer | None = info.context.viewer_at(info.path)
     if viewer is None:  # permission classes run first; this guards resolvers used without them
         raise PublicError("You need to log in.", extensions={"code": "UNAUTHENTICATED"})
     return viewer

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import customers as resolve
-from resolvers.permissions import IsAuthenticatedOrActingAs
+from resolvers.permissions import IsAuthenticated, IsAuthenticatedOrActingAs
 from schema.common import Connection, OperationErrors, fetch, mutate, parse_id, to_connection
 from schema.types import ContactRole, Customer, CustomerStatus
 from services.customers import NewContact
@@ -59,7 +59,7 @@ class CustomerQuery:
 @strawberry.type
 class CustomerMutation:
     @strawberry.mutation(
-        permission_classes=[IsAuthenticatedOrActingAs],
+        permission_classes=[IsAuthenticated],
         description="Open a customer account; it starts a trial. Partners open them for "
         "their own org, vendor admins name the partner.",
     )

@@ -19,6 +19,7 @@ from models.partners import PartnerGroup as PartnerGroupModel
 from models.partners import PartnerOrg
 from models.users import SalesRep as SalesRepModel
 from models.users import User as UserModel
+from resolvers.context import loaders_of
 from resolvers.permissions import IsAuthenticated, IsAuthenticatedOrActingAs, IsVendorStaff
 from services.accounts import days_left_of_trial
 
@@ -62,7 +63,7 @@ class PartnerGroup:
         description="The partners in this group now (rule evaluated for dynamic groups).",
     )
     async def members(self, info: Info) -> list[Partner]:
-        members = await info.context.loaders.members_of_group.load(int(self.id))
+        members = await loaders_of(info).members_of_group.load(int(self.id))
         return [Partner.from_model(p) for p in members]
 
 
@@ -81,7 +82,7 @@ class Partner:
     status: PartnerStatus
     tier: PartnerTier
     country: str
-    invoicing: InvoicingDetails
+    invoicing_details: strawberry.Private[InvoicingDetails]
     created_at: datetime
 
     @classmethod
@@ -92,7 +93,7 @@ class Partner:
             status=partner.status,
             tier=partner.tier,
             country=partner.country,
-            invoicing=InvoicingDetails(
+            invoicing_details=InvoicingDetails(
                 company_name=partner.invoice_company_name,
                 vat_number=partner.invoice_vat_number,
                 address=partner.invoice_address,
@@ -107,22 +108,36 @@ class Partner:
         description="The groups this partner belongs to, static or by rule.",
     )
     async def groups(self, info: Info) -> list[PartnerGroup]:
-        groups = await info.context.loaders.groups_of_partner.load(int(self.id))
+        groups = await loaders_of(info).groups_of_partner.load(int(self.id))
         return [PartnerGroup.from_model(g) for g in groups]
 
-    @strawberry.field(description="The partner's portal users.")
+    # The organisation's own data (like every field outside one customer's domain) is refused to
+    # a switch-account (act-as) token by the IsAuthenticated permission.
+    @strawberry.field(permission_classes=[IsAuthenticated], description="Where invoices go.")
+    def invoicing(self) -> InvoicingDetails:
+        return self.invoicing_details
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="The partner's portal users."
+    )
     async def users(self, info: Info) -> list[User]:
-        users = await info.context.loaders.users_of_partner.load(int(self.id))
+        users = await loaders_of(info).users_of_partner.load(int(self.id))
         return [User.from_model(u) for u in users]
 
-    @strawberry.field(description="External sales reps: they receive lead notifications only.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="External sales reps: they receive lead notifications only.",
+    )
     async def sales_reps(self, info: Info) -> list[SalesRep]:
-        reps = await info.context.loaders.sales_reps_of_partner.load(int(self.id))
+        reps = await loaders_of(info).sales_reps_of_partner.load(int(self.id))
         return [SalesRep.from_model(r) for r in reps]
 
-    @strawberry.field(description="The customer accounts this partner brought.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The customer accounts this partner brought.",
+    )
     async def customers(self, info: Info) -> list[Customer]:
-        customers = await info.context.loaders.customers_of_partner.load(int(self.id))
+        customers = await loaders_of(info).customers_of_partner.load(int(self.id))
         return [Customer.from_model(c) for c in customers]
 
 
@@ -158,11 +173,14 @@ class User:
             partner_id=user.partner_id,  # type: ignore[attr-defined]
         )
 
-    @strawberry.field(description="The user's partner organisation (none for vendor staff).")
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The user's partner organisation (none for vendor staff).",
+    )
     async def partner(self, info: Info) -> Partner | None:
         if self.partner_id is None:
             return None
-        partner = await info.context.loaders.partner.load(self.partner_id)
+        partner = await loaders_of(info).partner.load(self.partner_id)
         return Partner.from_model(partner) if partner else None
 
 
@@ -238,10 +256,10 @@ class Customer:
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def partner(self, info: Info) -> Partner | None:
-        partner = await info.context.loaders.partner.load(self.partner_id)
+        partner = await loaders_of(info).partner.load(self.partner_id)
         return Partner.from_model(partner) if partner else None
 
     @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
     async def contacts(self, info: Info) -> list[CustomerContact]:
-        contacts = await info.context.loaders.contacts_of_customer.load(int(self.id))
+        contacts = await loaders_of(info).contacts_of_customer.load(int(self.id))
         return [CustomerContact.from_model(c) for c in contacts]

@@ -706,7 +706,12 @@ async def switch_account(
     account_settings = await get_account_settings()
     lifetime = account_settings.switch_token_minutes * 60
     token = await open_session(
-        settings, user, client_address, lifetime_seconds=lifetime, acting_customer_id=customer.id
+        settings,
+        user,
+        client_address,
+        lifetime_seconds=lifetime,
+        acting_customer_id=customer.id,
+        parent_session_id=viewer.session_id,
     )
     session_id = unsign_value(settings, "session", token)
     await _audit_switch(

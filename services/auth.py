@@ -6,6 +6,7 @@ tokens without touching the database, the `AuthSession` row makes tokens revocab
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,7 @@ from itsdangerous import BadSignature, Signer
 from models.enums import Role
 from models.users import AuthSession, ChannelManagerAssignment, LoginFailure, User
 from services.errors import ErrorCode, ServiceError
+from services.session_events import SessionEnd, announce_sessions_ended
 from services.validation import MAX_EMAIL_LENGTH, without_control_characters
 from services.viewer import Viewer
 from settings import Settings
@@ -67,16 +69,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _raise_if_rate_limited(settings: Settings, email: str, client_address: str) -> None:
+async def _reserve_attempt(settings: Settings, email: str, client_address: str) -> None:
+    """Record the attempt as a failure before the password is checked, then count.
+
+    The row is written first and committed on its own, so that attempts running at the same
+    time (in this process or another one) see each other: the k-th attempt to be written counts
+    at least k rows, whatever the database or the number of web processes, and no more than
+    LOGIN_MAX_FAILURES attempts per account (four times that per client address) get their
+    password checked within the window. A refused attempt takes its row back.
+    """
+    attempt = await LoginFailure.create(email=email, client_address=client_address[:64])
     since = _now() - timedelta(seconds=settings.login_failure_window_seconds)
-    account_failures = await LoginFailure.filter(email=email, failed_at__gte=since).count()
-    address_failures = await LoginFailure.filter(
-        client_address=client_address, failed_at__gte=since
+    account_attempts = await LoginFailure.filter(email=email, failed_at__gte=since).count()
+    address_attempts = await LoginFailure.filter(
+        client_address=client_address[:64], failed_at__gte=since
     ).count()
     if (
-        account_failures >= settings.login_max_failures
-        or address_failures >= settings.login_max_failures * ADDRESS_LIMIT_FACTOR
+        account_attempts > settings.login_max_failures
+        or address_attempts > settings.login_max_failures * ADDRESS_LIMIT_FACTOR
     ):
+        await LoginFailure.filter(id=attempt.id).delete()
         minutes = max(1, settings.login_failure_window_seconds // 60)
         raise ServiceError(
             ErrorCode.RATE_LIMITED,
@@ -92,12 +104,16 @@ async def login(
     # No account has an email with control characters or over the length limit: such an attempt
     # fails (and counts) without reaching the accounts, whose lookup could not store or run it.
     email = without_control_characters(typed)[:MAX_EMAIL_LENGTH]
-    await _raise_if_rate_limited(settings, email, client_address)
+    await _reserve_attempt(settings, email, client_address)
     user = await User.get_or_none(email=email) if email == typed else None
-    password_ok = _verify_password(user.password_hash if user else "", password)
+    # Argon2 takes tens of milliseconds of CPU: off the event loop, other requests go on.
+    password_ok = await asyncio.to_thread(
+        _verify_password, user.password_hash if user else "", password
+    )
     if user is None or not password_ok or not user.is_active or not user.password_hash:
-        await LoginFailure.create(email=email, client_address=client_address)
+        # The reserved row stays: it is the recorded failure.
         raise ServiceError(ErrorCode.INVALID_CREDENTIALS, "The email or password is not correct.")
+    # A successful login clears the account's failures, this attempt's reservation included.
     await LoginFailure.filter(email=email).delete()
     if _password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -112,6 +128,7 @@ async def open_session(
     client_address: str,
     lifetime_seconds: int | None = None,
     acting_customer_id: int | None = None,
+    parent_session_id: str | None = None,
 ) -> str:
     session_id = secrets.token_urlsafe(32)
     lifetime = lifetime_seconds or settings.token_lifetime_seconds
@@ -121,30 +138,57 @@ async def open_session(
         expires_at=_now() + timedelta(seconds=lifetime),
         client_address=client_address[:64],
         acting_customer_id=acting_customer_id,
+        parent_session_id=parent_session_id,
     )
     return sign_value(settings, "session", session_id)
 
 
+async def _revoke(session_ids: list[str]) -> list[str]:
+    """End these sessions and every session derived from them (act-as tokens); returns the ids
+    of all that ended, for `announce_sessions_ended` once the transaction (if any) commits."""
+    derived = await AuthSession.filter(
+        parent_session_id__in=session_ids, revoked_at=None
+    ).values_list("id", flat=True)
+    ended = [*session_ids, *derived]
+    await AuthSession.filter(id__in=ended, revoked_at=None).update(revoked_at=_now())
+    return ended
+
+
 async def logout(viewer: Viewer) -> None:
-    await AuthSession.filter(id=viewer.session_id, revoked_at=None).update(revoked_at=_now())
+    ended = await _revoke([viewer.session_id])
+    await announce_sessions_ended(ended, SessionEnd.LOGGED_OUT)
 
 
-async def revoke_user_sessions(user_id: int) -> None:
-    await AuthSession.filter(user_id=user_id, revoked_at=None).update(revoked_at=_now())
+async def revoke_user_sessions(user_id: int) -> list[str]:
+    """End every session of a user (and the act-as sessions derived from them): returns their
+    ids, to announce with `announce_sessions_ended` after the caller's transaction commits."""
+    live = await AuthSession.filter(user_id=user_id, revoked_at=None).values_list("id", flat=True)
+    return await _revoke(list(live))
+
+
+async def _live_session(session_id: str) -> AuthSession | None:
+    return await AuthSession.get_or_none(
+        id=session_id, revoked_at=None, expires_at__gt=_now()
+    ).select_related("user")
 
 
 async def authenticate(settings: Settings, token: str | None) -> Viewer | None:
-    """The viewer a bearer token belongs to, or None: missing, forged, revoked or expired."""
+    """The viewer a bearer token belongs to, or None: missing, forged, revoked or expired, or
+    derived (act-as) from a session that has ended."""
     if not token:
         return None
     session_id = unsign_value(settings, "session", token.strip())
     if session_id is None:
         return None
-    session = await AuthSession.get_or_none(
-        id=session_id, revoked_at=None, expires_at__gt=_now()
-    ).select_related("user")
+    session = await _live_session(session_id)
     if session is None or not session.user.is_active:
         return None
+    expires_at = session.expires_at
+    if session.parent_session_id is not None:
+        parent = await _live_session(session.parent_session_id)
+        if parent is None:
+            return None
+        expires_at = min(expires_at, parent.expires_at)
     user = session.user
     managed: frozenset[int] = frozenset()
     if user.role is Role.CHANNEL_MANAGER:
@@ -161,7 +205,24 @@ async def authenticate(settings: Settings, token: str | None) -> Viewer | None:
         session_id=session.id,
         managed_partner_ids=managed,
         acting_customer_id=session.acting_customer_id,
+        parent_session_id=session.parent_session_id,
+        session_expires_at=expires_at,
     )
+
+
+async def why_session_ended(viewer: Viewer) -> SessionEnd | None:
+    """Why the viewer's session (or the one it derives from) is no longer valid, or None."""
+    for session_id in (viewer.session_id, viewer.parent_session_id):
+        if session_id is None:
+            continue
+        session = await AuthSession.get_or_none(id=session_id).select_related("user")
+        if session is not None and not session.user.is_active:
+            return SessionEnd.DEACTIVATED
+        if session is None or session.revoked_at is not None:
+            return SessionEnd.LOGGED_OUT
+        if session.expires_at <= _now():
+            return SessionEnd.EXPIRED
+    return None
 
 
 async def purge_stale_auth_rows(settings: Settings) -> int:

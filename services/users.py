@@ -20,6 +20,7 @@ from models.users import User
 from services.auth import check_password_strength, hash_password, revoke_user_sessions
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.pagination import Page, paginate
+from services.session_events import SessionEnd, announce_sessions_ended
 from services.validation import clean_search, clean_text, validate_email
 from services.viewer import Viewer
 from settings import Settings
@@ -234,9 +235,12 @@ async def update_user(viewer: Viewer, user_id: int, changes: UserChanges) -> Use
             raise ValidationFailed(problems)
     if not values:
         return user
+    ended: list[str] = []
     async with in_transaction():
         await User.filter(id=user.id).update(**values)
         if values.get("is_active") is False:
-            await revoke_user_sessions(user.id)
+            ended = await revoke_user_sessions(user.id)
+    # Announced once committed: a websocket that hears it checks the database and must see it.
+    await announce_sessions_ended(ended, SessionEnd.DEACTIVATED)
     await user.refresh_from_db()
     return user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from tortoise.expressions import Q
 
@@ -20,6 +21,10 @@ class Viewer:
     managed_partner_ids: frozenset[int] = frozenset()
     # Set for a switch-account (act-as) session: the one customer account it is scoped to.
     acting_customer_id: int | None = None
+    # The session an act-as session was opened from: its end ends this one too.
+    parent_session_id: str | None = None
+    # When the session (or the one it derives from) expires; None for viewers built in code.
+    session_expires_at: datetime | None = None
 
     @property
     def is_vendor_admin(self) -> bool:
