@@ -90,7 +90,7 @@ class PartnerMessage:
         return cls(
             id=strawberry.ID(str(message.id)),
             kind=message.kind,
-            status=message.status,
+            status=service.effective_status(message),
             title=message.title,
             body_html=message.body_html,
             language=message.language,

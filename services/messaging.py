@@ -88,6 +88,25 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def has_ended(message: Message, now: datetime) -> bool:
+    """A published pop-up whose end date passed: expired, whether or not the job marked it."""
+    return (
+        message.kind is MessageKind.POPUP
+        and message.status is MessageStatus.PUBLISHED
+        and message.ends_at is not None
+        and message.ends_at <= now
+    )
+
+
+def effective_status(message: Message, now: datetime | None = None) -> MessageStatus:
+    """The status every read shows: EXPIRED as soon as a pop-up's end date passed."""
+    return MessageStatus.EXPIRED if has_ended(message, now or _now()) else message.status
+
+
+def _ended_popups(now: datetime) -> Q:
+    return Q(kind=MessageKind.POPUP, status=MessageStatus.PUBLISHED, ends_at__lte=now)
+
+
 def frozen_error(message: str, field_name: str = "status") -> ServiceError:
     """The typed refusal of a change to a frozen message (code INVALID, field status or to)."""
     return ServiceError(ErrorCode.INVALID, message, field_name)
@@ -227,7 +246,12 @@ async def list_messages(
     queryset = Message.all()
     if kind is not None:
         queryset = queryset.filter(kind=kind)
-    if status is not None:
+    now = _now()
+    if status is MessageStatus.EXPIRED:
+        queryset = queryset.filter(Q(status=MessageStatus.EXPIRED) | _ended_popups(now))
+    elif status is MessageStatus.PUBLISHED:
+        queryset = queryset.filter(status=status).exclude(_ended_popups(now))
+    elif status is not None:
         queryset = queryset.filter(status=status)
     return await paginate(queryset, first, after)
 
@@ -362,6 +386,12 @@ async def update_message(viewer: Viewer, message_id: int, fields: MessageFields)
         refusal = frozen_error("An expired pop-up can no longer be changed. Copy it instead.")
     if message.status not in allowed:
         raise refusal
+    if has_ended(message, _now()):
+        raise ServiceError(
+            ErrorCode.EXPIRED,
+            "This pop-up's end date has passed: it can no longer be changed. Copy it instead.",
+            "status",
+        )
     values = await _validated(fields, message.kind)
     group_ids = values.pop("group_ids", None)
     async with in_transaction():
@@ -766,6 +796,7 @@ async def message_centre(viewer: Viewer, first: int | None, after: str | None) -
 async def unread_count(viewer: Viewer) -> int:
     require_partner_member(viewer)
     return await MessageRecipient.filter(
+        Q(message__ends_at__isnull=True) | Q(message__ends_at__gt=_now()),
         user_id=viewer.user_id,
         read_at__isnull=True,
         message__kind=MessageKind.POPUP,
