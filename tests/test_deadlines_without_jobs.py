@@ -1,5 +1,6 @@
 """A deadline or end date holds the moment it passes, whether or not its worker job has run:
-an accept-by deadline of a distributed lead, the end date of a published pop-up.
+an accept-by deadline of a distributed lead, the end date of a published pop-up, the end of a
+customer's trial.
 
 Every test here moves the deadline into the past in the database (as time passing would) and
 runs no worker job: reads and actions through the API must treat the thing as expired anyway.
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from models.accounts import ActivityKind, CustomerActivity, Deal
+from models.customers import Customer
 from models.lead_management import DistributionState, LeadDistribution
 from models.leads import DistributionStatus, Lead, LeadEvent
 from models.messaging import Message, MessageStatus
@@ -163,3 +166,48 @@ async def test_an_ended_popup_reads_and_acts_as_expired_without_the_job(
     message = await Message.get(id=int(message_id))
     assert message.title == "Webinar"
     assert message.status is MessageStatus.PUBLISHED  # the job's bookkeeping is still to come
+
+
+OVERVIEW = """query($status: CustomerStatus) { customerOverview(status: $status, first: 50) {
+  edges { node { name status daysLeftInTrial } } counts { trial closed } } }"""
+REGISTER_DEAL = """mutation($customer: ID!) { registerDeal(customerId: $customer,
+  product: "Pro plan", amount: "100", currency: "EUR") {
+  __typename ... on OperationErrors { errors { field code } } } }"""
+DEALS = "query { deals(first: 10) { nodes { product status lostReason } } }"
+
+
+async def test_an_ended_trial_reads_and_acts_as_closed_without_the_job(
+    world: World, gql: GraphQLClient
+):
+    token = world.token("user_a")
+    created = await gql.data(
+        """mutation { createCustomer(name: "Ends Soon BV") {
+            ... on Customer { id status } } }""",
+        token=token,
+    )
+    customer = created["createCustomer"]
+    assert customer["status"] == "TRIAL"
+    registered = await gql.data(REGISTER_DEAL, {"customer": customer["id"]}, token=token)
+    assert registered["registerDeal"]["__typename"] == "Deal"
+
+    # The trial ends; the close-ended-trials job has not run.
+    await Customer.filter(id=int(customer["id"])).update(
+        trial_ends_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
+    trials = (await gql.data(OVERVIEW, {"status": "TRIAL"}, token=token))["customerOverview"]
+    assert trials["edges"] == []
+    assert trials["counts"] == {"trial": 0, "closed": 1}
+    closed = (await gql.data(OVERVIEW, {"status": "CLOSED"}, token=token))["customerOverview"]
+    assert [edge["node"] for edge in closed["edges"]] == [
+        {"name": "Ends Soon BV", "status": "CLOSED", "daysLeftInTrial": None}
+    ]
+    # Closed as the job closes it: the open deal is lost, no new deal can be registered.
+    deals = (await gql.data(DEALS, token=token))["deals"]["nodes"]
+    assert [(d["product"], d["status"]) for d in deals] == [("Pro plan", "LOST")]
+    refused = await gql.data(REGISTER_DEAL, {"customer": customer["id"]}, token=token)
+    assert refused["registerDeal"]["__typename"] == "OperationErrors"
+    assert await Deal.filter(customer_id=int(customer["id"])).count() == 1
+    ended = await CustomerActivity.filter(
+        customer_id=int(customer["id"]), kind=ActivityKind.TRIAL_ENDED
+    ).count()
+    assert ended == 1
