@@ -48,6 +48,9 @@ class Message(Model):
     scheduled_at = fields.DatetimeField(null=True, db_index=True)
     sent_at = fields.DatetimeField(null=True)  # email: SENDING began, pop-up: published
     completed_at = fields.DatetimeField(null=True)  # email: SENT, pop-up: EXPIRED
+    # Why a scheduled message went back to DRAFT instead of being sent or published at its time
+    # (e.g. nobody left in its audience); empty otherwise, cleared when it is scheduled again.
+    not_sent_reason = fields.CharField(max_length=500, default="")
     copied_from = fields.ForeignKeyField(
         "messaging.Message", related_name="copies", null=True, on_delete=fields.SET_NULL
     )

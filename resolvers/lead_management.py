@@ -141,12 +141,14 @@ async def create_vendor_lead(info: Info, data: lead_management.LeadInput) -> Lea
 
 
 async def update_lead(info: Info, lead_id: int, data: lead_management.LeadInput) -> Lead:
+    await lead_distribution.settle_overdue_leads_for(viewer_of(info), [lead_id])
     return await lead_management.update_lead(
         info.context.settings, viewer_of(info), lead_id, data, info.context.caller
     )
 
 
 async def get_lead(info: Info, lead_id: int) -> Lead:
+    await lead_distribution.settle_overdue_leads_for(viewer_of(info), [lead_id])
     return await lead_management.get_lead(viewer_of(info), lead_id)
 
 
@@ -157,6 +159,8 @@ async def list_leads(
     first: int | None,
     after: str | None,
 ) -> Page[Lead]:
+    # A lead past its accept-by deadline reads as returned to the vendor, job or no job.
+    await lead_distribution.settle_overdue_leads_for(viewer_of(info))
     return await lead_management.list_leads(
         viewer_of(info), partner_id, distribution_status, first, after
     )

@@ -26,7 +26,8 @@ MessageStatus = strawberry.enum(
     models.MessageStatus,
     name="MessageStatus",
     description="Email: DRAFT, SCHEDULED, SENDING, SENT. Pop-up: DRAFT, SCHEDULED, PUBLISHED, "
-    "EXPIRED.",
+    "EXPIRED. A scheduled message that would reach nobody at its time goes back to DRAFT "
+    "(see notSentReason).",
 )
 
 
@@ -80,6 +81,10 @@ class PartnerMessage:
     scheduled_at: datetime | None
     sent_at: datetime | None
     completed_at: datetime | None
+    not_sent_reason: str | None = strawberry.field(
+        description="Why a scheduled message went back to DRAFT instead of going out at its "
+        "time (nobody was in its audience). Null otherwise; cleared when it is scheduled again."
+    )
     copied_from_id: strawberry.ID | None
     created_at: datetime
     updated_at: datetime
@@ -90,7 +95,7 @@ class PartnerMessage:
         return cls(
             id=strawberry.ID(str(message.id)),
             kind=message.kind,
-            status=message.status,
+            status=service.effective_status(message),
             title=message.title,
             body_html=message.body_html,
             language=message.language,
@@ -101,6 +106,7 @@ class PartnerMessage:
             scheduled_at=message.scheduled_at,
             sent_at=message.sent_at,
             completed_at=message.completed_at,
+            not_sent_reason=message.not_sent_reason or None,
             copied_from_id=strawberry.ID(str(copied)) if copied else None,
             created_at=message.created_at,
             updated_at=message.updated_at,
@@ -380,11 +386,17 @@ class MessagingMutation:
             lambda: resolve.schedule_message(info, parse_id(id, "Message"), at)
         )
 
-    @strawberry.mutation(permission_classes=[IsVendorAdmin], description="Send an email now.")
+    @strawberry.mutation(
+        permission_classes=[IsVendorAdmin],
+        description="Send an email now. Refused (NO_RECIPIENTS) if nobody is in its audience.",
+    )
     async def send_message(self, info: Info, id: strawberry.ID) -> PartnerMessageResult:
         return await _message_result(lambda: resolve.send_message(info, parse_id(id, "Message")))
 
-    @strawberry.mutation(permission_classes=[IsVendorAdmin], description="Publish a pop-up now.")
+    @strawberry.mutation(
+        permission_classes=[IsVendorAdmin],
+        description="Publish a pop-up now. Refused (NO_RECIPIENTS) if nobody is in its audience.",
+    )
     async def publish_message(self, info: Info, id: strawberry.ID) -> PartnerMessageResult:
         return await _message_result(lambda: resolve.publish_message(info, parse_id(id, "Message")))
 

@@ -81,9 +81,18 @@ async def acting_customer_id(viewer: Viewer) -> int | None:
     return viewer.acting_customer_id
 
 
+async def settle_ended_trials(viewer: Viewer) -> int:
+    """Close the ended trials among the customers the viewer may see, as the worker job does:
+    every read of and action on customers runs it first, so that a trial whose end has come
+    reads and acts as closed whether or not the job has run yet."""
+    return await close_ended_trials(scope=viewer.partner_filter("partner_id"))
+
+
 async def customer_scope(viewer: Viewer, field_prefix: str = "") -> Q:
     """A filter keeping the customers this viewer may see: its partner orgs' customers, and
-    only the one customer when the viewer's token is an act-as session."""
+    only the one customer when the viewer's token is an act-as session. Ended trials among
+    them are closed first (`settle_ended_trials`)."""
+    await settle_ended_trials(viewer)
     scope = viewer.partner_filter(f"{field_prefix}partner_id")
     acting = await acting_customer_id(viewer)
     if acting is not None:
@@ -565,15 +574,16 @@ async def attention_items_of_customer(
 # ---- trials that end by themselves ------------------------------------------------------------
 
 
-async def close_ended_trials(now: datetime | None = None) -> int:
-    """Close every trial whose end has come without a subscription; returns how many closed.
+async def close_ended_trials(now: datetime | None = None, scope: Q | None = None) -> int:
+    """Close every trial (among `scope`, if given) whose end has come without a subscription;
+    returns how many closed.
 
     Each customer is closed by a conditional update, so that two workers never close one twice
     and a conversion that happened a moment earlier is never undone.
     """
     now = now or utcnow()
     candidates = await Customer.filter(
-        status=CustomerStatus.TRIAL, trial_ends_at__lte=now
+        scope or Q(), status=CustomerStatus.TRIAL, trial_ends_at__lte=now
     ).values_list("id", flat=True)
     closed: list[int] = []
     for customer_id in candidates:

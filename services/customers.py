@@ -14,7 +14,7 @@ from models.accounts import ActivityKind
 from models.customers import Customer, CustomerContact
 from models.enums import ContactRole, CustomerStatus
 from models.partners import PartnerOrg
-from services.accounts import record_activity
+from services.accounts import record_activity, settle_ended_trials
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.pagination import Page, paginate
 from services.validation import clean_search, clean_text, validate_email
@@ -37,6 +37,7 @@ async def list_customers(
     first: int | None = None,
     after: str | None = None,
 ) -> Page[Customer]:
+    await settle_ended_trials(viewer)
     queryset = Customer.filter(viewer.partner_filter("partner_id"), viewer.customer_filter())
     if partner_id is not None:
         queryset = queryset.filter(partner_id=partner_id)
@@ -49,6 +50,7 @@ async def list_customers(
 
 
 async def get_customer(viewer: Viewer, customer_id: int) -> Customer:
+    await settle_ended_trials(viewer)
     customer = await Customer.get_or_none(id=customer_id)
     if (
         customer is None
@@ -149,6 +151,7 @@ async def customers_of_partners(
     viewer: Viewer, partner_ids: list[int]
 ) -> dict[int, list[Customer]]:
     """The customers of each partner the viewer may see, in one query, for a DataLoader."""
+    await settle_ended_trials(viewer)
     visible = [p for p in partner_ids if viewer.can_see_partner(p)]
     result: dict[int, list[Customer]] = {p: [] for p in partner_ids}
     queryset = Customer.filter(viewer.customer_filter(), partner_id__in=visible).order_by("id")

@@ -14,6 +14,12 @@ class ErrorCode(StrEnum):
     INVALID_CREDENTIALS = "invalid_credentials"
     RATE_LIMITED = "rate_limited"
     INVALID_TOKEN = "invalid_token"
+    # The thing acted on passed its deadline or end date (even if no job has processed it yet).
+    EXPIRED = "expired"
+    # Refused because other records still depend on the thing (e.g. scheduled messages on a group).
+    IN_USE = "in_use"
+    # A message whose audience holds no eligible user: sending it would reach nobody.
+    NO_RECIPIENTS = "no_recipients"
 
 
 class ServiceError(Exception):

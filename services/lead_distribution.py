@@ -9,8 +9,10 @@
   the supplier assigned) gets one email per lead, queued in the outbox in the same transaction.
 - A user of that partner (and only of that partner) accepts it, or rejects it with a reason:
   the lead then goes back to the vendor (`REJECTED`, no partner).
-- The worker returns leads whose accept-by deadline passed unanswered to the vendor
-  (`RETURNED`, `returned` entry with reason `deadline`).
+- A lead whose accept-by deadline passed unanswered goes back to the vendor (`RETURNED`,
+  `returned` entry with reason `deadline`). The worker does it for every lead, and every read of
+  or action on distributed leads does it first for the leads concerned (`settle_overdue_leads`):
+  an answer after the deadline is refused (code EXPIRED) whether or not the job has run yet.
 - After the transaction commits, each newly distributed lead is published on the partner's
   `lead-assigned` channel; the `leadAssigned` subscription first replays the partner's pending
   leads, then follows the channel, so a client that (re)connects misses nothing.
@@ -23,6 +25,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.enums import PartnerStatus
@@ -145,6 +148,8 @@ async def distribute_leads(
         raise not_found("Partner")
     if partner.status not in (PartnerStatus.ACTIVE, PartnerStatus.TEST):
         raise ValidationFailed([("partnerId", "Leads go to active or test partners only.")])
+    # A lead whose accept-by deadline passed is the vendor's again, even before the job ran.
+    await settle_overdue_leads(now, lead_ids=ids)
     lead_settings = await settings_for(partner_id)
     auto = lead_settings.auto_accept
     recipients = [] if auto else await notification_recipients(partner_id)
@@ -239,11 +244,32 @@ async def current_distributions(leads: Sequence[Lead]) -> dict[int, LeadDistribu
     return latest
 
 
-async def _answerable(viewer: Viewer, lead_id: int) -> tuple[Lead, LeadDistribution]:
+def deadline_passed(distribution: LeadDistribution, now: datetime) -> bool:
+    return (
+        distribution.state is DistributionState.PENDING
+        and distribution.accept_by is not None
+        and distribution.accept_by <= now
+    )
+
+
+def _deadline_error(distribution: LeadDistribution) -> ServiceError:
+    deadline = f" ({distribution.accept_by:%Y-%m-%d %H:%M} UTC)" if distribution.accept_by else ""
+    return ServiceError(
+        ErrorCode.EXPIRED,
+        f"The accept-by deadline of this lead{deadline} has passed: it went back to the vendor.",
+        "id",
+    )
+
+
+async def _answerable(viewer: Viewer, lead_id: int, now: datetime) -> tuple[Lead, LeadDistribution]:
     lead = await get_lead(viewer, lead_id)
     if not viewer.is_partner_member or lead.partner_id != viewer.partner_id:  # type: ignore[attr-defined]
         raise forbidden("Only users of the partner the lead was distributed to can answer it.")
     distribution = await current_distribution(lead)
+    if distribution is not None and deadline_passed(distribution, now):
+        # Past the deadline the lead is the vendor's again, whether or not the job ran yet.
+        await _return_overdue(distribution, now)
+        raise _deadline_error(distribution)
     if (
         distribution is None
         or lead.distribution_status is not DistributionStatus.PENDING
@@ -253,12 +279,17 @@ async def _answerable(viewer: Viewer, lead_id: int) -> tuple[Lead, LeadDistribut
     return lead, distribution
 
 
+def _answerable_until(now: datetime) -> Q:
+    """The condition of an answer's UPDATE: no deadline, or one still ahead."""
+    return Q(accept_by__isnull=True) | Q(accept_by__gt=now)
+
+
 async def accept_lead(viewer: Viewer, lead_id: int) -> Lead:
-    lead, distribution = await _answerable(viewer, lead_id)
     now = datetime.now(UTC)
+    lead, distribution = await _answerable(viewer, lead_id, now)
     async with in_transaction():
         updated = await LeadDistribution.filter(
-            id=distribution.id, state=DistributionState.PENDING
+            _answerable_until(now), id=distribution.id, state=DistributionState.PENDING
         ).update(state=DistributionState.ACCEPTED, answered_by_id=viewer.user_id, answered_at=now)
         if updated != 1:
             raise ServiceError(ErrorCode.INVALID, "This lead is not waiting for your answer.", "id")
@@ -283,11 +314,11 @@ async def reject_lead(viewer: Viewer, lead_id: int, reason: str) -> Lead:
         raise ValidationFailed([("reason", "Say why you reject the lead.")])
     if len(reason) > MAX_REASON_LENGTH:
         raise ValidationFailed([("reason", f"At most {MAX_REASON_LENGTH} characters.")])
-    lead, distribution = await _answerable(viewer, lead_id)
     now = datetime.now(UTC)
+    lead, distribution = await _answerable(viewer, lead_id, now)
     async with in_transaction():
         updated = await LeadDistribution.filter(
-            id=distribution.id, state=DistributionState.PENDING
+            _answerable_until(now), id=distribution.id, state=DistributionState.PENDING
         ).update(
             state=DistributionState.REJECTED,
             answered_by_id=viewer.user_id,
@@ -310,46 +341,76 @@ async def reject_lead(viewer: Viewer, lead_id: int, reason: str) -> Lead:
     return lead
 
 
+async def _return_overdue(distribution: LeadDistribution, now: datetime) -> bool:
+    """One unanswered distribution past its deadline back to the vendor (RETURNED), as one
+    conditional transaction: False if it was answered or returned meanwhile."""
+    async with in_transaction():
+        changed = await LeadDistribution.filter(
+            id=distribution.id, state=DistributionState.PENDING
+        ).update(state=DistributionState.RETURNED, answered_at=now)
+        if changed != 1:
+            return False
+        await Lead.filter(
+            id=distribution.lead_id,  # type: ignore[attr-defined]
+            partner_id=distribution.partner_id,  # type: ignore[attr-defined]
+            distribution_status=DistributionStatus.PENDING,
+        ).update(partner_id=None, distribution_status=DistributionStatus.RETURNED, updated_at=now)
+        await LeadEvent.create(
+            lead_id=distribution.lead_id,  # type: ignore[attr-defined]
+            kind="returned",
+            partner_id=distribution.partner_id,  # type: ignore[attr-defined]
+            details={
+                "distribution_id": distribution.id,
+                "reason": "deadline",
+                "accept_by": distribution.accept_by.isoformat() if distribution.accept_by else None,
+            },
+        )
+    return True
+
+
+async def settle_overdue_leads(
+    now: datetime | None = None,
+    *,
+    partner_id: int | None = None,
+    lead_ids: Sequence[int] | None = None,
+) -> int:
+    """Return every lead whose accept-by deadline passed unanswered to the vendor, optionally
+    only those of one partner or among some leads. The worker runs it for all; every read of
+    and action on distributed leads runs it first for the leads concerned, so that a passed
+    deadline holds whether or not the job has run yet."""
+    now = now or datetime.now(UTC)
+    overdue = LeadDistribution.filter(state=DistributionState.PENDING, accept_by__lte=now)
+    if partner_id is not None:
+        overdue = overdue.filter(partner_id=partner_id)
+    if lead_ids is not None:
+        overdue = overdue.filter(lead_id__in=list(lead_ids))
+    returned = 0
+    for distribution in await overdue.order_by("id"):
+        returned += await _return_overdue(distribution, now)
+    return returned
+
+
+async def settle_overdue_leads_for(viewer: Viewer, lead_ids: Sequence[int] | None = None) -> int:
+    """`settle_overdue_leads` for what the viewer can read: its own partner's leads (a partner
+    user), every lead (vendor staff)."""
+    if viewer.is_vendor_staff:
+        return await settle_overdue_leads(lead_ids=lead_ids)
+    if viewer.is_partner_member and viewer.partner_id is not None:
+        return await settle_overdue_leads(partner_id=viewer.partner_id, lead_ids=lead_ids)
+    return 0
+
+
 async def return_overdue_leads(settings: Settings, now: datetime | None = None) -> int:
     """Worker job: leads not answered by their accept-by deadline go back to the vendor."""
-    now = now or datetime.now(UTC)
-    overdue = await LeadDistribution.filter(
-        state=DistributionState.PENDING, accept_by__lte=now
-    ).order_by("id")
-    returned = 0
-    for distribution in overdue:
-        async with in_transaction():
-            changed = await LeadDistribution.filter(
-                id=distribution.id, state=DistributionState.PENDING
-            ).update(state=DistributionState.RETURNED, answered_at=now)
-            if changed != 1:
-                continue
-            await Lead.filter(
-                id=distribution.lead_id,  # type: ignore[attr-defined]
-                partner_id=distribution.partner_id,  # type: ignore[attr-defined]
-                distribution_status=DistributionStatus.PENDING,
-            ).update(
-                partner_id=None, distribution_status=DistributionStatus.RETURNED, updated_at=now
-            )
-            await LeadEvent.create(
-                lead_id=distribution.lead_id,  # type: ignore[attr-defined]
-                kind="returned",
-                partner_id=distribution.partner_id,  # type: ignore[attr-defined]
-                details={
-                    "distribution_id": distribution.id,
-                    "reason": "deadline",
-                    "accept_by": distribution.accept_by.isoformat()
-                    if distribution.accept_by
-                    else None,
-                },
-            )
-            returned += 1
+    returned = await settle_overdue_leads(now)
     if returned:
         log.info("returned %s unanswered lead(s) to the vendor", returned)
     return returned
 
 
 async def pending_leads(partner_id: int) -> list[tuple[Lead, LeadDistribution]]:
+    """The partner's leads still waiting for its answer (none past its deadline)."""
+    await settle_overdue_leads(partner_id=partner_id)
     distributions = await LeadDistribution.filter(
         partner_id=partner_id, state=DistributionState.PENDING
     ).order_by("id")

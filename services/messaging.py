@@ -6,7 +6,13 @@
   and `copy_message` are the ways to change a frozen message. Every status change is a
   conditional UPDATE (WHERE status IN ...), so that two callers (an admin and the worker) never
   send or publish the same message twice.
-- Eligibility is computed at send/publish time and frozen as `MessageRecipient` rows.
+- Eligibility is computed at send/publish time and frozen as `MessageRecipient` rows. A message
+  is never reported sent or published to nobody: sending or publishing now with an empty
+  audience is refused (NO_RECIPIENTS); a scheduled one whose audience is empty at its time goes
+  back to DRAFT with `not_sent_reason`. A scheduled message's edits must keep it sendable, and a
+  partner group that scheduled messages target cannot be deleted (services/partners.py).
+- A pop-up whose end date passed reads and acts as EXPIRED at once (`effective_status`); the
+  worker job only records it.
 - Emails go through the outbox (marketing category, source `partner_message`, reference
   `message:<id>`); statistics come from the outbox rows and their tracking events.
 - A published pop-up is announced on the pub/sub channel `POPUP_CHANNEL` (see
@@ -21,6 +27,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import nh3
@@ -86,6 +93,25 @@ SENDABLE = frozenset({MessageStatus.DRAFT, MessageStatus.SCHEDULED})
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def has_ended(message: Message, now: datetime) -> bool:
+    """A published pop-up whose end date passed: expired, whether or not the job marked it."""
+    return (
+        message.kind is MessageKind.POPUP
+        and message.status is MessageStatus.PUBLISHED
+        and message.ends_at is not None
+        and message.ends_at <= now
+    )
+
+
+def effective_status(message: Message, now: datetime | None = None) -> MessageStatus:
+    """The status every read shows: EXPIRED as soon as a pop-up's end date passed."""
+    return MessageStatus.EXPIRED if has_ended(message, now or _now()) else message.status
+
+
+def _ended_popups(now: datetime) -> Q:
+    return Q(kind=MessageKind.POPUP, status=MessageStatus.PUBLISHED, ends_at__lte=now)
 
 
 def frozen_error(message: str, field_name: str = "status") -> ServiceError:
@@ -227,7 +253,12 @@ async def list_messages(
     queryset = Message.all()
     if kind is not None:
         queryset = queryset.filter(kind=kind)
-    if status is not None:
+    now = _now()
+    if status is MessageStatus.EXPIRED:
+        queryset = queryset.filter(Q(status=MessageStatus.EXPIRED) | _ended_popups(now))
+    elif status is MessageStatus.PUBLISHED:
+        queryset = queryset.filter(status=status).exclude(_ended_popups(now))
+    elif status is not None:
         queryset = queryset.filter(status=status)
     return await paginate(queryset, first, after)
 
@@ -362,6 +393,12 @@ async def update_message(viewer: Viewer, message_id: int, fields: MessageFields)
         refusal = frozen_error("An expired pop-up can no longer be changed. Copy it instead.")
     if message.status not in allowed:
         raise refusal
+    if has_ended(message, _now()):
+        raise ServiceError(
+            ErrorCode.EXPIRED,
+            "This pop-up's end date has passed: it can no longer be changed. Copy it instead.",
+            "status",
+        )
     values = await _validated(fields, message.kind)
     group_ids = values.pop("group_ids", None)
     async with in_transaction():
@@ -373,7 +410,12 @@ async def update_message(viewer: Viewer, message_id: int, fields: MessageFields)
             raise refusal
         if group_ids is not None:
             await _set_groups(message, group_ids)
-    return await Message.get(id=message_id)
+        updated = await Message.get(id=message_id)
+        if updated.status is MessageStatus.SCHEDULED and updated.scheduled_at is not None:
+            # A scheduled message stays sendable: an audience or end date it cannot go out
+            # with is refused now, not discovered at its time (rolled back with the change).
+            await _check_ready(updated, updated.scheduled_at)
+    return updated
 
 
 async def copy_message(viewer: Viewer, message_id: int) -> Message:
@@ -435,7 +477,7 @@ async def schedule_message(viewer: Viewer, message_id: int, at: datetime) -> Mes
         raise frozen_error("Only a draft or scheduled message can be scheduled.")
     await _check_ready(message, at)
     changed = await Message.filter(id=message.id, status__in=sorted(SENDABLE)).update(
-        status=MessageStatus.SCHEDULED, scheduled_at=at, updated_at=_now()
+        status=MessageStatus.SCHEDULED, scheduled_at=at, not_sent_reason="", updated_at=_now()
     )
     if not changed:
         raise frozen_error("Only a draft or scheduled message can be scheduled.")
@@ -473,20 +515,69 @@ async def eligible_users(message: Message) -> list[User]:
 # ---- sending emails -------------------------------------------------------------------------
 
 
+class Outcome(StrEnum):
+    """What became of an attempt to send an email or publish a pop-up."""
+
+    DONE = "done"
+    NOT_IN_STATUS = "not_in_status"  # someone else sent, published or changed it first
+    RETURNED_TO_DRAFT = "returned_to_draft"  # scheduled, but its audience was empty at its time
+
+
+def no_recipients_error(message: Message) -> ServiceError:
+    action = "send this email" if message.kind is MessageKind.EMAIL else "publish this pop-up"
+    return ServiceError(
+        ErrorCode.NO_RECIPIENTS,
+        f"Nobody is in the audience: there is no one to {action} to. {AUDIENCE_HINT}",
+        "to",
+    )
+
+
+AUDIENCE_HINT = (
+    "Check its partner groups and locales (and, for emails, that the users turned Supplier "
+    "Emails on); only active and test partners' users are reached."
+)
+
+
+async def _nobody_to_reach(message: Message, on_schedule: bool) -> Outcome:
+    """A message whose audience is empty at its time is never reported as sent or published.
+    Sent or published now: refused (the transaction rolls back, the message is unchanged).
+    Due on its schedule: back to DRAFT with the reason, for the vendor admin to see and fix."""
+    if not on_schedule or message.scheduled_at is None:
+        raise no_recipients_error(message)
+    done = "sent" if message.kind is MessageKind.EMAIL else "published"
+    reason = (
+        f"Not {done} at its scheduled time ({message.scheduled_at:%Y-%m-%d %H:%M} UTC): "
+        f"nobody was in its audience. {AUDIENCE_HINT}"
+    )
+    await Message.filter(id=message.id).update(
+        status=MessageStatus.DRAFT,
+        scheduled_at=None,
+        sent_at=None,
+        not_sent_reason=reason,
+        updated_at=_now(),
+    )
+    log.warning("scheduled %s %s reached nobody: returned to draft", message.kind, message.id)
+    return Outcome.RETURNED_TO_DRAFT
+
+
 async def _start_sending(
-    settings: Settings, message_id: int, statuses: list[MessageStatus]
-) -> bool:
-    """SENDING: freeze the recipients and queue one email each, all in one transaction."""
+    settings: Settings, message_id: int, statuses: list[MessageStatus], on_schedule: bool
+) -> Outcome:
+    """SENDING: freeze the recipients and queue one email each, all in one transaction.
+    An audience without anyone in it is not sent: see `_nobody_to_reach`."""
     async with in_transaction():
         changed = await Message.filter(
             id=message_id, kind=MessageKind.EMAIL, status__in=statuses
         ).update(status=MessageStatus.SENDING, sent_at=_now(), updated_at=_now())
         if not changed:
-            return False
+            return Outcome.NOT_IN_STATUS
         message = await Message.get(id=message_id)
+        users = await eligible_users(message)
+        if not users:
+            return await _nobody_to_reach(message, on_schedule)
         vendor = await VendorSettings.first()
         text = body_as_text(message.body_html)
-        for user in await eligible_users(message):
+        for user in users:
             email = await queue_email(
                 settings,
                 to=user.email,
@@ -511,7 +602,7 @@ async def _start_sending(
                 email=user.email,
                 outbox_email_id=email.id,
             )
-    return True
+    return Outcome.DONE
 
 
 async def send_message(viewer: Viewer, settings: Settings, message_id: int) -> Message:
@@ -522,7 +613,10 @@ async def send_message(viewer: Viewer, settings: Settings, message_id: int) -> M
     if message.status not in SENDABLE:
         raise frozen_error("This email is already being sent or was sent. Copy it to send again.")
     await _check_ready(message, _now())
-    if not await _start_sending(settings, message.id, sorted(SENDABLE)):
+    if (
+        await _start_sending(settings, message.id, sorted(SENDABLE), on_schedule=False)
+        is not Outcome.DONE
+    ):
         raise frozen_error("This email is already being sent or was sent. Copy it to send again.")
     return await Message.get(id=message.id)
 
@@ -580,16 +674,20 @@ async def announce_popup(settings: Settings, payload: dict[str, Any]) -> bool:
         await temporary.disconnect()
 
 
-async def _publish(settings: Settings, message_id: int, statuses: list[MessageStatus]) -> bool:
+async def _publish(
+    settings: Settings, message_id: int, statuses: list[MessageStatus], on_schedule: bool
+) -> Outcome:
     async with in_transaction():
         now = _now()
         changed = await Message.filter(
             id=message_id, kind=MessageKind.POPUP, status__in=statuses
         ).update(status=MessageStatus.PUBLISHED, sent_at=now, updated_at=now)
         if not changed:
-            return False
+            return Outcome.NOT_IN_STATUS
         message = await Message.get(id=message_id)
         users = await eligible_users(message)
+        if not users:
+            return await _nobody_to_reach(message, on_schedule)
         await MessageRecipient.bulk_create(
             [
                 MessageRecipient(
@@ -604,7 +702,7 @@ async def _publish(settings: Settings, message_id: int, statuses: list[MessageSt
         )
     # After the commit: a subscriber that re-syncs from the database must find the rows.
     await announce_popup(settings, popup_payload(message, [u.id for u in users]))
-    return True
+    return Outcome.DONE
 
 
 async def publish_message(viewer: Viewer, settings: Settings, message_id: int) -> Message:
@@ -615,7 +713,10 @@ async def publish_message(viewer: Viewer, settings: Settings, message_id: int) -
     if message.status not in SENDABLE:
         raise frozen_error("This pop-up is already published. Copy it to publish it again.")
     await _check_ready(message, _now())
-    if not await _publish(settings, message.id, sorted(SENDABLE)):
+    if (
+        await _publish(settings, message.id, sorted(SENDABLE), on_schedule=False)
+        is not Outcome.DONE
+    ):
         raise frozen_error("This pop-up is already published. Copy it to publish it again.")
     return await Message.get(id=message.id)
 
@@ -629,6 +730,8 @@ class ScheduleReport:
     published: list[int] = field(default_factory=list)
     expired: int = 0
     finished: int = 0
+    # Due, but nobody was in the audience: back to draft with `not_sent_reason`.
+    returned_to_draft: list[int] = field(default_factory=list)
 
 
 async def run_message_schedule(settings: Settings, now: datetime | None = None) -> ScheduleReport:
@@ -641,10 +744,19 @@ async def run_message_schedule(settings: Settings, now: datetime | None = None) 
     for message in due:
         try:
             if message.kind is MessageKind.EMAIL:
-                if await _start_sending(settings, message.id, [MessageStatus.SCHEDULED]):
-                    report.sent.append(message.id)
-            elif await _publish(settings, message.id, [MessageStatus.SCHEDULED]):
-                report.published.append(message.id)
+                outcome = await _start_sending(
+                    settings, message.id, [MessageStatus.SCHEDULED], on_schedule=True
+                )
+                done = report.sent
+            else:
+                outcome = await _publish(
+                    settings, message.id, [MessageStatus.SCHEDULED], on_schedule=True
+                )
+                done = report.published
+            if outcome is Outcome.DONE:
+                done.append(message.id)
+            elif outcome is Outcome.RETURNED_TO_DRAFT:
+                report.returned_to_draft.append(message.id)
         except Exception:
             log.exception("scheduled message %s failed, will retry", message.id)
     report.expired = await Message.filter(
@@ -766,6 +878,7 @@ async def message_centre(viewer: Viewer, first: int | None, after: str | None) -
 async def unread_count(viewer: Viewer) -> int:
     require_partner_member(viewer)
     return await MessageRecipient.filter(
+        Q(message__ends_at__isnull=True) | Q(message__ends_at__gt=_now()),
         user_id=viewer.user_id,
         read_at__isnull=True,
         message__kind=MessageKind.POPUP,

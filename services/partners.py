@@ -13,6 +13,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.enums import GroupKind, PartnerStatus, PartnerTier, Role
+from models.messaging import MessageStatus, MessageTargetGroup
 from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg
 from models.users import ChannelManagerAssignment, User
 from services.errors import (
@@ -339,9 +340,22 @@ async def save_group(
 
 
 async def delete_group(viewer: Viewer, group_id: int) -> None:
+    """Delete a group, unless scheduled messages target it: they would lose their audience."""
     group = await get_group(viewer, group_id)
     viewer.require_vendor_admin()
-    await group.delete()
+    async with in_transaction():
+        scheduled = await MessageTargetGroup.filter(
+            group_id=group.id, message__status=MessageStatus.SCHEDULED
+        ).count()
+        if scheduled:
+            messages = "message targets" if scheduled == 1 else "messages target"
+            raise ServiceError(
+                ErrorCode.IN_USE,
+                f"{scheduled} scheduled {messages} this group: return them to draft or change "
+                "their audience before deleting it.",
+                "id",
+            )
+        await group.delete()
 
 
 async def set_group_membership(

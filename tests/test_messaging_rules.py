@@ -252,6 +252,8 @@ async def test_email_is_frozen_from_sending_and_copy_makes_a_draft(
     assert scheduled["status"] == "SCHEDULED"
     changed = await run(gql, UPDATE, admin, id=email["id"], input={"allPartners": True})
     assert changed["allPartners"] is True
+    # Someone to send it to (an email to nobody is refused, see test_messaging_audience.py).
+    await User.filter(id=world.user_b.id).update(supplier_emails_opt_in=True)
     assert (await run(gql, SEND, admin, id=email["id"]))["status"] == "SENDING"
 
     for changes in ({"title": "Changed"}, {"groupIds": []}, {"body": "<p>new</p>"}):
