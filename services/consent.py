@@ -20,9 +20,12 @@ conflict resolution; checked by tests/test_consent_invariant.py):
 
 "Linked" is `registration_status == registered`, and only `_register_approved`, run on the
 customer's approval, sets it. Every registration (by hand or by a rule) starts in
-`start_registration`, which checks the protection window; the address of a lead that is pending
-consent, registered or in conflict cannot change (`IDENTITY_LOCKED_STATUSES`). What a partner
-sees of a conflict never names the other partner (`partner_safe_details`).
+`start_registration`, which checks the protection window, and so does a resend; the address of a
+lead that is pending consent, registered or in conflict cannot change (`IDENTITY_LOCKED_STATUSES`).
+Each of these decisions (and the approval's own window check, and conflict resolution) locks the
+customer's address first (`services.address_lock`), so that simultaneous approvals of two
+partners' leads, on any number of web processes, link at most one. What a partner sees of a
+conflict never names the other partner (`partner_safe_details`).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from models.leads import Lead, LeadEvent, LeadSource, RegistrationStatus
 from models.outbox import EmailCategory, EmailSuppression, OutboxEmail, SuppressionReason
 from models.partners import PartnerOrg
 from models.users import User
+from services.address_lock import lock_customer_address
 from services.auth import sign_value
 from services.consent_live import LeadChange, publish_lead_changes
 from services.consent_texts import CONSENT_TEXT_VERSION, consent_texts, page_locale
@@ -359,6 +363,25 @@ IDENTITY_LOCKED_STATUSES = frozenset(
 )
 
 
+async def _held_elsewhere(lead: Lead, actor_id: int | None) -> bool:
+    """Put `lead` in `conflict` if another partner holds its address inside the window.
+
+    The conflict check every consent request goes through (first registration, rule, resend):
+    no email is sent to a customer another partner holds. The address is locked first, so that
+    the check and what follows it are one decision (`services.address_lock`).
+    """
+    await lock_customer_address(lead.email)
+    partner_id: int = lead.partner_id  # type: ignore[attr-defined]
+    vendor = await get_vendor_settings()
+    holder = await _protected_holder(lead.email, partner_id, vendor.lead_protection_window_days)
+    if holder is None:
+        return False
+    lead.registration_status = RegistrationStatus.CONFLICT
+    await lead.save(update_fields=["registration_status", "updated_at"])
+    await _open_conflict(lead, holder, vendor.lead_protection_window_days, actor_id)
+    return True
+
+
 async def start_registration(
     settings: Settings,
     lead: Lead,
@@ -375,14 +398,9 @@ async def start_registration(
     after its transaction commits.
     """
     partner_id: int = lead.partner_id  # type: ignore[attr-defined]
-    partner = await PartnerOrg.get(id=partner_id)
-    vendor = await get_vendor_settings()
-    holder = await _protected_holder(lead.email, partner_id, vendor.lead_protection_window_days)
-    if holder is not None:
-        lead.registration_status = RegistrationStatus.CONFLICT
-        await lead.save(update_fields=["registration_status", "updated_at"])
-        await _open_conflict(lead, holder, vendor.lead_protection_window_days, actor_id)
+    if await _held_elsewhere(lead, actor_id):
         return
+    partner = await PartnerOrg.get(id=partner_id)
     lead.registration_status = RegistrationStatus.PENDING_CONSENT
     await lead.save(update_fields=["registration_status", "updated_at"])
     await _issue_request(settings, lead, partner, actor_id)
@@ -421,6 +439,7 @@ async def register_lead(
     partner_id = _require_partner_member(viewer)
     new = _validate(new)
     async with in_transaction():
+        await lock_customer_address(new.email)
         existing = (
             await Lead.filter(partner_id=partner_id, email=new.email, source=LeadSource.PARTNER)
             .order_by("-id")
@@ -506,27 +525,43 @@ async def _visible_lead(viewer: Viewer, lead_id: int) -> Lead:
     return lead
 
 
-async def resend_consent_request(
-    settings: Settings, viewer: Viewer, lead_id: int, caller: Caller = Caller()
-) -> Lead:
-    """Send the customer a new consent link; the previous link stops working. Rate-limited."""
-    lead = await _visible_lead(viewer, lead_id)
-    if not (viewer.is_partner_member or viewer.is_vendor_admin):
-        raise forbidden("Only the lead's partner can resend the request.")
-    resendable = (
+RESENDABLE_STATUSES = frozenset(
+    {
         RegistrationStatus.PENDING_CONSENT,
         RegistrationStatus.EXPIRED,
         RegistrationStatus.DECLINED,
-    )
-    if lead.registration_status not in resendable:
-        raise ServiceError(
-            ErrorCode.INVALID,
-            f"A lead in state {lead.registration_status.value} has no consent request to resend.",
-            "leadId",
-        )
+    }
+)
+
+
+async def resend_consent_request(
+    settings: Settings, viewer: Viewer, lead_id: int, caller: Caller = Caller()
+) -> Lead:
+    """Send the customer a new consent link; the previous link stops working. Rate-limited.
+
+    Like a first registration (`start_registration`), a customer another partner holds inside
+    the protection window puts the lead in `conflict` and gets no email (the address of an
+    expired or declined lead may have changed, or another partner registered the customer in
+    the meantime); the open link, if any, stops working and the vendor settles the conflict.
+    """
+    lead = await _visible_lead(viewer, lead_id)
+    if not (viewer.is_partner_member or viewer.is_vendor_admin):
+        raise forbidden("Only the lead's partner can resend the request.")
     async with in_transaction():
+        # The address before the lead row: the order the customer's answer takes them in.
+        await lock_customer_address(lead.email)
+        locked_address = lead.email
         # Lock the lead row (PostgreSQL) so that two resends cannot both pass the limit.
         lead = await Lead.select_for_update().get(id=lead.id)
+        if lead.email != locked_address:  # changed in between (an expired or declined lead)
+            await lock_customer_address(lead.email)
+        if lead.registration_status not in RESENDABLE_STATUSES:
+            raise ServiceError(
+                ErrorCode.INVALID,
+                f"A lead in state {lead.registration_status.value} has no consent request to "
+                "resend.",
+                "leadId",
+            )
         recent = await ConsentRequest.filter(
             lead_id=lead.id, created_at__gte=_now() - RESEND_WINDOW
         ).count()
@@ -540,31 +575,32 @@ async def resend_consent_request(
         superseded = await ConsentRequest.filter(
             lead_id=lead.id, state=ConsentRequestState.PENDING
         ).update(state=ConsentRequestState.SUPERSEDED)
-        partner = await PartnerOrg.get(id=lead.partner_id)  # type: ignore[attr-defined]
-        await _issue_request(settings, lead, partner, viewer.user_id)
         previous = lead.registration_status
-        lead.registration_status = RegistrationStatus.PENDING_CONSENT
-        await lead.save(update_fields=["registration_status", "updated_at"])
-        await LeadEvent.create(
-            lead_id=lead.id,
-            kind="consent_resent",
-            actor_id=viewer.user_id,
-            partner_id=partner.id,
-            details={"previous_status": previous.value, "superseded_requests": superseded},
-        )
-        await record_consent(
-            email=lead.email,
-            purpose=ConsentPurpose.NEWSLETTER,
-            action=ConsentAction.RESEND,
-            source=ConsentSource.PARTNER_INVITATION,
-            partner_id=partner.id,
-            partner_name=partner.name,
-            lead_id=lead.id,
-            actor_user_id=viewer.user_id,
-            client_address=caller.client_address,
-            user_agent=caller.user_agent,
-            consent_text_version=CONSENT_TEXT_VERSION,
-        )
+        partner = await PartnerOrg.get(id=lead.partner_id)  # type: ignore[attr-defined]
+        if not await _held_elsewhere(lead, viewer.user_id):
+            await _issue_request(settings, lead, partner, viewer.user_id)
+            lead.registration_status = RegistrationStatus.PENDING_CONSENT
+            await lead.save(update_fields=["registration_status", "updated_at"])
+            await LeadEvent.create(
+                lead_id=lead.id,
+                kind="consent_resent",
+                actor_id=viewer.user_id,
+                partner_id=partner.id,
+                details={"previous_status": previous.value, "superseded_requests": superseded},
+            )
+            await record_consent(
+                email=lead.email,
+                purpose=ConsentPurpose.NEWSLETTER,
+                action=ConsentAction.RESEND,
+                source=ConsentSource.PARTNER_INVITATION,
+                partner_id=partner.id,
+                partner_name=partner.name,
+                lead_id=lead.id,
+                actor_user_id=viewer.user_id,
+                client_address=caller.client_address,
+                user_agent=caller.user_agent,
+                consent_text_version=CONSENT_TEXT_VERSION,
+            )
     await publish_lead_changes(settings, [LeadChange(lead.id, partner.id)])
     return lead
 
@@ -620,6 +656,9 @@ async def answer_consent_request(
     changes: list[LeadChange] = []
     now = _now()
     async with in_transaction():
+        # First: the approval's protection-window check and the registration are one decision,
+        # not interleaved with another lead's for the same address (`services.address_lock`).
+        await lock_customer_address(request.email)
         # Single use, also under concurrency: only one answer can move the row out of pending.
         taken = await ConsentRequest.filter(
             id=request.id, state=ConsentRequestState.PENDING, expires_at__gt=now
@@ -810,10 +849,13 @@ async def resolve_conflict(
     viewer.require_vendor_admin()
     if len(note) > 2000:
         raise ValidationFailed([("note", "At most 2000 characters.")])
+    found = await LeadConflict.get_or_none(id=conflict_id)
+    if found is None:
+        raise not_found("Conflict")
     async with in_transaction():
-        conflict = await LeadConflict.get_or_none(id=conflict_id)
-        if conflict is None:
-            raise not_found("Conflict")
+        # A decision about who holds the address: after any other one about it has committed.
+        await lock_customer_address(found.email)
+        conflict = await LeadConflict.get(id=found.id)
         if conflict.status is ConflictStatus.RESOLVED:
             raise ServiceError(ErrorCode.INVALID, "This conflict is already resolved.", "id")
         lead = await Lead.select_for_update().get(id=conflict.lead_id)  # type: ignore[attr-defined]

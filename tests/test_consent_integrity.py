@@ -4,6 +4,8 @@ customer's proven consent, and a partner never learns which other partner holds 
 - The address of a lead that is pending consent, registered or in conflict cannot change.
 - Auto-registration rules start the same registration as `registerLead` (protection window,
   consent email); the lead is linked only after the customer's approval.
+- A resend takes the same path: a customer another partner holds gets no email, the lead goes to
+  conflict.
 - Lead history, consent history, conflicts and the switch-account log never name, number or date
   another partner for a partner; vendor staff still see the holder.
 """
@@ -19,11 +21,17 @@ import httpx
 from models.accounts import SwitchAccountAudit, SwitchOutcome
 from models.consent import ConsentAction, ConsentLedgerEntry, LeadConflict
 from models.leads import Lead, LeadEvent, RegistrationStatus
+from models.outbox import OutboxEmail
+from services.consent import expire_consent_requests
+from settings import Settings
 from tests.accounts_support import fixed_now, make_customer
 from tests.conftest import GraphQLClient, World
+from tests.test_consent_invariant import check_invariant
 from tests.test_consent_registration import (
+    RESEND,
     answer,
     consent_emails,
+    forms_of,
     latest_token,
     register,
     snapshot,
@@ -202,6 +210,68 @@ async def test_auto_registration_on_update_takes_the_same_path(
     assert (await Lead.get(id=int(created["id"]))).registration_status is (
         RegistrationStatus.DECLINED
     )
+
+
+# ---- a resend checks the protection window -----------------------------------------------------
+
+
+async def resend(gql: GraphQLClient, token: str, lead_id: str) -> dict[str, Any]:
+    return (await gql.data(RESEND, {"id": lead_id}, token=token))["resendConsentRequest"]
+
+
+async def test_resend_to_a_customer_another_partner_holds_sends_nothing_and_conflicts(
+    gql: GraphQLClient, http: httpx.AsyncClient, world: World, settings: Settings
+):
+    user_a, user_b = world.token("user_a"), world.token("user_b")
+    held = await register(gql, user_b, "held@example.test")
+    await answer(http, await latest_token(int(held["id"])), "approve")
+    held_emails = await OutboxEmail.filter(recipient="held@example.test").count()
+
+    # A declined lead whose address is then changed to the held customer's.
+    declined = await register(gql, user_a, "wrong@example.test")
+    await answer(http, await latest_token(int(declined["id"])), "decline")
+    changed = await update_email(gql, user_a, declined["id"], "held@example.test")
+    assert (changed["email"], changed["registrationStatus"]) == ("held@example.test", "DECLINED")
+    resent = await resend(gql, user_a, declined["id"])
+    assert resent == {"__typename": "LeadRegistration", "id": declined["id"], "status": "CONFLICT"}
+    assert await OutboxEmail.filter(recipient="held@example.test").count() == held_emails
+    assert len(await consent_emails(int(declined["id"]))) == 1  # the first one, to wrong@
+    [conflict] = await LeadConflict.filter(lead_id=int(declined["id"]))
+    assert conflict.holder_lead_id == int(held["id"])  # type: ignore[attr-defined]
+    assert not await ConsentLedgerEntry.filter(
+        lead_id=int(declined["id"]), action=ConsentAction.RESEND
+    ).exists()
+
+    # An expired request to a customer another partner registered in the meantime.
+    late = await register(gql, user_a, "late@example.test")
+    other = await register(gql, user_b, "late@example.test")
+    await answer(http, await latest_token(int(other["id"])), "approve")
+    await expire_consent_requests(settings, fixed_now().replace(year=fixed_now().year + 1))
+    assert (await Lead.get(id=int(late["id"]))).registration_status is RegistrationStatus.EXPIRED
+    resent = await resend(gql, user_a, late["id"])
+    assert resent["status"] == "CONFLICT"
+    assert len(await consent_emails(int(late["id"]))) == 1
+
+    # Still pending, but the customer approved another partner first: the open link stops working.
+    pending = await register(gql, user_a, "both@example.test")
+    first = await register(gql, user_b, "both@example.test")
+    await answer(http, await latest_token(int(first["id"])), "approve")
+    open_link = await latest_token(int(pending["id"]))
+    resent = await resend(gql, user_a, pending["id"])
+    assert resent["status"] == "CONFLICT"
+    assert len(await consent_emails(int(pending["id"]))) == 1
+    page = await http.get(f"/consent/{open_link}")
+    assert (page.status_code, "replaced" in page.text) == (410, True)
+    assert forms_of(page.text) == []
+    await check_invariant()
+
+    # The partner is not told who holds them; a free customer still gets the resend.
+    alpha = (await gql.data(HISTORY, token=user_a))["managedLeads"]["nodes"]
+    assert _mentions_beta(alpha, world) == []
+    free = await register(gql, user_a, "free@example.test")
+    await answer(http, await latest_token(int(free["id"])), "decline")
+    assert (await resend(gql, user_a, free["id"]))["status"] == "PENDING_CONSENT"
+    assert len(await consent_emails(int(free["id"]))) == 2
 
 
 # ---- 3. nobody learns who holds a customer -----------------------------------------------------
