@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -33,6 +34,11 @@ from console import console_page, static_directory
 from resolvers.consent_pages import consent_routes
 from resolvers.context import Context
 from resolvers.email_http import email_routes
+from resolvers.graphql_http import (
+    decode_request_json,
+    http_error_response,
+    unexpected_error_response,
+)
 from schema.schema import schema
 from services.auth import authenticate
 from services.database import close_database, database_is_reachable, open_database
@@ -99,6 +105,23 @@ class ChannelportGraphQL(GraphQL):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return console_page()
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_json(data)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every HTTP answer is GraphQL-shaped, also for a request that fails before execution."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        response: Response
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            response = http_error_response(error)
+        except Exception as error:
+            response = unexpected_error_response(error)
+        await response(scope, receive, send)
 
 
 class RequestLimitMiddleware:
