@@ -1,4 +1,5 @@
-"""Schema extensions of ours: fresh DataLoaders per operation, introspection by role, masking."""
+"""Schema extensions of ours: fresh DataLoaders per operation, introspection and suggestions by
+role, masking, and a safety net refusing control characters in any string argument."""
 
 from __future__ import annotations
 
@@ -6,7 +7,20 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    GraphQLUnionType,
+    get_named_type,
+    validate,
+)
 from graphql.language import FieldNode, Visitor, visit
 from starlette.requests import Request
 from strawberry.extensions import MaskErrors, SchemaExtension
@@ -16,7 +30,11 @@ from strawberry.types.graphql import OperationType
 
 from resolvers.graphql_http import SERVICE_UNAVAILABLE_MESSAGE
 from resolvers.loaders import Loaders
+from resolvers.permissions import PublicError
+from schema.common import ErrorCode, FieldError, OperationErrors
 from services.database import is_database_unavailable
+from services.errors import ErrorCode as ServiceErrorCode
+from services.validation import forbidden_character_problem
 
 
 class FreshLoaders(SchemaExtension):
@@ -130,3 +148,81 @@ class MaskUnexpectedErrors(MaskErrors):
                 extensions={"code": "SERVICE_UNAVAILABLE"},
             )
         return super().anonymise_error(error)
+
+
+_UNCHECKED_FIELDS = frozenset({"login"})
+_UNCHECKED_NAMES = frozenset({"password"})
+
+
+def _character_problems(value: Any, kind: GraphQLInputType, path: str) -> Iterator[tuple[str, str]]:
+    """(GraphQL path, problem) for every string inside an argument value with bad characters."""
+    if value is None:
+        return
+    if isinstance(kind, GraphQLNonNull):
+        yield from _character_problems(value, kind.of_type, path)
+    elif isinstance(kind, GraphQLList):
+        for index, item in enumerate(value):
+            yield from _character_problems(item, kind.of_type, f"{path}[{index}]")
+    elif isinstance(kind, GraphQLInputObjectType):
+        for name, field in kind.fields.items():
+            key = field.out_name or name
+            if key in value and name not in _UNCHECKED_NAMES:
+                # The fields of an `input` argument are named on their own, as the services do.
+                inner = name if path == "input" else f"{path}.{name}"
+                yield from _character_problems(value[key], field.type, inner)
+    elif isinstance(value, str):
+        problem = forbidden_character_problem(value)
+        if problem:
+            yield path, problem
+    elif isinstance(value, dict | list):  # JSON arguments: every string inside
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str) and forbidden_character_problem(key):
+                yield path, forbidden_character_problem(key) or ""
+            yield from _character_problems(item, kind, f"{path}.{key}")
+
+
+class RefuseControlCharacters(SchemaExtension):
+    """Safety net under the services' validation (services/validation.py): no string argument
+    of a query or mutation may contain control characters, bidi overrides or lone surrogates.
+
+    Not `login`, whose failure with any input is a failed login (INVALID_CREDENTIALS), nor a
+    password anywhere: passwords are hashed, never stored or shown, and may hold any character.
+
+    A mutation that can answer OperationErrors gets them (code INVALID, the argument's path);
+    anything else a GraphQL error with code INVALID. The resolver does not run: nothing is
+    written. Field semantics (one line, length, email syntax) stay with the services."""
+
+    def resolve(
+        self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
+    ) -> Any:
+        if info.path.prev is None and kwargs and info.field_name not in _UNCHECKED_FIELDS:
+            field = info.parent_type.fields[info.field_name]
+            problems = [
+                problem
+                for name, argument in field.args.items()
+                if (argument.out_name or name) in kwargs and name not in _UNCHECKED_NAMES
+                for problem in _character_problems(
+                    kwargs[argument.out_name or name], argument.type, name
+                )
+            ]
+            if problems:
+                return _refusal(info, problems)
+        return _next(root, info, *args, **kwargs)
+
+
+def _refusal(info: GraphQLResolveInfo, problems: list[tuple[str, str]]) -> OperationErrors:
+    result_type = get_named_type(info.return_type)
+    if isinstance(result_type, GraphQLUnionType) and any(
+        member.name == "OperationErrors" for member in result_type.types
+    ):
+        return OperationErrors(
+            errors=[
+                FieldError(field=path, message=message, code=ErrorCode.INVALID)
+                for path, message in problems
+            ]
+        )
+    path, message = problems[0]
+    raise PublicError(
+        f"{path}: {message}", extensions={"code": ServiceErrorCode.INVALID.name, "field": path}
+    )

@@ -25,6 +25,7 @@ from schema.extensions import (
     FreshLoaders,
     IntrospectionByRole,
     MaskUnexpectedErrors,
+    RefuseControlCharacters,
     SubscriptionsOverWebsocketOnly,
     ValidationCacheByRole,
 )
@@ -133,6 +134,7 @@ schema = ChannelportSchema(
         IntrospectionByRole,
         SubscriptionsOverWebsocketOnly,
         FreshLoaders,
+        RefuseControlCharacters,
         lambda: MaskUnexpectedErrors(should_mask_error=should_mask),
     ],
 )

@@ -50,7 +50,7 @@ from services.lead_rules import (
     validate_rule_set,
 )
 from services.pagination import Page, paginate
-from services.users import validate_email
+from services.validation import clean_text, validate_email, validated_text
 from services.viewer import Viewer
 
 MAX_RECENT_LEADS = 100
@@ -350,11 +350,9 @@ async def add_ignored_company(
     viewer: Viewer, partner_id: int | None, name: str
 ) -> list[IgnoredCompany]:
     partner_id = require_settings_editor(viewer, partner_id)
-    display = " ".join(name.split())
+    display = " ".join(validated_text(name, "name", max_length=200).split())
     if not display:
         raise ValidationFailed([("name", "Name the company.")])
-    if len(display) > 200:
-        raise ValidationFailed([("name", "A company name is at most 200 characters long.")])
     normalised = normalise_company(display)
     if not await PartnerOrg.exists(id=partner_id):
         raise not_found("Partner")
@@ -536,10 +534,9 @@ def validate_lead_input(data: LeadInput, creating: bool) -> dict[str, Any]:
         raw = getattr(data, name)
         if raw is None:
             continue
-        text = raw.strip()
-        if len(text) > limit:
-            problems.append((_camel(name), f"At most {limit} characters."))
-        values[name] = text
+        values[name] = clean_text(
+            raw, _camel(name), problems, max_length=limit, multiline=name == "notes"
+        )
     if data.country is not None:
         country = data.country.strip().upper()
         if country and (len(country) != 2 or not country.isalpha()):
