@@ -20,7 +20,7 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -45,6 +45,7 @@ from services.database import close_database, database_is_reachable, open_databa
 from services.pubsub import PubSub
 from services.worker import run_worker
 from settings import ConfigError, Settings, get_settings
+from web_middleware import QuietClientDisconnectMiddleware, SecurityHeadersMiddleware
 
 log = logging.getLogger("channelport")
 
@@ -119,6 +120,8 @@ class ChannelportGraphQL(GraphQL):
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as error:
             response = http_error_response(error)
+        except ClientDisconnect:
+            raise  # nobody to answer: QuietClientDisconnectMiddleware notes it
         except Exception as error:
             response = unexpected_error_response(error)
         await response(scope, receive, send)
@@ -147,7 +150,7 @@ class RequestLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLargeError
+                    raise _BodyTooLargeError(self.max_bytes)
             return message
 
         try:
@@ -170,8 +173,11 @@ class RequestLimitMiddleware:
         await response(scope, receive, send)
 
 
-class _BodyTooLargeError(Exception):
-    pass
+class _BodyTooLargeError(HTTPException):
+    """Raised from `receive` past the limit; /graphql answers it like its other refusals."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"The request is larger than {max_bytes} bytes.")
 
 
 class RequestLogMiddleware:
@@ -268,7 +274,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             status_code=200 if ready else 503,
         )
 
-    middleware = [Middleware(RequestLogMiddleware)]
+    middleware = [
+        Middleware(RequestLogMiddleware),
+        Middleware(QuietClientDisconnectMiddleware),
+        Middleware(SecurityHeadersMiddleware),
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(
