@@ -55,6 +55,8 @@ async def database_is_reachable() -> bool:
 _UNAVAILABLE = (
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
+    # A connection whose server side went away mid-operation is left in a broken protocol state.
+    asyncpg.exceptions.InternalClientError,
     DBConnectionError,
     ConnectionError,
     TimeoutError,

@@ -79,10 +79,14 @@ def require_settings_reader(viewer: Viewer, partner_id: int | None) -> int:
     return partner_id
 
 
-def require_settings_editor(viewer: Viewer, partner_id: int | None) -> int:
+async def require_settings_editor(viewer: Viewer, partner_id: int | None) -> int:
+    """The partner whose lead settings the viewer changes; NOT_FOUND for no such partner, so
+    that an unknown id never reaches a write (where it would fail as a foreign key)."""
     partner_id = resolve_partner_id(viewer, partner_id)
     if not (viewer.is_vendor_admin or viewer.is_partner_admin):
         raise forbidden("Only a partner admin or a vendor admin can change lead settings.")
+    if not await PartnerOrg.exists(id=partner_id):
+        raise not_found("Partner", "partnerId")
     return partner_id
 
 
@@ -92,12 +96,14 @@ def can_edit_rules(viewer: Viewer, partner_id: int, owner: RuleSetOwner) -> bool
     return viewer.is_partner_admin and viewer.partner_id == partner_id
 
 
-def require_rule_editor(viewer: Viewer, partner_id: int | None, owner: RuleSetOwner) -> int:
+async def require_rule_editor(viewer: Viewer, partner_id: int | None, owner: RuleSetOwner) -> int:
     partner_id = require_settings_reader(viewer, partner_id)
     if not can_edit_rules(viewer, partner_id, owner):
         if owner is RuleSetOwner.SUPPLIER:
             raise forbidden("Supplier-managed rules are defined by the vendor: read-only for you.")
         raise forbidden("Only the partner's own admins define the partner's rules.")
+    if not await PartnerOrg.exists(id=partner_id):
+        raise not_found("Partner", "partnerId")
     return partner_id
 
 
@@ -151,7 +157,7 @@ async def _save_settings(
 async def set_auto_registration(
     viewer: Viewer, partner_id: int | None, enabled: bool, mode: AutoRegistrationMode | None
 ) -> LeadManagementSettings:
-    partner_id = require_settings_editor(viewer, partner_id)
+    partner_id = await require_settings_editor(viewer, partner_id)
     values: dict[str, Any] = {"auto_registration_enabled": enabled}
     if mode is not None:
         values["mode"] = mode
@@ -161,7 +167,7 @@ async def set_auto_registration(
 async def set_auto_accept(
     viewer: Viewer, partner_id: int | None, enabled: bool
 ) -> LeadManagementSettings:
-    partner_id = require_settings_editor(viewer, partner_id)
+    partner_id = await require_settings_editor(viewer, partner_id)
     return await _save_settings(viewer, partner_id, "auto_accept", auto_accept=enabled)
 
 
@@ -243,7 +249,7 @@ async def replace_rule_set(
     owner: RuleSetOwner,
     groups: Sequence[Sequence[Condition]],
 ) -> RuleSetVersion:
-    partner_id = require_rule_editor(viewer, partner_id, owner)
+    partner_id = await require_rule_editor(viewer, partner_id, owner)
     new_groups = [list(group) for group in groups]
     validate_rule_set(new_groups)
     return await _save_rule_set(
@@ -263,7 +269,7 @@ def _check_group_index(groups: list[list[Condition]], group_index: int) -> None:
 async def add_group(
     viewer: Viewer, partner_id: int | None, owner: RuleSetOwner, conditions: Sequence[Condition]
 ) -> RuleSetVersion:
-    partner_id = require_rule_editor(viewer, partner_id, owner)
+    partner_id = await require_rule_editor(viewer, partner_id, owner)
 
     def edit(groups: list[list[Condition]]) -> list[list[Condition]]:
         return [*groups, list(conditions)]
@@ -274,7 +280,7 @@ async def add_group(
 async def remove_group(
     viewer: Viewer, partner_id: int | None, owner: RuleSetOwner, group_index: int
 ) -> RuleSetVersion:
-    partner_id = require_rule_editor(viewer, partner_id, owner)
+    partner_id = await require_rule_editor(viewer, partner_id, owner)
 
     def edit(groups: list[list[Condition]]) -> list[list[Condition]]:
         _check_group_index(groups, group_index)
@@ -290,7 +296,7 @@ async def add_condition(
     group_index: int,
     condition: Condition,
 ) -> RuleSetVersion:
-    partner_id = require_rule_editor(viewer, partner_id, owner)
+    partner_id = await require_rule_editor(viewer, partner_id, owner)
 
     def edit(groups: list[list[Condition]]) -> list[list[Condition]]:
         _check_group_index(groups, group_index)
@@ -310,7 +316,7 @@ async def remove_condition(
     condition_index: int,
 ) -> RuleSetVersion:
     """Remove one condition; a group left without conditions is removed with it."""
-    partner_id = require_rule_editor(viewer, partner_id, owner)
+    partner_id = await require_rule_editor(viewer, partner_id, owner)
 
     def edit(groups: list[list[Condition]]) -> list[list[Condition]]:
         _check_group_index(groups, group_index)
@@ -349,7 +355,7 @@ async def list_ignored_companies(viewer: Viewer, partner_id: int | None) -> list
 async def add_ignored_company(
     viewer: Viewer, partner_id: int | None, name: str
 ) -> list[IgnoredCompany]:
-    partner_id = require_settings_editor(viewer, partner_id)
+    partner_id = await require_settings_editor(viewer, partner_id)
     display = " ".join(validated_text(name, "name", max_length=200).split())
     if not display:
         raise ValidationFailed([("name", "Name the company.")])
@@ -371,7 +377,7 @@ async def add_ignored_company(
 async def remove_ignored_company(
     viewer: Viewer, partner_id: int | None, name: str
 ) -> list[IgnoredCompany]:
-    partner_id = require_settings_editor(viewer, partner_id)
+    partner_id = await require_settings_editor(viewer, partner_id)
     normalised = normalise_company(name)
     async with in_transaction():
         removed = await IgnoredCompany.filter(
@@ -423,7 +429,7 @@ async def set_notification_recipients(
     viewer: Viewer, partner_id: int | None, user_ids: Sequence[int], sales_rep_ids: Sequence[int]
 ) -> NotificationRecipients:
     """Choose exactly which partner users and sales reps get lead notification emails."""
-    partner_id = require_settings_editor(viewer, partner_id)
+    partner_id = await require_settings_editor(viewer, partner_id)
     wanted_users = set(user_ids)
     wanted_reps = set(sales_rep_ids)
     known_users = set(
