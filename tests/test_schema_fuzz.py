@@ -34,7 +34,7 @@ from settings import Settings
 from tests.conftest import World, make_user
 from tests.schema_fuzz_support import RootField, arguments, root_fields
 
-EXAMPLES = int(os.environ.get("CHANNELPORT_FUZZ_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("CHANNELPORT_FUZZ_EXAMPLES", "1000"))
 ROLES = ("anonymous", "vendor_admin", "manager", "admin_a", "user_a", "acting_a")
 ROOT_FIELDS = root_fields(schema._schema)
 MAX_ID = 8  # every table's first rows: the caller's own objects and other partners'
