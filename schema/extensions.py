@@ -69,7 +69,7 @@ def hides_suggestions(context: Any) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _validate(
+def cached_validation(
     schema: GraphQLSchema,
     document: DocumentNode,
     rules: tuple[type[ASTValidationRule], ...],
@@ -86,7 +86,7 @@ class ValidationCacheByRole(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         execution_context = self.execution_context
         assert execution_context.graphql_document is not None
-        execution_context.pre_execution_errors = _validate(
+        execution_context.pre_execution_errors = cached_validation(
             execution_context.schema._schema,
             execution_context.graphql_document,
             execution_context.validation_rules,
