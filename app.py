@@ -16,10 +16,11 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -33,6 +34,11 @@ from console import console_page, static_directory
 from resolvers.consent_pages import consent_routes
 from resolvers.context import Context
 from resolvers.email_http import email_routes
+from resolvers.graphql_http import (
+    decode_request_json,
+    http_error_response,
+    unexpected_error_response,
+)
 from resolvers.live_sessions import SessionBoundTransportWSHandler
 from schema.schema import schema
 from services.auth import authenticate
@@ -40,6 +46,7 @@ from services.database import close_database, database_is_reachable, open_databa
 from services.pubsub import PubSub
 from services.worker import run_worker
 from settings import ConfigError, Settings, get_settings
+from web_middleware import QuietClientDisconnectMiddleware, SecurityHeadersMiddleware
 
 log = logging.getLogger("channelport")
 
@@ -103,6 +110,25 @@ class ChannelportGraphQL(GraphQL):
     async def render_graphql_ide(self, request: Request) -> Response:
         return console_page()
 
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request_json(data)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every HTTP answer is GraphQL-shaped, also for a request that fails before execution."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        response: Response
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            response = http_error_response(error)
+        except ClientDisconnect:
+            raise  # nobody to answer: QuietClientDisconnectMiddleware notes it
+        except Exception as error:
+            response = unexpected_error_response(error)
+        await response(scope, receive, send)
+
 
 class RequestLimitMiddleware:
     """Refuse request bodies larger than MAX_REQUEST_BYTES with 413, before parsing them."""
@@ -127,7 +153,7 @@ class RequestLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLargeError
+                    raise _BodyTooLargeError(self.max_bytes)
             return message
 
         try:
@@ -150,8 +176,11 @@ class RequestLimitMiddleware:
         await response(scope, receive, send)
 
 
-class _BodyTooLargeError(Exception):
-    pass
+class _BodyTooLargeError(HTTPException):
+    """Raised from `receive` past the limit; /graphql answers it like its other refusals."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"The request is larger than {max_bytes} bytes.")
 
 
 class RequestLogMiddleware:
@@ -248,7 +277,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             status_code=200 if ready else 503,
         )
 
-    middleware = [Middleware(RequestLogMiddleware)]
+    middleware = [
+        Middleware(RequestLogMiddleware),
+        Middleware(QuietClientDisconnectMiddleware),
+        Middleware(SecurityHeadersMiddleware),
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(

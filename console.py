@@ -43,9 +43,7 @@ def console_page() -> HTMLResponse:
     return HTMLResponse(
         _console_html(),
         headers={
-            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,  # the others: web_middleware.py
             "Cache-Control": "no-cache",
         },
     )

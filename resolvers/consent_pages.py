@@ -39,16 +39,8 @@ _environment = Environment(
     undefined=StrictUndefined,
 )
 
-_SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-}
+# The security headers (CSP, frames, sniffing, referrer) of every HTML page: web_middleware.py.
+_PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 _PROBLEM_STATUS = {
     LinkProblem.INVALID: 400,
@@ -60,7 +52,7 @@ _PROBLEM_STATUS = {
 
 def _page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     body = _environment.get_template(f"{template}.html").render(context)
-    return HTMLResponse(body, status_code=status, headers=_SECURITY_HEADERS)
+    return HTMLResponse(body, status_code=status, headers=_PAGE_HEADERS)
 
 
 def _texts(locale: str, vendor: str, email: str = "", partner: str = "") -> dict[str, str]:

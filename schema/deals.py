@@ -457,7 +457,7 @@ class DealMutation:
         "tier's rate applies (vendor admins).",
     )
     async def set_partner_commission_rate(
-        self, info: Info, partner_id: strawberry.ID, rate_percent: Decimal | None
+        self, info: Info, partner_id: strawberry.ID, rate_percent: Decimal | None = None
     ) -> PartnerCommissionRateResult:
         async def run() -> PartnerCommissionRate:
             rate, own = await resolve.set_partner_rate(

@@ -104,10 +104,10 @@ def why_too_costly(document: DocumentNode, limit: int = MAX_FIELD_REPEATS) -> st
 
 
 class CostlyValidationLimiter(SchemaExtension):
-    """List it before ValidationCache: it must refuse the document before anything validates it.
+    """List it before ValidationCacheByRole: it must refuse the document before it is validated.
 
-    Raising (rather than setting pre_execution_errors, which ValidationCache overwrites) ends the
-    operation the way a syntax error does: the error is the response.
+    Raising (rather than setting pre_execution_errors, which ValidationCacheByRole overwrites) ends
+    the operation the way a syntax error does: the error is the response.
     """
 
     def on_validate(self) -> Iterator[None]:

@@ -8,12 +8,10 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.types import ExecutionContext, ExecutionResult
 
@@ -26,7 +24,10 @@ from schema.error_codes import add_error_codes
 from schema.extensions import (
     FreshLoaders,
     IntrospectionByRole,
+    MaskUnexpectedErrors,
+    RefuseControlCharacters,
     SubscriptionsOverWebsocketOnly,
+    ValidationCacheByRole,
 )
 from schema.lead_management import (
     LeadManagementMutation,
@@ -128,11 +129,12 @@ schema = ChannelportSchema(
         lambda: AddValidationRules(list(LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
-        CostlyValidationLimiter,  # before ValidationCache: see schema/limits.py
-        lambda: ValidationCache(maxsize=256),
+        CostlyValidationLimiter,  # before ValidationCacheByRole: see schema/limits.py
+        ValidationCacheByRole,
         IntrospectionByRole,
         SubscriptionsOverWebsocketOnly,
         FreshLoaders,
-        lambda: MaskErrors(should_mask_error=should_mask),
+        RefuseControlCharacters,
+        lambda: MaskUnexpectedErrors(should_mask_error=should_mask),
     ],
 )

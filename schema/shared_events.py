@@ -33,6 +33,24 @@ class SharedEvent:
 class SharedEventExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Executes a `SharedEvent` once per (operation, variables) and reuses the result."""
 
+    @classmethod
+    def build(  # type: ignore[override]
+        cls,
+        schema: Any,
+        document: Any,
+        root_value: Any = None,
+        context_value: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        """Suggestions ("Did you mean ...?") in variable errors only for those who may see the
+        schema (schema.extensions.hides_suggestions)."""
+        from schema.extensions import hides_suggestions
+
+        if context_value is not None and hides_suggestions(context_value):
+            kwargs["hide_suggestions"] = True
+        return super().build(schema, document, root_value, context_value, *args, **kwargs)
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         root = self.root_value
         if not isinstance(root, SharedEvent):

@@ -72,6 +72,7 @@ from services.email.suppression import (
 )
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.pagination import Page, paginate
+from services.validation import check_email, clean_text, validated_text
 from services.vendor import get_vendor_settings
 from services.viewer import Viewer
 from settings import Settings
@@ -266,28 +267,18 @@ class Caller:
 
 def _validate(new: NewLead) -> NewLead:
     problems: list[tuple[str, str]] = []
-    email = normalise_address(new.email)
-    if not is_valid_address(email):
-        problems.append(("email", "Enter the customer's email address."))
-    for field, value, limit in (
-        ("company", new.company, 200),
-        ("firstName", new.first_name, 100),
-        ("lastName", new.last_name, 100),
-        ("notes", new.notes, MAX_NOTES_LENGTH),
-        ("locale", new.locale, 16),
-    ):
-        if len(value) > limit:
-            problems.append((field, f"At most {limit} characters."))
+    email = check_email(new.email, "email", problems)
+    cleaned = NewLead(
+        email=email,
+        company=clean_text(new.company, "company", problems, max_length=200),
+        first_name=clean_text(new.first_name, "firstName", problems, max_length=100),
+        last_name=clean_text(new.last_name, "lastName", problems, max_length=100),
+        notes=clean_text(new.notes, "notes", problems, max_length=MAX_NOTES_LENGTH, multiline=True),
+        locale=clean_text(new.locale, "locale", problems, max_length=16) or "en",
+    )
     if problems:
         raise ValidationFailed(problems)
-    return NewLead(
-        email=email,
-        company=new.company.strip(),
-        first_name=new.first_name.strip(),
-        last_name=new.last_name.strip(),
-        notes=new.notes.strip(),
-        locale=new.locale.strip() or "en",
-    )
+    return cleaned
 
 
 async def _protected_holder(email: str, partner_id: int, window_days: int) -> Lead | None:
@@ -847,8 +838,7 @@ async def resolve_conflict(
 ) -> LeadConflict:
     """Settle a conflict: keep the holder's registration, or ask the customer to choose."""
     viewer.require_vendor_admin()
-    if len(note) > 2000:
-        raise ValidationFailed([("note", "At most 2000 characters.")])
+    note = validated_text(note, "note", max_length=2000, multiline=True)
     found = await LeadConflict.get_or_none(id=conflict_id)
     if found is None:
         raise not_found("Conflict")

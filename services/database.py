@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from tortoise import Tortoise, connections
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as run_migrations
 
 from models import MODEL_APPS
@@ -46,3 +48,29 @@ async def database_is_reachable() -> bool:
     except Exception:
         return False
     return True
+
+
+# What a lost or refused database connection raises: the server went away or terminated our
+# backend (pg_terminate_backend, a restart), a connection cannot be made, the socket broke.
+_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    # A connection whose server side went away mid-operation is left in a broken protocol state.
+    asyncpg.exceptions.InternalClientError,
+    DBConnectionError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def is_database_unavailable(error: BaseException | None) -> bool:
+    """Whether `error` (or what caused it) means the database could not be reached right now."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, _UNAVAILABLE):
+            return True
+        if isinstance(error, asyncpg.InterfaceError) and "closed" in str(error):
+            return True  # "connection is closed": the pool handed out a dead connection
+        error = error.__cause__ or error.__context__
+    return False

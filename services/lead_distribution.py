@@ -37,6 +37,7 @@ from services.email.outbox import queue_email
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.lead_management import can_see_lead, get_lead, settings_for
 from services.pubsub import RESYNC, PubSub
+from services.validation import validated_text
 from services.viewer import Viewer
 from settings import Settings
 
@@ -309,11 +310,9 @@ async def accept_lead(viewer: Viewer, lead_id: int) -> Lead:
 
 async def reject_lead(viewer: Viewer, lead_id: int, reason: str) -> Lead:
     """Reject with a reason: the lead goes back to the vendor and leaves the partner's view."""
-    reason = reason.strip()
+    reason = validated_text(reason, "reason", max_length=MAX_REASON_LENGTH, multiline=True)
     if not reason:
         raise ValidationFailed([("reason", "Say why you reject the lead.")])
-    if len(reason) > MAX_REASON_LENGTH:
-        raise ValidationFailed([("reason", f"At most {MAX_REASON_LENGTH} characters.")])
     now = datetime.now(UTC)
     lead, distribution = await _answerable(viewer, lead_id, now)
     async with in_transaction():

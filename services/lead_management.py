@@ -63,7 +63,7 @@ from services.lead_rules import (
     validate_rule_set,
 )
 from services.pagination import Page, paginate
-from services.users import validate_email
+from services.validation import clean_text, validate_email, validated_text
 from services.viewer import Viewer
 from settings import Settings
 
@@ -93,10 +93,14 @@ def require_settings_reader(viewer: Viewer, partner_id: int | None) -> int:
     return partner_id
 
 
-def require_settings_editor(viewer: Viewer, partner_id: int | None) -> int:
+async def require_settings_editor(viewer: Viewer, partner_id: int | None) -> int:
+    """The partner whose lead settings the viewer changes; NOT_FOUND for no such partner, so
+    that an unknown id never reaches a write (where it would fail as a foreign key)."""
     partner_id = resolve_partner_id(viewer, partner_id)
     if not (viewer.is_vendor_admin or viewer.is_partner_admin):
         raise forbidden("Only a partner admin or a vendor admin can change lead settings.")
+    if not await PartnerOrg.exists(id=partner_id):
+        raise not_found("Partner", "partnerId")
     return partner_id
 
 
@@ -106,12 +110,14 @@ def can_edit_rules(viewer: Viewer, partner_id: int, owner: RuleSetOwner) -> bool
     return viewer.is_partner_admin and viewer.partner_id == partner_id
 
 
-def require_rule_editor(viewer: Viewer, partner_id: int | None, owner: RuleSetOwner) -> int:
+async def require_rule_editor(viewer: Viewer, partner_id: int | None, owner: RuleSetOwner) -> int:
     partner_id = require_settings_reader(viewer, partner_id)
     if not can_edit_rules(viewer, partner_id, owner):
         if owner is RuleSetOwner.SUPPLIER:
             raise forbidden("Supplier-managed rules are defined by the vendor: read-only for you.")
         raise forbidden("Only the partner's own admins define the partner's rules.")
+    if not await PartnerOrg.exists(id=partner_id):
+        raise not_found("Partner", "partnerId")
     return partner_id
 
 
@@ -165,7 +171,7 @@ async def _save_settings(
 async def set_auto_registration(
     viewer: Viewer, partner_id: int | None, enabled: bool, mode: AutoRegistrationMode | None
 ) -> LeadManagementSettings:
-    partner_id = require_settings_editor(viewer, partner_id)
+    partner_id = await require_settings_editor(viewer, partner_id)
     values: dict[str, Any] = {"auto_registration_enabled": enabled}
     if mode is not None:
         values["mode"] = mode
@@ -175,7 +181,7 @@ async def set_auto_registration(
 async def set_auto_accept(
     viewer: Viewer, partner_id: int | None, enabled: bool
 ) -> LeadManagementSettings:
-    partner_id = require_settings_editor(viewer, partner_id)
+    partner_id = await require_settings_editor(viewer, partner_id)
     return await _save_settings(viewer, partner_id, "auto_accept", auto_accept=enabled)
 
 
@@ -257,7 +263,7 @@ async def replace_rule_set(
     owner: RuleSetOwner,
     groups: Sequence[Sequence[Condition]],
 ) -> RuleSetVersion:
-    partner_id = require_rule_editor(viewer, partner_id, owner)
+    partner_id = await require_rule_editor(viewer, partner_id, owner)
     new_groups = [list(group) for group in groups]
     validate_rule_set(new_groups)
     return await _save_rule_set(
@@ -277,7 +283,7 @@ def _check_group_index(groups: list[list[Condition]], group_index: int) -> None:
 async def add_group(
     viewer: Viewer, partner_id: int | None, owner: RuleSetOwner, conditions: Sequence[Condition]
 ) -> RuleSetVersion:
-    partner_id = require_rule_editor(viewer, partner_id, owner)
+    partner_id = await require_rule_editor(viewer, partner_id, owner)
 
     def edit(groups: list[list[Condition]]) -> list[list[Condition]]:
         return [*groups, list(conditions)]
@@ -288,7 +294,7 @@ async def add_group(
 async def remove_group(
     viewer: Viewer, partner_id: int | None, owner: RuleSetOwner, group_index: int
 ) -> RuleSetVersion:
-    partner_id = require_rule_editor(viewer, partner_id, owner)
+    partner_id = await require_rule_editor(viewer, partner_id, owner)
 
     def edit(groups: list[list[Condition]]) -> list[list[Condition]]:
         _check_group_index(groups, group_index)
@@ -304,7 +310,7 @@ async def add_condition(
     group_index: int,
     condition: Condition,
 ) -> RuleSetVersion:
-    partner_id = require_rule_editor(viewer, partner_id, owner)
+    partner_id = await require_rule_editor(viewer, partner_id, owner)
 
     def edit(groups: list[list[Condition]]) -> list[list[Condition]]:
         _check_group_index(groups, group_index)
@@ -324,7 +330,7 @@ async def remove_condition(
     condition_index: int,
 ) -> RuleSetVersion:
     """Remove one condition; a group left without conditions is removed with it."""
-    partner_id = require_rule_editor(viewer, partner_id, owner)
+    partner_id = await require_rule_editor(viewer, partner_id, owner)
 
     def edit(groups: list[list[Condition]]) -> list[list[Condition]]:
         _check_group_index(groups, group_index)
@@ -363,12 +369,10 @@ async def list_ignored_companies(viewer: Viewer, partner_id: int | None) -> list
 async def add_ignored_company(
     viewer: Viewer, partner_id: int | None, name: str
 ) -> list[IgnoredCompany]:
-    partner_id = require_settings_editor(viewer, partner_id)
-    display = " ".join(name.split())
+    partner_id = await require_settings_editor(viewer, partner_id)
+    display = " ".join(validated_text(name, "name", max_length=200).split())
     if not display:
         raise ValidationFailed([("name", "Name the company.")])
-    if len(display) > 200:
-        raise ValidationFailed([("name", "A company name is at most 200 characters long.")])
     normalised = normalise_company(display)
     if not await PartnerOrg.exists(id=partner_id):
         raise not_found("Partner")
@@ -387,7 +391,7 @@ async def add_ignored_company(
 async def remove_ignored_company(
     viewer: Viewer, partner_id: int | None, name: str
 ) -> list[IgnoredCompany]:
-    partner_id = require_settings_editor(viewer, partner_id)
+    partner_id = await require_settings_editor(viewer, partner_id)
     normalised = normalise_company(name)
     async with in_transaction():
         removed = await IgnoredCompany.filter(
@@ -439,7 +443,7 @@ async def set_notification_recipients(
     viewer: Viewer, partner_id: int | None, user_ids: Sequence[int], sales_rep_ids: Sequence[int]
 ) -> NotificationRecipients:
     """Choose exactly which partner users and sales reps get lead notification emails."""
-    partner_id = require_settings_editor(viewer, partner_id)
+    partner_id = await require_settings_editor(viewer, partner_id)
     wanted_users = set(user_ids)
     wanted_reps = set(sales_rep_ids)
     known_users = set(
@@ -550,10 +554,9 @@ def validate_lead_input(data: LeadInput, creating: bool) -> dict[str, Any]:
         raw = getattr(data, name)
         if raw is None:
             continue
-        text = raw.strip()
-        if len(text) > limit:
-            problems.append((_camel(name), f"At most {limit} characters."))
-        values[name] = text
+        values[name] = clean_text(
+            raw, _camel(name), problems, max_length=limit, multiline=name == "notes"
+        )
     if data.country is not None:
         country = data.country.strip().upper()
         if country and (len(country) != 2 or not country.isalpha()):

@@ -28,6 +28,7 @@ from operator import is_, is_not
 from typing import Any
 
 from services.errors import ValidationFailed
+from services.validation import forbidden_character_problem
 
 MAX_GROUPS = 50
 MAX_CONDITIONS_PER_GROUP = 25
@@ -151,6 +152,9 @@ def condition_problem(condition: Condition) -> str | None:
     for candidate in candidates:
         if not candidate.strip():
             return "Values must not be empty."
+        character_problem = forbidden_character_problem(candidate, multiline=False)
+        if character_problem:
+            return character_problem
         if len(candidate) > MAX_VALUE_LENGTH:
             return f"A value is at most {MAX_VALUE_LENGTH} characters long."
         if is_number and _parse_number(candidate) is None:

@@ -56,6 +56,7 @@ from services.errors import ErrorCode, ServiceError, ValidationFailed, not_found
 from services.pagination import MAX_PAGE_SIZE, Page, decode_cursor, paginate
 from services.partners import partner_ids_in_groups
 from services.pubsub import PubSub, current_pubsub
+from services.validation import clean_text
 from services.viewer import Viewer
 from settings import Settings
 
@@ -175,16 +176,17 @@ async def _validated(fields: MessageFields, kind: MessageKind) -> dict[str, Any]
     problems: list[tuple[str, str]] = []
     values: dict[str, Any] = {}
     if fields.title is not None:
-        title = " ".join(fields.title.split())
+        title = " ".join(
+            clean_text(fields.title, "title", problems, max_length=MAX_TITLE_LENGTH).split()
+        )
         if not title:
             problems.append(("title", "A title is required."))
-        elif len(title) > MAX_TITLE_LENGTH:
-            problems.append(("title", f"The title is longer than {MAX_TITLE_LENGTH} characters."))
         values["title"] = title
     if fields.body is not None:
-        if len(fields.body) > MAX_BODY_LENGTH:
-            problems.append(("body", f"The body is longer than {MAX_BODY_LENGTH} characters."))
-        else:
+        body_problems: list[tuple[str, str]] = []
+        clean_text(fields.body, "body", body_problems, max_length=MAX_BODY_LENGTH, multiline=True)
+        problems.extend(body_problems)
+        if not body_problems:
             body_html = sanitise_body(fields.body)
             if not body_as_text(body_html) and "<img" not in body_html:
                 problems.append(("body", "The body is empty."))

@@ -136,6 +136,14 @@ async def _partner_contact(partner_id: int, user_id: int | None, field_name: str
     return user
 
 
+async def _contact_of(row: PartnerRenewalSettings | CustomerRenewalOwner) -> User | None:
+    """The row's contact user, loaded on its own. Not with select_related: its column aliases
+    ("partner_renewal_settings__contact.is_supplier_default_lead_owner") are longer than
+    PostgreSQL's 63-character identifiers, which truncates them and loses those fields."""
+    contact_id: int | None = row.contact_id  # type: ignore[attr-defined]
+    return await User.get_or_none(id=contact_id) if contact_id is not None else None
+
+
 def _require_renewal_admin(viewer: Viewer, partner_id: int) -> None:
     if not viewer.can_see_partner(partner_id):
         raise not_found("Partner")
@@ -147,10 +155,10 @@ def _require_renewal_admin(viewer: Viewer, partner_id: int) -> None:
 async def partner_renewal_default(viewer: Viewer, partner_id: int) -> PartnerRenewalDefault:
     if not viewer.can_see_partner(partner_id) or not await PartnerOrg.exists(id=partner_id):
         raise not_found("Partner")
-    row = await PartnerRenewalSettings.get_or_none(partner_id=partner_id).select_related("contact")
+    row = await PartnerRenewalSettings.get_or_none(partner_id=partner_id)
     if row is None:
         return PartnerRenewalDefault(partner_id, RenewalOwner.VENDOR, None)
-    return PartnerRenewalDefault(partner_id, row.default_owner, row.contact)
+    return PartnerRenewalDefault(partner_id, row.default_owner, await _contact_of(row))
 
 
 async def set_partner_renewal_default(
@@ -173,10 +181,10 @@ async def set_partner_renewal_default(
 
 async def customer_renewal_choice(viewer: Viewer, customer_id: int) -> CustomerRenewalChoice:
     customer = await visible_customer(viewer, customer_id)
-    row = await CustomerRenewalOwner.get_or_none(customer_id=customer.id).select_related("contact")
+    row = await CustomerRenewalOwner.get_or_none(customer_id=customer.id)
     if row is None:
         return CustomerRenewalChoice(customer.id, RenewalOwnerChoice.DEFAULT, None)
-    return CustomerRenewalChoice(customer.id, row.owner, row.contact)
+    return CustomerRenewalChoice(customer.id, row.owner, await _contact_of(row))
 
 
 async def set_customer_renewal_owner(

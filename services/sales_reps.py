@@ -8,7 +8,7 @@ from tortoise.exceptions import IntegrityError
 
 from models.users import SalesRep
 from services.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
-from services.users import validate_email
+from services.validation import validate_email, validated_text
 from services.viewer import Viewer
 
 
@@ -22,10 +22,9 @@ class SalesRepFields:
 def _checked(fields: SalesRepFields, creating: bool) -> dict[str, object]:
     values: dict[str, object] = {}
     if fields.full_name is not None:
-        name = fields.full_name.strip()
-        if not 1 <= len(name) <= 200:
-            raise ValidationFailed([("fullName", "The name must be 1 to 200 characters long.")])
-        values["full_name"] = name
+        values["full_name"] = validated_text(
+            fields.full_name, "fullName", max_length=200, required=True
+        )
     elif creating:
         raise ValidationFailed([("fullName", "A sales rep needs a name.")])
     if fields.email is not None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from models.vendor import VendorSettings
 from services.errors import ValidationFailed
+from services.validation import check_email, clean_text
 from services.viewer import Viewer
 
 
@@ -42,14 +43,15 @@ async def update_vendor_settings(viewer: Viewer, changes: VendorSettingsChanges)
         if name in values and not low <= values[name] <= high:
             problems.append((input_field, f"Must be between {low} and {high} days."))
     if "vendor_name" in values:
-        values["vendor_name"] = values["vendor_name"].strip()
-        if not 1 <= len(values["vendor_name"]) <= 200:
-            problems.append(("vendorName", "The name must be 1 to 200 characters long."))
-    email = values.get("support_email")
-    if email and ("@" not in email or len(email) > 254):
-        problems.append(("supportEmail", "This is not an email address."))
-    if len(values.get("portal_terms_version", "")) > 50:
-        problems.append(("portalTermsVersion", "At most 50 characters."))
+        values["vendor_name"] = clean_text(
+            values["vendor_name"], "vendorName", problems, max_length=200, required=True
+        )
+    if "support_email" in values:
+        values["support_email"] = check_email(values["support_email"], "supportEmail", problems)
+    if "portal_terms_version" in values:
+        values["portal_terms_version"] = clean_text(
+            values["portal_terms_version"], "portalTermsVersion", problems, max_length=50
+        )
     if problems:
         raise ValidationFailed(problems)
     row = await get_vendor_settings()

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from strawberry.extensions.validation_cache import _get_validate_cache
-
+from schema.extensions import cached_validation
 from schema.schema import MAX_QUERY_DEPTH
 from tests.conftest import GraphQLClient, World
-
-# The maxsize schema/schema.py gives its ValidationCache: the cache is shared per maxsize.
-VALIDATION_CACHE_SIZE = 256
 
 
 def deep_users_query(depth: int) -> str:
@@ -22,7 +18,7 @@ def deep_users_query(depth: int) -> str:
 
 
 async def test_a_repeated_query_is_validated_once(gql: GraphQLClient, world: World):
-    cache = _get_validate_cache(VALIDATION_CACHE_SIZE)
+    cache = cached_validation
     query = "{ partners(first: 7) { edges { node { id name groups { id } } } } }"
     token = world.token("vendor_admin")
     first = await gql.data(query, token=token)

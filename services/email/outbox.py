@@ -32,6 +32,7 @@ from services.email.suppression import marketing_is_blocked, normalise_address
 from services.email.tracking import click_url, is_own_link, open_pixel_url, unsubscribe_url
 from services.email.wakeup import wake_sender
 from services.errors import ValidationFailed
+from services.validation import email_problem
 from settings import Settings
 
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+$")
@@ -39,7 +40,8 @@ MAX_SUBJECT_LENGTH = 500
 
 
 def is_valid_address(address: str) -> bool:
-    return len(address) <= 254 and bool(_ADDRESS.match(address))
+    """A deliverable address: the one validation layer's syntax, and no display-name syntax."""
+    return email_problem(address) is None and bool(_ADDRESS.match(address))
 
 
 def mail_domain(settings: Settings) -> str:
