@@ -50,7 +50,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.lead_rules import (
+from services.leads.rules import (
     NUMBER_FIELDS,
     Condition,
     LeadField,

@@ -13,14 +13,14 @@ from models.accounts import (
     AttentionKind,
     CustomerActivity,
     CustomerUser,
-    Deal,
-    DealStatus,
 )
 from models.customers import Customer, CustomerContact
+from models.deals import Deal, DealStatus
 from models.enums import ContactRole, CustomerStatus
-from services import accounts, deals
-from services.accounts import OverviewFilter, refresh_attention_items, trial_days_left
-from services.deals import add_months
+from services.customers import overview as accounts
+from services.customers.overview import OverviewFilter, refresh_attention_items, trial_days_left
+from services.deals import service as deals
+from services.deals.service import add_months
 from tests.accounts_support import fixed_now, make_customer, viewer_for
 from tests.conftest import count_statements
 

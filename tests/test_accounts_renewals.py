@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from models.accounts import RenewalOwner, RenewalOwnerChoice, RenewalReminder
 from models.customers import CustomerContact
 from models.enums import ContactRole, CustomerStatus
 from models.outbox import OutboxEmail, SuppressionReason
+from models.renewals import RenewalOwner, RenewalOwnerChoice, RenewalReminder
 from services.email import deliver_due_emails, suppress_address
-from services.renewals import (
+from services.renewals.service import (
     send_renewal_notices,
     set_customer_renewal_owner,
     set_partner_renewal_default,

@@ -7,22 +7,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from models.accounts import (
-    AttentionItem,
-    Commission,
-    CommissionStatus,
-    CustomerUser,
-    Deal,
-    DealNote,
-    DealStatus,
-    SwitchAccountAudit,
-    SwitchOutcome,
-)
+from models.accounts import AttentionItem, CustomerUser, SwitchAccountAudit, SwitchOutcome
 from models.customers import Customer
+from models.deals import Commission, CommissionStatus, Deal, DealNote, DealStatus
 from models.enums import CustomerStatus
 from models.users import User
-from services import deals
-from services.accounts import refresh_attention_items
+from services.customers.overview import refresh_attention_items
+from services.deals import service as deals
 from tests.accounts_support import fixed_now, make_customer, viewer_for
 
 SWITCH = """

@@ -26,7 +26,7 @@ from models.consent import (
 )
 from models.enums import Role
 from models.leads import Lead, RegistrationStatus
-from services.consent import (
+from services.consent.service import (
     ConsentLinkError,
     NewLead,
     answer_consent_request,
@@ -36,8 +36,8 @@ from services.consent import (
     resolve_conflict,
     withdraw_newsletter_consent,
 )
-from services.errors import ServiceError
-from services.viewer import Viewer
+from services.platform.errors import ServiceError
+from services.platform.viewer import Viewer
 from settings import Settings
 from tests.conftest import empty_all_tables, make_partner, make_user
 from tests.test_consent_registration import consent_emails, token_in

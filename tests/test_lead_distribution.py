@@ -15,11 +15,12 @@ from models.lead_management import DistributionState, LeadDistribution
 from models.leads import DistributionStatus, Lead, LeadEvent, LeadSource
 from models.outbox import OutboxEmail
 from models.users import SalesRep
-from services import lead_distribution, lead_management
 from services.email import deliver_due_emails
-from services.errors import ErrorCode, ServiceError, ValidationFailed
-from services.lead_management import LeadInput
-from services.worker import JOBS, run_worker
+from services.leads import distribution as lead_distribution
+from services.leads import service as lead_management
+from services.leads.service import LeadInput
+from services.platform.errors import ErrorCode, ServiceError, ValidationFailed
+from services.platform.worker import JOBS, run_worker
 from settings import Settings
 from tests.conftest import GraphQLClient, World, count_statements, make_partner, make_settings
 from tests.email_sink import SmtpSink

@@ -22,10 +22,8 @@ from models.lead_management import (
 from models.leads import Lead, LeadEvent, RegistrationStatus
 from models.outbox import OutboxEmail
 from models.users import ChannelManagerAssignment, User
-from services import lead_management
-from services.errors import ErrorCode, ServiceError, ValidationFailed
-from services.lead_management import LeadInput
-from services.lead_rules import (
+from services.leads import service as lead_management
+from services.leads.rules import (
     Condition,
     LeadField,
     Operator,
@@ -35,7 +33,9 @@ from services.lead_rules import (
     lead_facts,
     validate_rule_set,
 )
-from services.viewer import Viewer
+from services.leads.service import LeadInput
+from services.platform.errors import ErrorCode, ServiceError, ValidationFailed
+from services.platform.viewer import Viewer
 from settings import Settings
 from tests.conftest import GraphQLClient, World
 

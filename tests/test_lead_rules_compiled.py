@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from services.lead_rules import (
+from services.leads.rules import (
     NUMBER_FIELDS,
     Condition,
     LeadField,

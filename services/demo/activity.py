@@ -1,0 +1,125 @@
+"""Demo leads and messages, made through the same services a real portal uses: a partner's own
+leads (one matched by its auto-registration rules, so its customer is asked to approve),
+consent requests waiting for the customer, leads the vendor distributed (one waiting for an
+answer, one accepted), a published pop-up and an email campaign, so that every part of the API
+shows something."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from models.lead_management import AutoRegistrationMode, RuleSetOwner
+from models.messaging import MessageKind
+from models.partners import PartnerGroup, PartnerOrg
+from models.users import User
+from services.consent import service as consent
+from services.consent.service import NewLead
+from services.leads import distribution as lead_distribution
+from services.leads import service as lead_management
+from services.leads.rules import Condition, LeadField, Operator
+from services.leads.service import LeadInput
+from services.messaging import service as messaging
+from services.messaging.service import MessageFields
+from services.platform.viewer import Viewer
+from settings import Settings
+
+
+def _viewer(user: User) -> Viewer:
+    return Viewer(
+        user_id=user.id,
+        email=user.email,
+        role=user.role,
+        partner_id=user.partner_id,  # type: ignore[attr-defined]
+        session_id="demo-data",
+    )
+
+
+async def load_activity_demo(settings: Settings) -> None:
+    vendor = _viewer(await User.get(email="admin@vendor.example"))
+    northwind = await PartnerOrg.get(name="Northwind Security")
+    northwind_admin = _viewer(await User.get(email="admin@northwind.example"))
+    northwind_user = _viewer(await User.get(email="user@northwind.example"))
+    alpine_user = _viewer(await User.get(email="user@alpine.example"))
+
+    # Northwind registers leads with the supplier automatically when they come from the
+    # financial sector; one of its two new leads matches.
+    await lead_management.set_auto_registration(
+        northwind_admin, None, enabled=True, mode=AutoRegistrationMode.PARTNER_DEFINED
+    )
+    await lead_management.replace_rule_set(
+        northwind_admin,
+        None,
+        RuleSetOwner.PARTNER,
+        [[Condition(LeadField.INDUSTRY, Operator.EQUALS, value="Finance")]],
+    )
+    for company, industry in (("Rotterdam Savings", "Finance"), ("Delta Logistics", "Transport")):
+        await lead_management.create_lead(
+            settings,
+            northwind_user,
+            LeadInput(
+                email=f"it@{company.split()[0].lower()}.example",
+                company=company,
+                industry=industry,
+                country="NL",
+            ),
+        )
+
+    # Customers asked to approve their registration (the consent emails are in the mailbox).
+    await consent.register_lead(
+        settings,
+        northwind_user,
+        NewLead(email="ciso@harbourbank.example", company="Harbour Bank", locale="nl"),
+    )
+    await consent.register_lead(
+        settings,
+        alpine_user,
+        NewLead(email="it@bergwerk.example", company="Bergwerk AG", locale="de"),
+    )
+
+    # Leads the vendor hands to Northwind: one waits for an answer, one was accepted.
+    handed_out = []
+    for company in ("Polder Water Board", "Tulip Insurance"):
+        lead = await lead_management.create_vendor_lead(
+            vendor,
+            LeadInput(email=f"contact@{company.split()[0].lower()}.example", company=company),
+        )
+        handed_out.append(lead.id)
+    await lead_distribution.distribute_leads(
+        settings,
+        vendor,
+        handed_out,
+        northwind.id,
+        accept_by=datetime.now(UTC) + timedelta(days=5),
+    )
+    await lead_distribution.accept_lead(northwind_user, handed_out[1])
+
+    # A pop-up shown on every partner's dashboard and an email to the gold-and-above group.
+    popup = await messaging.create_message(
+        vendor,
+        MessageKind.POPUP,
+        MessageFields(
+            title="Partner summit on 12 March",
+            body="<p>Join us in Utrecht for the yearly <strong>partner summit</strong>.</p>",
+            all_partners=True,
+            pages=["dashboard"],
+        ),
+    )
+    await messaging.publish_message(vendor, settings, popup.id)
+    gold = await PartnerGroup.get(name="Gold and above")
+    campaign = await messaging.create_message(
+        vendor,
+        MessageKind.EMAIL,
+        MessageFields(
+            title="New NIS2 bundle for your customers",
+            body="<p>From next month partners can offer the NIS2 bundle at launch prices.</p>",
+            group_ids=[gold.id],
+        ),
+    )
+    await messaging.send_message(vendor, settings, campaign.id)
+    await messaging.create_message(
+        vendor,
+        MessageKind.EMAIL,
+        MessageFields(
+            title="Draft: quarterly newsletter", body="<p>To be written.</p>", all_partners=True
+        ),
+    )
