@@ -19,10 +19,10 @@ from services.leads.rules import (
     Condition,
     LeadField,
     Operator,
-    compile_rule_set,
     explain,
     interpret_first_matching_group,
 )
+from services.leads.rules_compiled import compile_rule_set
 
 TEXT_ONLY = {Operator.CONTAINS, Operator.NOT_CONTAINS, Operator.STARTS_WITH}
 NUMBER_ONLY = {Operator.GREATER_THAN, Operator.LESS_THAN}

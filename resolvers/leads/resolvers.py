@@ -18,7 +18,12 @@ from models.lead_management import (
 )
 from models.leads import DistributionStatus, Lead, LeadEvent
 from resolvers.platform.permissions import viewer_of
+from services.leads import answers as lead_answers
+from services.leads import deadlines as lead_deadlines
 from services.leads import distribution as lead_distribution
+from services.leads import ignored_companies as lead_ignored_companies
+from services.leads import lead_settings
+from services.leads import rule_sets as lead_rule_sets
 from services.leads import service as lead_management
 from services.leads.rules import Condition
 from services.platform.pagination import Page
@@ -30,59 +35,59 @@ def _pubsub(info: Info) -> PubSub | None:
 
 
 async def get_settings(info: Info, partner_id: int | None) -> LeadManagementSettings:
-    return await lead_management.get_settings(viewer_of(info), partner_id)
+    return await lead_settings.get_settings(viewer_of(info), partner_id)
 
 
 async def set_auto_registration(
     info: Info, partner_id: int | None, enabled: bool, mode: AutoRegistrationMode | None
 ) -> LeadManagementSettings:
-    return await lead_management.set_auto_registration(viewer_of(info), partner_id, enabled, mode)
+    return await lead_settings.set_auto_registration(viewer_of(info), partner_id, enabled, mode)
 
 
 async def set_auto_accept(
     info: Info, partner_id: int | None, enabled: bool
 ) -> LeadManagementSettings:
-    return await lead_management.set_auto_accept(viewer_of(info), partner_id, enabled)
+    return await lead_settings.set_auto_accept(viewer_of(info), partner_id, enabled)
 
 
 async def settings_history(info: Info, partner_id: int | None) -> list[LeadSettingsChange]:
-    return await lead_management.settings_history(viewer_of(info), partner_id)
+    return await lead_settings.settings_history(viewer_of(info), partner_id)
 
 
 async def get_rule_set(
     info: Info, partner_id: int | None, owner: RuleSetOwner
 ) -> tuple[int, RuleSetVersion | None]:
-    return await lead_management.get_rule_set(viewer_of(info), partner_id, owner)
+    return await lead_rule_sets.get_rule_set(viewer_of(info), partner_id, owner)
 
 
 async def rule_set_history(
     info: Info, partner_id: int | None, owner: RuleSetOwner, limit: int
 ) -> list[RuleSetVersion]:
-    return await lead_management.rule_set_history(viewer_of(info), partner_id, owner, limit)
+    return await lead_rule_sets.rule_set_history(viewer_of(info), partner_id, owner, limit)
 
 
 async def replace_rule_set(
     info: Info, partner_id: int | None, owner: RuleSetOwner, groups: list[list[Condition]]
 ) -> RuleSetVersion:
-    return await lead_management.replace_rule_set(viewer_of(info), partner_id, owner, groups)
+    return await lead_rule_sets.replace_rule_set(viewer_of(info), partner_id, owner, groups)
 
 
 async def add_group(
     info: Info, partner_id: int | None, owner: RuleSetOwner, conditions: list[Condition]
 ) -> RuleSetVersion:
-    return await lead_management.add_group(viewer_of(info), partner_id, owner, conditions)
+    return await lead_rule_sets.add_group(viewer_of(info), partner_id, owner, conditions)
 
 
 async def remove_group(
     info: Info, partner_id: int | None, owner: RuleSetOwner, group_index: int
 ) -> RuleSetVersion:
-    return await lead_management.remove_group(viewer_of(info), partner_id, owner, group_index)
+    return await lead_rule_sets.remove_group(viewer_of(info), partner_id, owner, group_index)
 
 
 async def add_condition(
     info: Info, partner_id: int | None, owner: RuleSetOwner, group_index: int, condition: Condition
 ) -> RuleSetVersion:
-    return await lead_management.add_condition(
+    return await lead_rule_sets.add_condition(
         viewer_of(info), partner_id, owner, group_index, condition
     )
 
@@ -90,45 +95,45 @@ async def add_condition(
 async def remove_condition(
     info: Info, partner_id: int | None, owner: RuleSetOwner, group_index: int, condition_index: int
 ) -> RuleSetVersion:
-    return await lead_management.remove_condition(
+    return await lead_rule_sets.remove_condition(
         viewer_of(info), partner_id, owner, group_index, condition_index
     )
 
 
 async def ignored_companies(info: Info, partner_id: int | None) -> list[IgnoredCompany]:
-    return await lead_management.list_ignored_companies(viewer_of(info), partner_id)
+    return await lead_ignored_companies.list_ignored_companies(viewer_of(info), partner_id)
 
 
 async def add_ignored_company(
     info: Info, partner_id: int | None, name: str
 ) -> list[IgnoredCompany]:
-    return await lead_management.add_ignored_company(viewer_of(info), partner_id, name)
+    return await lead_ignored_companies.add_ignored_company(viewer_of(info), partner_id, name)
 
 
 async def remove_ignored_company(
     info: Info, partner_id: int | None, name: str
 ) -> list[IgnoredCompany]:
-    return await lead_management.remove_ignored_company(viewer_of(info), partner_id, name)
+    return await lead_ignored_companies.remove_ignored_company(viewer_of(info), partner_id, name)
 
 
 async def notification_recipients(
     info: Info, partner_id: int | None
-) -> lead_management.NotificationRecipients:
-    return await lead_management.get_notification_recipients(viewer_of(info), partner_id)
+) -> lead_settings.NotificationRecipients:
+    return await lead_settings.get_notification_recipients(viewer_of(info), partner_id)
 
 
 async def set_notification_recipients(
     info: Info, partner_id: int | None, user_ids: Sequence[int], sales_rep_ids: Sequence[int]
-) -> lead_management.NotificationRecipients:
-    return await lead_management.set_notification_recipients(
+) -> lead_settings.NotificationRecipients:
+    return await lead_settings.set_notification_recipients(
         viewer_of(info), partner_id, user_ids, sales_rep_ids
     )
 
 
 async def set_supplier_default_user(
     info: Info, partner_id: int, user_id: int | None
-) -> lead_management.NotificationRecipients:
-    return await lead_management.set_supplier_default_user(viewer_of(info), partner_id, user_id)
+) -> lead_settings.NotificationRecipients:
+    return await lead_settings.set_supplier_default_user(viewer_of(info), partner_id, user_id)
 
 
 async def create_lead(info: Info, data: lead_management.LeadInput) -> Lead:
@@ -142,14 +147,14 @@ async def create_vendor_lead(info: Info, data: lead_management.LeadInput) -> Lea
 
 
 async def update_lead(info: Info, lead_id: int, data: lead_management.LeadInput) -> Lead:
-    await lead_distribution.settle_overdue_leads_for(viewer_of(info), [lead_id])
+    await lead_deadlines.settle_overdue_leads_for(viewer_of(info), [lead_id])
     return await lead_management.update_lead(
         info.context.settings, viewer_of(info), lead_id, data, info.context.caller
     )
 
 
 async def get_lead(info: Info, lead_id: int) -> Lead:
-    await lead_distribution.settle_overdue_leads_for(viewer_of(info), [lead_id])
+    await lead_deadlines.settle_overdue_leads_for(viewer_of(info), [lead_id])
     return await lead_management.get_lead(viewer_of(info), lead_id)
 
 
@@ -161,7 +166,7 @@ async def list_leads(
     after: str | None,
 ) -> Page[Lead]:
     # A lead past its accept-by deadline reads as returned to the vendor, job or no job.
-    await lead_distribution.settle_overdue_leads_for(viewer_of(info))
+    await lead_deadlines.settle_overdue_leads_for(viewer_of(info))
     return await lead_management.list_leads(
         viewer_of(info), partner_id, distribution_status, first, after
     )
@@ -190,8 +195,8 @@ async def explain(
     proposed: list[list[Condition]] | None,
     owner: RuleSetOwner | None,
     recent: int,
-) -> lead_management.ExplainedRuleSet:
-    return await lead_management.explain_auto_registration(
+) -> lead_rule_sets.ExplainedRuleSet:
+    return await lead_rule_sets.explain_auto_registration(
         viewer_of(info),
         partner_id,
         lead_id=lead_id,
@@ -210,11 +215,11 @@ async def distribute_leads(
 
 
 async def accept_lead(info: Info, lead_id: int) -> Lead:
-    return await lead_distribution.accept_lead(viewer_of(info), lead_id)
+    return await lead_answers.accept_lead(viewer_of(info), lead_id)
 
 
 async def reject_lead(info: Info, lead_id: int, reason: str) -> Lead:
-    return await lead_distribution.reject_lead(viewer_of(info), lead_id, reason)
+    return await lead_answers.reject_lead(viewer_of(info), lead_id, reason)
 
 
 def lead_assignments(info: Info) -> AsyncIterator[Lead]:

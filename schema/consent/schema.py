@@ -17,7 +17,7 @@ from models.consent import LeadConflict as ConflictRow
 from models.leads import Lead, RegistrationStatus
 from resolvers.consent import resolvers as resolve
 from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin, PublicError, viewer_of
-from schema.leads.schema import LeadRegistrationStatus
+from schema.leads.types import LeadRegistrationStatus
 from schema.partners.types import Partner
 from schema.platform.common import (
     Connection,

@@ -14,7 +14,10 @@ from models.partners import PartnerGroup, PartnerOrg
 from models.users import User
 from services.consent import service as consent
 from services.consent.service import NewLead
+from services.leads import answers as lead_answers
 from services.leads import distribution as lead_distribution
+from services.leads import lead_settings
+from services.leads import rule_sets as lead_rule_sets
 from services.leads import service as lead_management
 from services.leads.rules import Condition, LeadField, Operator
 from services.leads.service import LeadInput
@@ -43,10 +46,10 @@ async def load_activity_demo(settings: Settings) -> None:
 
     # Northwind registers leads with the supplier automatically when they come from the
     # financial sector; one of its two new leads matches.
-    await lead_management.set_auto_registration(
+    await lead_settings.set_auto_registration(
         northwind_admin, None, enabled=True, mode=AutoRegistrationMode.PARTNER_DEFINED
     )
-    await lead_management.replace_rule_set(
+    await lead_rule_sets.replace_rule_set(
         northwind_admin,
         None,
         RuleSetOwner.PARTNER,
@@ -91,7 +94,7 @@ async def load_activity_demo(settings: Settings) -> None:
         northwind.id,
         accept_by=datetime.now(UTC) + timedelta(days=5),
     )
-    await lead_distribution.accept_lead(northwind_user, handed_out[1])
+    await lead_answers.accept_lead(northwind_user, handed_out[1])
 
     # A pop-up shown on every partner's dashboard and an email to the gold-and-above group.
     popup = await messaging.create_message(

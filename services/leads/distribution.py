@@ -1,4 +1,4 @@
-"""Distribution of vendor leads to partners, the partner's answer, and live assignment pushes.
+"""Distribution of vendor leads to partners, and live assignment pushes.
 
 - A vendor admin distributes one or many vendor-held leads to a partner org (status `active` or
   `test`), optionally with an accept-by deadline. Each lead gets a `LeadDistribution` row and a
@@ -7,12 +7,8 @@
   notification email is sent. Otherwise the lead waits (`PENDING`) and each default
   lead-notification recipient (the partner users and sales reps the partner chose, plus the user
   the supplier assigned) gets one email per lead, queued in the outbox in the same transaction.
-- A user of that partner (and only of that partner) accepts it, or rejects it with a reason:
-  the lead then goes back to the vendor (`REJECTED`, no partner).
-- A lead whose accept-by deadline passed unanswered goes back to the vendor (`RETURNED`,
-  `returned` entry with reason `deadline`). The worker does it for every lead, and every read of
-  or action on distributed leads does it first for the leads concerned (`settle_overdue_leads`):
-  an answer after the deadline is refused (code EXPIRED) whether or not the job has run yet.
+- The partner's answer is in `services.leads.answers`, the accept-by deadline in
+  `services.leads.deadlines`.
 - After the transaction commits, each newly distributed lead is published on the partner's
   `lead-assigned` channel; the `leadAssigned` subscription first replays the partner's pending
   leads, then follows the channel, so a client that (re)connects misses nothing.
@@ -20,12 +16,10 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.enums import PartnerStatus
@@ -34,17 +28,15 @@ from models.leads import DistributionStatus, Lead, LeadEvent, LeadSource
 from models.partners import PartnerOrg
 from models.users import SalesRep, User
 from services.email.outbox import queue_email
-from services.leads.service import can_see_lead, get_lead, settings_for
+from services.leads.access import can_see_lead
+from services.leads.deadlines import settle_overdue_leads
+from services.leads.lead_settings import settings_for
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.platform.pubsub import RESYNC, PubSub
-from services.platform.validation import validated_text
 from services.platform.viewer import Viewer
 from settings import Settings
 
-log = logging.getLogger("channelport.leads")
-
 MAX_LEADS_PER_DISTRIBUTION = 500
-MAX_REASON_LENGTH = 1000
 # Vendor-held leads that may be handed out (again).
 DISTRIBUTABLE = (
     DistributionStatus.NOT_DISTRIBUTED,
@@ -243,168 +235,6 @@ async def current_distributions(leads: Sequence[Lead]) -> dict[int, LeadDistribu
     for row in rows:
         latest[row.lead_id] = row  # type: ignore[attr-defined]
     return latest
-
-
-def deadline_passed(distribution: LeadDistribution, now: datetime) -> bool:
-    return (
-        distribution.state is DistributionState.PENDING
-        and distribution.accept_by is not None
-        and distribution.accept_by <= now
-    )
-
-
-def _deadline_error(distribution: LeadDistribution) -> ServiceError:
-    deadline = f" ({distribution.accept_by:%Y-%m-%d %H:%M} UTC)" if distribution.accept_by else ""
-    return ServiceError(
-        ErrorCode.EXPIRED,
-        f"The accept-by deadline of this lead{deadline} has passed: it went back to the vendor.",
-        "id",
-    )
-
-
-async def _answerable(viewer: Viewer, lead_id: int, now: datetime) -> tuple[Lead, LeadDistribution]:
-    lead = await get_lead(viewer, lead_id)
-    if not viewer.is_partner_member or lead.partner_id != viewer.partner_id:  # type: ignore[attr-defined]
-        raise forbidden("Only users of the partner the lead was distributed to can answer it.")
-    distribution = await current_distribution(lead)
-    if distribution is not None and deadline_passed(distribution, now):
-        # Past the deadline the lead is the vendor's again, whether or not the job ran yet.
-        await _return_overdue(distribution, now)
-        raise _deadline_error(distribution)
-    if (
-        distribution is None
-        or lead.distribution_status is not DistributionStatus.PENDING
-        or distribution.state is not DistributionState.PENDING
-    ):
-        raise ServiceError(ErrorCode.INVALID, "This lead is not waiting for your answer.", "id")
-    return lead, distribution
-
-
-def _answerable_until(now: datetime) -> Q:
-    """The condition of an answer's UPDATE: no deadline, or one still ahead."""
-    return Q(accept_by__isnull=True) | Q(accept_by__gt=now)
-
-
-async def accept_lead(viewer: Viewer, lead_id: int) -> Lead:
-    now = datetime.now(UTC)
-    lead, distribution = await _answerable(viewer, lead_id, now)
-    async with in_transaction():
-        updated = await LeadDistribution.filter(
-            _answerable_until(now), id=distribution.id, state=DistributionState.PENDING
-        ).update(state=DistributionState.ACCEPTED, answered_by_id=viewer.user_id, answered_at=now)
-        if updated != 1:
-            raise ServiceError(ErrorCode.INVALID, "This lead is not waiting for your answer.", "id")
-        await Lead.filter(id=lead.id).update(
-            distribution_status=DistributionStatus.ACCEPTED, updated_at=now
-        )
-        await LeadEvent.create(
-            lead=lead,
-            kind="accepted",
-            actor_id=viewer.user_id,
-            partner_id=viewer.partner_id,
-            details={"distribution_id": distribution.id, "auto": False},
-        )
-    await lead.refresh_from_db()
-    return lead
-
-
-async def reject_lead(viewer: Viewer, lead_id: int, reason: str) -> Lead:
-    """Reject with a reason: the lead goes back to the vendor and leaves the partner's view."""
-    reason = validated_text(reason, "reason", max_length=MAX_REASON_LENGTH, multiline=True)
-    if not reason:
-        raise ValidationFailed([("reason", "Say why you reject the lead.")])
-    now = datetime.now(UTC)
-    lead, distribution = await _answerable(viewer, lead_id, now)
-    async with in_transaction():
-        updated = await LeadDistribution.filter(
-            _answerable_until(now), id=distribution.id, state=DistributionState.PENDING
-        ).update(
-            state=DistributionState.REJECTED,
-            answered_by_id=viewer.user_id,
-            answered_at=now,
-            reject_reason=reason,
-        )
-        if updated != 1:
-            raise ServiceError(ErrorCode.INVALID, "This lead is not waiting for your answer.", "id")
-        await Lead.filter(id=lead.id).update(
-            partner_id=None, distribution_status=DistributionStatus.REJECTED, updated_at=now
-        )
-        await LeadEvent.create(
-            lead=lead,
-            kind="rejected",
-            actor_id=viewer.user_id,
-            partner_id=viewer.partner_id,
-            details={"distribution_id": distribution.id, "reason": reason},
-        )
-    await lead.refresh_from_db()
-    return lead
-
-
-async def _return_overdue(distribution: LeadDistribution, now: datetime) -> bool:
-    """One unanswered distribution past its deadline back to the vendor (RETURNED), as one
-    conditional transaction: False if it was answered or returned meanwhile."""
-    async with in_transaction():
-        changed = await LeadDistribution.filter(
-            id=distribution.id, state=DistributionState.PENDING
-        ).update(state=DistributionState.RETURNED, answered_at=now)
-        if changed != 1:
-            return False
-        await Lead.filter(
-            id=distribution.lead_id,  # type: ignore[attr-defined]
-            partner_id=distribution.partner_id,  # type: ignore[attr-defined]
-            distribution_status=DistributionStatus.PENDING,
-        ).update(partner_id=None, distribution_status=DistributionStatus.RETURNED, updated_at=now)
-        await LeadEvent.create(
-            lead_id=distribution.lead_id,  # type: ignore[attr-defined]
-            kind="returned",
-            partner_id=distribution.partner_id,  # type: ignore[attr-defined]
-            details={
-                "distribution_id": distribution.id,
-                "reason": "deadline",
-                "accept_by": distribution.accept_by.isoformat() if distribution.accept_by else None,
-            },
-        )
-    return True
-
-
-async def settle_overdue_leads(
-    now: datetime | None = None,
-    *,
-    partner_id: int | None = None,
-    lead_ids: Sequence[int] | None = None,
-) -> int:
-    """Return every lead whose accept-by deadline passed unanswered to the vendor, optionally
-    only those of one partner or among some leads. The worker runs it for all; every read of
-    and action on distributed leads runs it first for the leads concerned, so that a passed
-    deadline holds whether or not the job has run yet."""
-    now = now or datetime.now(UTC)
-    overdue = LeadDistribution.filter(state=DistributionState.PENDING, accept_by__lte=now)
-    if partner_id is not None:
-        overdue = overdue.filter(partner_id=partner_id)
-    if lead_ids is not None:
-        overdue = overdue.filter(lead_id__in=list(lead_ids))
-    returned = 0
-    for distribution in await overdue.order_by("id"):
-        returned += await _return_overdue(distribution, now)
-    return returned
-
-
-async def settle_overdue_leads_for(viewer: Viewer, lead_ids: Sequence[int] | None = None) -> int:
-    """`settle_overdue_leads` for what the viewer can read: its own partner's leads (a partner
-    user), every lead (vendor staff)."""
-    if viewer.is_vendor_staff:
-        return await settle_overdue_leads(lead_ids=lead_ids)
-    if viewer.is_partner_member and viewer.partner_id is not None:
-        return await settle_overdue_leads(partner_id=viewer.partner_id, lead_ids=lead_ids)
-    return 0
-
-
-async def return_overdue_leads(settings: Settings, now: datetime | None = None) -> int:
-    """Worker job: leads not answered by their accept-by deadline go back to the vendor."""
-    returned = await settle_overdue_leads(now)
-    if returned:
-        log.info("returned %s unanswered lead(s) to the vendor", returned)
-    return returned
 
 
 async def pending_leads(partner_id: int) -> list[tuple[Lead, LeadDistribution]]:

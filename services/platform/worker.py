@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from services.consent.service import expire_consent_requests
 from services.customers.overview import run_close_ended_trials, run_refresh_attention_items
 from services.email import run_outbox_sender, sender_wakeup_event
-from services.leads.distribution import return_overdue_leads
+from services.leads.jobs import return_overdue_leads
 from services.messaging.service import run_message_schedule
 from services.renewals.service import run_renewal_notices
 from services.users.auth import purge_stale_auth_rows
