@@ -42,13 +42,10 @@ from models.lead_management import (
 from models.leads import Lead, LeadEvent, LeadSource, RegistrationStatus
 from models.partners import PartnerOrg
 from models.users import SalesRep, User
+from services.consent.conflicts import partner_safe_details
+from services.consent.ledger import Caller
 from services.consent.live import LeadChange, publish_lead_changes
-from services.consent.service import (
-    IDENTITY_LOCKED_STATUSES,
-    Caller,
-    partner_safe_details,
-    start_registration,
-)
+from services.consent.service import IDENTITY_LOCKED_STATUSES, start_registration
 from services.email.suppression import normalise_address
 from services.leads.rules import (
     Condition,
