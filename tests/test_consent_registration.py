@@ -28,10 +28,10 @@ from models.consent import (
 from models.leads import Lead, RegistrationStatus
 from models.outbox import EmailCategory, EmailSuppression, OutboxEmail
 from models.vendor import VendorSettings
-from services.consent.service import (
+from services.consent.jobs import expire_consent_requests
+from services.consent.ledger import NEWSLETTER_EMAIL_SOURCE
+from services.consent.tokens import (
     CONSENT_EMAIL_SOURCE,
-    NEWSLETTER_EMAIL_SOURCE,
-    expire_consent_requests,
     make_consent_token,
     newsletter_withdraw_url,
 )

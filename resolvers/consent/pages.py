@@ -18,16 +18,15 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from models.consent import ConsentSource, NewsletterSubscriber
-from services.consent.service import (
-    Caller,
+from services.consent.answers import answer_consent_request
+from services.consent.ledger import Caller, withdraw_newsletter_consent
+from services.consent.texts import consent_texts, page_locale
+from services.consent.tokens import (
     ConsentLinkError,
     LinkProblem,
-    answer_consent_request,
     email_of_withdraw_token,
     open_consent_question,
-    withdraw_newsletter_consent,
 )
-from services.consent.texts import consent_texts, page_locale
 from services.vendor.service import get_vendor_settings
 from settings import Settings
 

@@ -16,10 +16,13 @@ from models.consent import (
     ConsentPurpose,
     LeadConflict,
 )
-from models.leads import Lead, RegistrationStatus
 from resolvers.platform.permissions import viewer_of
+from services.consent import conflicts, ledger, queries
 from services.consent import service as consent
 from services.consent.live import LEAD_STATUS_CHANNEL, LeadChange
+
+# A registration is a lead of the leads domain: named here as the consent services hand it out.
+from services.consent.queries import Lead, RegistrationStatus
 from services.consent.service import NewLead
 from services.platform.errors import not_found
 from services.platform.pagination import Page
@@ -41,7 +44,7 @@ async def resend_consent_request(info: Info, lead_id: int) -> Lead:
 async def resolve_conflict(
     info: Info, conflict_id: int, resolution: ConflictResolution, note: str
 ) -> LeadConflict:
-    return await consent.resolve_conflict(
+    return await conflicts.resolve_conflict(
         info.context.settings, viewer_of(info), conflict_id, resolution, note
     )
 
@@ -54,13 +57,13 @@ async def list_registrations(
     first: int | None,
     after: str | None,
 ) -> Page[Lead]:
-    return await consent.list_registrations(
+    return await queries.list_registrations(
         viewer_of(info), partner_id, status, email, first, after
     )
 
 
 async def get_registration(info: Info, lead_id: int) -> Lead:
-    return await consent.get_registration(viewer_of(info), lead_id)
+    return await queries.get_registration(viewer_of(info), lead_id)
 
 
 async def list_ledger(
@@ -71,17 +74,17 @@ async def list_ledger(
     first: int | None,
     after: str | None,
 ) -> Page[ConsentLedgerEntry]:
-    return await consent.list_ledger(viewer_of(info), email, purpose, action, first, after)
+    return await ledger.list_ledger(viewer_of(info), email, purpose, action, first, after)
 
 
 async def export_personal_data(info: Info, email: str) -> dict[str, Any]:
-    return await consent.export_personal_data(viewer_of(info), email)
+    return await ledger.export_personal_data(viewer_of(info), email)
 
 
 async def list_conflicts(
     info: Info, status: ConflictStatus | None, first: int | None, after: str | None
 ) -> Page[LeadConflict]:
-    return await consent.list_conflicts(viewer_of(info), status, first, after)
+    return await conflicts.list_conflicts(viewer_of(info), status, first, after)
 
 
 def _loader(info: Info, name: str, load: Any) -> DataLoader:
@@ -95,12 +98,12 @@ def _loader(info: Info, name: str, load: Any) -> DataLoader:
 
 
 async def _histories(lead_ids: list[int]) -> list[list[ConsentLedgerEntry]]:
-    found = await consent.consent_history(lead_ids)
+    found = await ledger.consent_history(lead_ids)
     return [found[lead_id] for lead_id in lead_ids]
 
 
 async def _conflicts(lead_ids: list[int]) -> list[list[LeadConflict]]:
-    found = await consent.conflicts_of(lead_ids)
+    found = await conflicts.conflicts_of(lead_ids)
     return [found[lead_id] for lead_id in lead_ids]
 
 
@@ -124,17 +127,17 @@ async def lead_status_changes(info: Info, partner_id: int | None) -> AsyncIterat
         raise not_found("Partner")
     pubsub: PubSub = info.context.request.app.state.pubsub
     async with pubsub.subscribe(LEAD_STATUS_CHANNEL) as subscription:
-        for lead in await consent.pending_registrations(viewer, partner_id):
+        for lead in await queries.pending_registrations(viewer, partner_id):
             yield lead
         async for item in subscription:
             if item is RESYNC:
                 # Changes published while the pub/sub was reconnecting are lost: re-sync.
-                for lead in await consent.pending_registrations(viewer, partner_id):
+                for lead in await queries.pending_registrations(viewer, partner_id):
                     yield lead
                 continue
             change = LeadChange.decode(item)
             if change is None or (partner_id is not None and change.partner_id != partner_id):
                 continue
-            lead = await consent.lead_for_change(viewer, change)
+            lead = await queries.lead_for_change(viewer, change)
             if lead is not None:
                 yield lead

@@ -12,7 +12,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info
 
 from resolvers.platform.loaders import Loaders
-from services.consent.service import Caller
+from services.consent.ledger import Caller
 from services.platform.viewer import Viewer
 from settings import Settings
 

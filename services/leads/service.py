@@ -6,10 +6,10 @@ The settings, rule sets and ignored companies they run with are in `services.lea
 
 - Creating or updating a partner lead runs the rules in force (never retroactively: changing the
   rules does not touch existing leads). A match starts the same registration as `registerLead`
-  (`services.consent.start_registration`): the protection-window conflict check, then the consent
-  request email; the lead is registered (linked) only when the customer approves. The rule set
-  version and group that matched are recorded (`AutoRegistrationMatch` and a `LeadEvent`). Leads
-  of ignored companies are never auto-registered.
+  (`services.consent.service.start_registration`): the protection-window conflict check, then
+  the consent request email; the lead is registered (linked) only when the customer approves.
+  The rule set version and group that matched are recorded (`AutoRegistrationMatch` and a
+  `LeadEvent`). Leads of ignored companies are never auto-registered.
 - The email of a lead that is pending consent, registered or in conflict cannot change: the
   consent (or the conflict) is about that address. A partner with the wrong address registers
   the right one.
@@ -32,13 +32,10 @@ from models.lead_management import (
     RuleSetOwner,
 )
 from models.leads import Lead, LeadEvent, LeadSource, RegistrationStatus
+from services.consent.conflicts import partner_safe_details
+from services.consent.ledger import Caller
 from services.consent.live import LeadChange, publish_lead_changes
-from services.consent.service import (
-    IDENTITY_LOCKED_STATUSES,
-    Caller,
-    partner_safe_details,
-    start_registration,
-)
+from services.consent.service import IDENTITY_LOCKED_STATUSES, start_registration
 from services.email.suppression import normalise_address
 from services.leads.access import can_see_lead
 from services.leads.ignored_companies import is_ignored_company

@@ -48,7 +48,7 @@ from models.outbox import EmailCategory, EmailEvent, EmailEventKind, OutboxState
 from models.partners import PartnerGroup
 from models.users import User
 from models.vendor import VendorSettings
-from services.consent.service import Caller, record_consent
+from services.consent.ledger import Caller, record_consent
 from services.email.outbox import queue_email
 from services.email.stats import DeliveryStatistics, delivery_statistics
 from services.email.suppression import Unsubscribed, unsubscribe_listeners

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from services.consent.service import expire_consent_requests
+from services.consent.jobs import expire_consent_requests
 from services.customers.overview import run_close_ended_trials, run_refresh_attention_items
 from services.email import run_outbox_sender, sender_wakeup_event
 from services.leads.jobs import return_overdue_leads
