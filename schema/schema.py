@@ -16,8 +16,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from schema.consent.schema import ConsentMutation, ConsentQuery, ConsentSubscription
-from schema.customers.overview import AccountMutation, AccountQuery
-from schema.customers.schema import CustomerMutation, CustomerQuery
+from schema.customers.schema import AccountMutation, AccountQuery, CustomerMutation, CustomerQuery
 from schema.deals.schema import DealMutation, DealQuery
 from schema.leads.schema import (
     LeadManagementMutation,

@@ -1,4 +1,4 @@
-"""Deals, conversions to paid subscriptions, and commissions (thin calls into services/deals.py)."""
+"""Deals, conversions to paid subscriptions, and commissions (thin calls into services/deals/)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from decimal import Decimal
 
 from strawberry.types import Info
 
-from models.customers import Customer
 from models.deals import Commission, CommissionStatus, Deal, DealNote, DealStatus
 from models.enums import PartnerTier
 from resolvers.platform.permissions import viewer_of
+from services.deals import commissions, conversion
 from services.deals import service as deals
-from services.deals.service import Conversion, DealChanges, TierRate
+from services.deals.commissions import TierRate
+from services.deals.conversion import Conversion
+from services.deals.service import DealChanges, DealDetails
 from services.platform.pagination import Page
 
 
@@ -31,14 +33,8 @@ async def get_deal(info: Info, deal_id: int) -> Deal:
     return await deals.visible_deal(viewer_of(info), deal_id)
 
 
-async def deal_details(
-    deal_list: list[Deal],
-) -> tuple[dict[int, Customer], dict[int, list[DealNote]], dict[int, Commission]]:
-    """Customers, notes and commissions of a list of deals, in three queries."""
-    ids = [d.id for d in deal_list]
-    customer_ids = sorted({d.customer_id for d in deal_list})  # type: ignore[attr-defined]
-    customers = {c.id: c for c in await Customer.filter(id__in=customer_ids)}
-    return customers, await deals.notes_of_deals(ids), await deals.commissions_of_deals(ids)
+async def deal_details(deal_list: list[Deal]) -> DealDetails:
+    return await deals.deal_details(deal_list)
 
 
 async def register_deal(
@@ -70,11 +66,9 @@ async def add_deal_note(info: Info, deal_id: int, body: str) -> DealNote:
 async def convert_to_paid(
     info: Info, customer_id: int, deal_id: int | None, plan: str, term_months: int
 ) -> Conversion:
-    return await deals.convert_to_paid(viewer_of(info), customer_id, deal_id, plan, term_months)
-
-
-async def record_renewal(info: Info, customer_id: int) -> Customer:
-    return await deals.record_renewal(viewer_of(info), customer_id)
+    return await conversion.convert_to_paid(
+        viewer_of(info), customer_id, deal_id, plan, term_months
+    )
 
 
 async def list_commissions(
@@ -84,33 +78,33 @@ async def list_commissions(
     first: int | None,
     after: str | None,
 ) -> Page[Commission]:
-    return await deals.list_commissions(viewer_of(info), partner_id, status, first, after)
+    return await commissions.list_commissions(viewer_of(info), partner_id, status, first, after)
 
 
 async def approve_commission(info: Info, commission_id: int) -> Commission:
-    return await deals.approve_commission(viewer_of(info), commission_id)
+    return await commissions.approve_commission(viewer_of(info), commission_id)
 
 
 async def mark_commission_paid(info: Info, commission_id: int) -> Commission:
-    return await deals.mark_commission_paid(viewer_of(info), commission_id)
+    return await commissions.mark_commission_paid(viewer_of(info), commission_id)
 
 
 async def tier_rates(info: Info) -> list[TierRate]:
     viewer_of(info)
-    return await deals.tier_rates()
+    return await commissions.tier_rates()
 
 
 async def set_tier_rate(info: Info, tier: PartnerTier, rate_percent: Decimal) -> TierRate:
-    return await deals.set_tier_rate(viewer_of(info), tier, rate_percent)
+    return await commissions.set_tier_rate(viewer_of(info), tier, rate_percent)
 
 
 async def partner_rate(info: Info, partner_id: int) -> tuple[Decimal, bool]:
-    return await deals.partner_rate(viewer_of(info), partner_id)
+    return await commissions.partner_rate(viewer_of(info), partner_id)
 
 
 async def set_partner_rate(
     info: Info, partner_id: int, rate_percent: Decimal | None
 ) -> tuple[Decimal, bool]:
     viewer = viewer_of(info)
-    await deals.set_partner_rate(viewer, partner_id, rate_percent)
-    return await deals.partner_rate(viewer, partner_id)
+    await commissions.set_partner_rate(viewer, partner_id, rate_percent)
+    return await commissions.partner_rate(viewer, partner_id)

@@ -1,5 +1,5 @@
 """Renewal ownership, upcoming renewals and reminder offsets (thin calls into
-services/renewals.py)."""
+services/renewals/)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from models.renewals import RenewalOwner, RenewalOwnerChoice
 from resolvers.platform.permissions import viewer_of
 from services.platform.errors import ValidationFailed
 from services.platform.viewer import Viewer
+from services.renewals import notices, upcoming
 from services.renewals import service as renewals
-from services.renewals.service import CustomerRenewalChoice, PartnerRenewalDefault, UpcomingPage
+from services.renewals.service import CustomerRenewalChoice, PartnerRenewalDefault
+from services.renewals.upcoming import UpcomingPage
 
 
 def _own_partner(viewer: Viewer, partner_id: int | None) -> int:
@@ -24,7 +26,7 @@ def _own_partner(viewer: Viewer, partner_id: int | None) -> int:
 async def upcoming_renewals(
     info: Info, days: int, partner_id: int | None, first: int | None, after: str | None
 ) -> UpcomingPage:
-    return await renewals.upcoming_renewals(
+    return await upcoming.upcoming_renewals(
         viewer_of(info), days, partner_id, first=first, after=after
     )
 
@@ -57,8 +59,8 @@ async def set_customer_choice(
 
 async def reminder_offsets(info: Info) -> list[int]:
     viewer_of(info)
-    return await renewals.reminder_offsets()
+    return await notices.reminder_offsets()
 
 
 async def set_reminder_offsets(info: Info, offsets: list[int]) -> list[int]:
-    return await renewals.set_reminder_offsets(viewer_of(info), offsets)
+    return await notices.set_reminder_offsets(viewer_of(info), offsets)

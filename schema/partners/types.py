@@ -21,7 +21,7 @@ from models.users import SalesRep as SalesRepModel
 from models.users import User as UserModel
 from resolvers.platform.context import loaders_of
 from resolvers.platform.permissions import IsAuthenticated, IsAuthenticatedOrActingAs, IsVendorStaff
-from services.customers.overview import days_left_of_trial
+from services.customers.common import days_left_of_trial
 
 Role = strawberry.enum(RoleEnum, name="Role")
 PartnerStatus = strawberry.enum(PartnerStatusEnum, name="PartnerStatus")

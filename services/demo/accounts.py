@@ -36,8 +36,9 @@ from models.renewals import (
     RenewalOwnerChoice,
 )
 from models.users import User
-from services.customers.overview import NOT_YOUR_CUSTOMER, refresh_attention_items
-from services.deals.service import DEFAULT_TIER_RATES
+from services.customers.attention import refresh_attention_items
+from services.customers.switching import NOT_YOUR_CUSTOMER
+from services.deals.commissions import DEFAULT_TIER_RATES
 
 _USAGE = [
     "Completed a risk assessment",

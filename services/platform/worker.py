@@ -1,7 +1,7 @@
 """The background worker: runs each scheduled job at its interval until told to stop.
 
-Later domains add their jobs to `JOBS` (consent expiry, renewal notices...). The email outbox
-sender runs every second, and at once when this process queues an email.
+Each domain keeps its jobs in `services/<domain>/jobs.py`; this module only schedules them. The
+email outbox sender runs every second, and at once when this process queues an email.
 `channelport worker` runs it as its own process; with the embedded default it runs inside the web
 process so that one command is enough.
 """
@@ -14,11 +14,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from services.consent.jobs import expire_consent_requests
-from services.customers.overview import run_close_ended_trials, run_refresh_attention_items
-from services.email import run_outbox_sender, sender_wakeup_event
+from services.customers.jobs import run_close_ended_trials, run_refresh_attention_items
+from services.email.jobs import run_outbox_sender
+from services.email.wakeup import sender_wakeup_event
 from services.leads.jobs import return_overdue_leads
 from services.messaging.service import run_message_schedule
-from services.renewals.service import run_renewal_notices
+from services.renewals.jobs import run_renewal_notices
 from services.users.auth import purge_stale_auth_rows
 from settings import Settings
 

@@ -1,4 +1,4 @@
-"""Renewal ownership and renewal notices (SPEC section 6).
+"""Renewal ownership (SPEC section 6): who owns the renewal communication and who is told.
 
 A partner has a default renewal-communication owner for all its customers, the vendor or the
 partner, and a partner user as point of contact. A customer can override it: follow the default,
@@ -9,53 +9,29 @@ vendor, or partner with a chosen contact. The plan in force decides who is told:
 - partner-owned: the partner's point of contact only (the partner's active admins when the
   contact left).
 
-The notices job sends one reminder per customer, renewal date and offset (default 60, 30 and
-7 days before), as transactional email through the outbox, whatever marketing opt-outs say.
+The notices (notices.py) go to exactly the recipients `renewal_plans` names.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
-
-from models.accounts import Subscription
 from models.customers import Customer, CustomerContact
-from models.enums import PARTNER_ROLES, ContactRole, CustomerStatus, Role
-from models.outbox import EmailCategory
+from models.enums import PARTNER_ROLES, ContactRole, Role
 from models.partners import PartnerOrg
 from models.renewals import (
     CustomerRenewalOwner,
     PartnerRenewalSettings,
     RenewalOwner,
     RenewalOwnerChoice,
-    RenewalReminder,
 )
 from models.users import User
-from services.customers.overview import (
-    RENEWAL_CONTACT_ROLES,
-    customer_scope,
-    get_account_settings,
-    utcnow,
-    visible_customer,
-)
-from services.email.outbox import queue_email
+from services.customers.access import visible_customer
+from services.customers.attention import RENEWAL_CONTACT_ROLES
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
-from services.platform.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from services.platform.viewer import Viewer
-from services.vendor.service import get_vendor_settings
-from settings import Settings
-
-MAX_UPCOMING_DAYS = 366
-MAX_OFFSETS = 6
 
 
 class RecipientKind(StrEnum):
@@ -100,29 +76,6 @@ class CustomerRenewalChoice:
     customer_id: int
     owner: RenewalOwnerChoice
     contact: User | None
-
-
-# ---- settings ---------------------------------------------------------------------------------
-
-
-async def reminder_offsets() -> list[int]:
-    settings_row = await get_account_settings()
-    offsets = [int(o) for o in settings_row.renewal_reminder_offsets or []]
-    return sorted(set(offsets), reverse=True)
-
-
-async def set_reminder_offsets(viewer: Viewer, offsets: list[int]) -> list[int]:
-    viewer.require_vendor_admin()
-    if not 1 <= len(offsets) <= MAX_OFFSETS:
-        raise ValidationFailed([("offsets", f"Give 1 to {MAX_OFFSETS} offsets.")])
-    if any(not 1 <= o <= 365 for o in offsets):
-        raise ValidationFailed([("offsets", "Each offset must be 1 to 365 days.")])
-    if len(set(offsets)) != len(offsets):
-        raise ValidationFailed([("offsets", "Each offset can be given once.")])
-    settings_row = await get_account_settings()
-    settings_row.renewal_reminder_offsets = sorted(offsets, reverse=True)
-    await settings_row.save(update_fields=["renewal_reminder_offsets", "updated_at"])
-    return settings_row.renewal_reminder_offsets
 
 
 async def _partner_contact(partner_id: int, user_id: int | None, field_name: str) -> User | None:
@@ -292,287 +245,3 @@ async def renewal_plans(customers: list[Customer]) -> dict[int, RenewalPlan]:
             ]
         plans[customer.id] = plan
     return plans
-
-
-# ---- upcoming renewals ------------------------------------------------------------------------
-
-
-@dataclass
-class UpcomingRenewal:
-    customer: Customer
-    renewal_at: datetime
-    days_left: int
-    plan: RenewalPlan
-    next_notice_offset: int | None
-    next_notice_on: date | None
-    notices_sent: list[int]
-
-
-def _due_offset(days_left: int, offsets: list[int]) -> int | None:
-    """The reminder due now: the smallest offset not below the days left (a reminder missed
-    while the job was not running is caught up once, older ones are not sent late)."""
-    due = [o for o in offsets if days_left <= o]
-    return min(due) if due and days_left >= 1 else None
-
-
-@dataclass
-class UpcomingPage:
-    rows: list[UpcomingRenewal]
-    cursors: list[str]
-    has_next_page: bool
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
-
-
-def _renewal_cursor(customer: Customer) -> str:
-    assert customer.next_renewal_at is not None
-    raw = json.dumps([customer.next_renewal_at.isoformat(), customer.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_renewal_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        moment, customer_id = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        when = datetime.fromisoformat(moment)
-        if when.tzinfo is None:
-            raise ValueError(moment)
-        return when, int(customer_id)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ServiceError(ErrorCode.INVALID, "This cursor is not valid.", "after") from None
-
-
-async def upcoming_renewals(
-    viewer: Viewer,
-    days: int = 90,
-    partner_id: int | None = None,
-    now: datetime | None = None,
-    first: int | None = None,
-    after: str | None = None,
-) -> UpcomingPage:
-    """The viewer's paying customers whose renewal date falls in the next `days` days, soonest
-    first, with the owner in force and exactly who will be told (cursor-paginated)."""
-    now = now or utcnow()
-    if not 1 <= days <= MAX_UPCOMING_DAYS:
-        raise ValidationFailed([("days", f"Choose 1 to {MAX_UPCOMING_DAYS} days.")])
-    size = DEFAULT_PAGE_SIZE if first is None else first
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ServiceError(
-            ErrorCode.INVALID, f"first must be between 1 and {MAX_PAGE_SIZE}.", "first"
-        )
-    if partner_id is not None and not viewer.can_see_partner(partner_id):
-        raise not_found("Partner")
-    queryset = Customer.filter(
-        await customer_scope(viewer),
-        status=CustomerStatus.ACTIVE,
-        next_renewal_at__gt=now,
-        next_renewal_at__lte=now + timedelta(days=days),
-    )
-    if partner_id is not None:
-        queryset = queryset.filter(partner_id=partner_id)
-    if after is not None:
-        after_at, after_id = _decode_renewal_cursor(after)
-        queryset = queryset.filter(
-            Q(next_renewal_at__gt=after_at) | Q(next_renewal_at=after_at, id__gt=after_id)
-        )
-    fetched = list(await queryset.order_by("next_renewal_at", "id").limit(size + 1))
-    customers = fetched[:size]
-    plans = await renewal_plans(customers)
-    offsets = await reminder_offsets()
-    sent: dict[tuple[int, date], list[int]] = defaultdict(list)
-    for customer_id, renewal_date, offset in await RenewalReminder.filter(
-        customer_id__in=[c.id for c in customers]
-    ).values_list("customer_id", "renewal_date", "offset_days"):
-        sent[(customer_id, renewal_date)].append(offset)
-    today = now.date()
-    rows: list[UpcomingRenewal] = []
-    for customer in customers:
-        assert customer.next_renewal_at is not None
-        renewal_date = customer.next_renewal_at.date()
-        days_left = (renewal_date - today).days
-        already = sorted(sent.get((customer.id, renewal_date), []), reverse=True)
-        pending = [o for o in offsets if o not in already and o < days_left]
-        due = _due_offset(days_left, offsets)
-        next_offset: int | None
-        if due is not None and due not in already:
-            next_offset = due
-        else:
-            next_offset = max(pending) if pending else None
-        rows.append(
-            UpcomingRenewal(
-                customer=customer,
-                renewal_at=customer.next_renewal_at,
-                days_left=days_left,
-                plan=plans[customer.id],
-                next_notice_offset=next_offset,
-                next_notice_on=(
-                    max(today, renewal_date - timedelta(days=next_offset))
-                    if next_offset is not None
-                    else None
-                ),
-                notices_sent=already,
-            )
-        )
-    return UpcomingPage(
-        rows=rows,
-        cursors=[_renewal_cursor(c) for c in customers],
-        has_next_page=len(fetched) > size,
-    )
-
-
-# ---- the notices job --------------------------------------------------------------------------
-
-
-def _notice_context(
-    customer: Customer,
-    plan: RenewalPlan,
-    recipient: Recipient,
-    renewal_date: date,
-    days_left: int,
-    vendor_name: str,
-    plan_name: str,
-    partner_name: str,
-) -> dict[str, object]:
-    when = f"{renewal_date.isoformat()} (in {days_left} day{'s' if days_left != 1 else ''})"
-    product = f"{vendor_name} subscription" + (f" ({plan_name})" if plan_name else "")
-    if plan.owner is RenewalOwner.PARTNER:
-        subject = f"Renewal of {customer.name} on {renewal_date.isoformat()}"
-        paragraphs = [
-            f"The {product} of your customer {customer.name} renews on {when}.",
-            "Your organisation owns the renewal communication for this customer: "
-            f"{vendor_name} does not contact the customer about it. Please get in touch with "
-            "them before the renewal date.",
-        ]
-    elif recipient.is_copy:
-        subject = f"Copy: renewal notice to {customer.name} ({renewal_date.isoformat()})"
-        paragraphs = [
-            f"{vendor_name} has reminded {customer.name} that their {product} renews on {when}.",
-            f"You receive this copy as {partner_name}'s point of contact for renewals.",
-        ]
-    else:
-        subject = f"Your {product} renews on {renewal_date.isoformat()}"
-        paragraphs = [
-            f"The {product} of {customer.name} renews on {when}.",
-            "Nothing needs to be done to continue. If you want to change your plan or "
-            f"have questions, contact {partner_name} or {vendor_name}.",
-        ]
-    return {
-        "subject": subject,
-        "heading": subject,
-        "paragraphs": paragraphs,
-        "action_url": None,
-        "action_label": "",
-        "locale": "en",
-    }
-
-
-@dataclass
-class NoticeRun:
-    reminders: int = 0
-    emails: int = 0
-    skipped: int = 0
-
-
-async def send_renewal_notices(settings: Settings, now: datetime | None = None) -> NoticeRun:
-    """Queue the renewal reminders that are due now. Idempotent: a reminder row per customer,
-    renewal date and offset is written in the same transaction as its emails, and the unique
-    constraint on it makes a second run, or a second worker, skip it."""
-    now = now or utcnow()
-    offsets = await reminder_offsets()
-    run = NoticeRun()
-    if not offsets:
-        return run
-    today = now.date()
-    horizon = datetime.combine(
-        today + timedelta(days=max(offsets) + 1), datetime.min.time(), tzinfo=now.tzinfo
-    )
-    customers = list(
-        await Customer.filter(
-            status=CustomerStatus.ACTIVE, next_renewal_at__gt=now, next_renewal_at__lt=horizon
-        ).order_by("id")
-    )
-    due: list[tuple[Customer, date, int, int]] = []
-    for customer in customers:
-        assert customer.next_renewal_at is not None
-        renewal_date = customer.next_renewal_at.date()
-        days_left = (renewal_date - today).days
-        offset = _due_offset(days_left, offsets)
-        if offset is not None:
-            due.append((customer, renewal_date, offset, days_left))
-    if not due:
-        return run
-    sent = set(
-        await RenewalReminder.filter(customer_id__in=[c.id for c, *_ in due]).values_list(
-            "customer_id", "renewal_date", "offset_days"
-        )
-    )
-    due = [d for d in due if (d[0].id, d[1], d[2]) not in sent]
-    plans = await renewal_plans([c for c, *_ in due])
-    vendor = await get_vendor_settings()
-    partners = {
-        p.id: p.name
-        for p in await PartnerOrg.filter(id__in={c.partner_id for c, *_ in due})  # type: ignore[attr-defined]
-    }
-    plan_names = dict(
-        await Subscription.filter(customer_id__in=[c.id for c, *_ in due]).values_list(
-            "customer_id", "plan"
-        )
-    )
-    for customer, renewal_date, offset, days_left in due:
-        plan = plans[customer.id]
-        if not plan.recipients:
-            # Nobody to tell (no contacts yet): not recorded, so that it goes out once someone
-            # is there. The missing-contacts attention item asks the partner to add them.
-            run.skipped += 1
-            continue
-        queued = 0
-        try:
-            async with in_transaction():
-                await RenewalReminder.create(
-                    customer_id=customer.id,
-                    renewal_date=renewal_date,
-                    offset_days=offset,
-                    owner=plan.owner,
-                    recipients=[
-                        {"email": r.email, "kinds": [k.value for k in r.kinds], "copy": r.is_copy}
-                        for r in plan.recipients
-                    ],
-                    sent_at=now,
-                )
-                for recipient in plan.recipients:
-                    await queue_email(
-                        settings,
-                        to=recipient.email,
-                        template="notice",
-                        context=_notice_context(
-                            customer,
-                            plan,
-                            recipient,
-                            renewal_date,
-                            days_left,
-                            vendor.vendor_name,
-                            plan_names.get(customer.id, ""),
-                            partners.get(customer.partner_id, ""),  # type: ignore[attr-defined]
-                        ),
-                        source="renewal_notice",
-                        category=EmailCategory.TRANSACTIONAL,
-                        reference=f"customer:{customer.id}",
-                        user=recipient.user_id,
-                        dedupe_key=(
-                            f"renewal:{customer.id}:{renewal_date.isoformat()}:{offset}:"
-                            f"{recipient.email}"
-                        ),
-                    )
-                    queued += 1
-            run.reminders += 1
-            run.emails += queued
-        except IntegrityError:
-            run.skipped += 1  # another worker sent this reminder a moment ago
-    return run
-
-
-async def run_renewal_notices(settings: Settings) -> NoticeRun:
-    """The worker job."""
-    return await send_renewal_notices(settings)
