@@ -17,9 +17,9 @@ from services.consent.service import expire_consent_requests
 from services.customers.overview import run_close_ended_trials, run_refresh_attention_items
 from services.email import run_outbox_sender, sender_wakeup_event
 from services.leads.distribution import return_overdue_leads
-from services.messaging.service import run_message_schedule
+from services.messaging.jobs import run_message_schedule
 from services.renewals.service import run_renewal_notices
-from services.users.auth import purge_stale_auth_rows
+from services.users.jobs import purge_stale_auth_rows
 from settings import Settings
 
 log = logging.getLogger("channelport.worker")
