@@ -39,7 +39,7 @@ from schema.platform.shared_events import SharedEventExecutionContext
 from schema.platform.system import SystemSubscription
 from schema.renewals.schema import RenewalMutation, RenewalQuery
 from schema.users.auth import AuthMutation, AuthQuery
-from schema.users.schema import UserMutation, UserQuery
+from schema.users.schema import SalesRepMutation, UserMutation, UserQuery
 from schema.vendor.schema import VendorMutation, VendorQuery
 
 MAX_QUERY_DEPTH = 12
@@ -82,6 +82,7 @@ class Mutation(
     DealMutation,
     RenewalMutation,
     VendorMutation,
+    SalesRepMutation,
     LeadManagementMutation,
     ConsentMutation,
     MessagingMutation,

@@ -1,4 +1,4 @@
-"""To-partner communications: thin calls from GraphQL into services/messaging.py."""
+"""To-partner communications: thin calls from GraphQL into services/messaging/."""
 
 from __future__ import annotations
 
@@ -8,19 +8,15 @@ from datetime import datetime
 from strawberry.types import Info
 
 from models.messaging import Message, MessageKind, MessageRecipient, MessageStatus
-from models.partners import PartnerGroup
-from models.users import User
 from resolvers.platform.permissions import viewer_of
 from services.email.stats import DeliveryStatistics
+from services.messaging import audience, centre, preferences, statistics
 from services.messaging import service as messaging
+from services.messaging.centre import CentrePage, ReceivedPopup
+from services.messaging.content import MessageFields
 from services.messaging.popup_stream import popup_stream
-from services.messaging.service import (
-    CentrePage,
-    MessageFields,
-    ReadCounts,
-    ReceivedPopup,
-    RecipientStats,
-)
+from services.messaging.preferences import NotificationPreferences
+from services.messaging.statistics import ReadCounts, RecipientStats
 from services.platform.pagination import Page
 from services.platform.pubsub import PubSub
 
@@ -42,20 +38,20 @@ async def get_message(info: Info, message_id: int) -> Message:
 async def list_recipients(
     info: Info, message_id: int, first: int | None, after: str | None
 ) -> tuple[Page[MessageRecipient], dict[int, RecipientStats]]:
-    return await messaging.list_recipients(viewer_of(info), message_id, first, after)
+    return await statistics.list_recipients(viewer_of(info), message_id, first, after)
 
 
-async def target_groups(message_id: int) -> list[PartnerGroup]:
-    group_ids = (await messaging.target_group_ids([message_id]))[message_id]
-    return await PartnerGroup.filter(id__in=group_ids).order_by("id")
+async def target_group_ids(message_id: int) -> list[int]:
+    """The ids of the partner groups a message targets (the partners domain loads the groups)."""
+    return (await audience.target_group_ids([message_id]))[message_id]
 
 
 async def read_counts(message_id: int) -> ReadCounts:
-    return (await messaging.read_counts([message_id]))[message_id]
+    return (await statistics.read_counts([message_id]))[message_id]
 
 
 async def email_statistics(message_id: int) -> DeliveryStatistics:
-    return await messaging.email_statistics(message_id)
+    return await statistics.email_statistics(message_id)
 
 
 async def create_message(info: Info, kind: MessageKind, fields: MessageFields) -> Message:
@@ -87,29 +83,31 @@ async def copy_message(info: Info, message_id: int) -> Message:
 
 
 async def message_centre(info: Info, first: int | None, after: str | None) -> CentrePage:
-    return await messaging.message_centre(viewer_of(info), first, after)
+    return await centre.message_centre(viewer_of(info), first, after)
 
 
 async def unread_count(info: Info) -> int:
-    return await messaging.unread_count(viewer_of(info))
+    return await centre.unread_count(viewer_of(info))
 
 
 async def mark_message_read(info: Info, message_id: int) -> ReceivedPopup:
-    return await messaging.mark_message_read(viewer_of(info), message_id)
+    return await centre.mark_message_read(viewer_of(info), message_id)
 
 
-async def set_notification_preferences(info: Info, supplier_emails: bool) -> User:
-    return await messaging.set_notification_preferences(
+async def set_notification_preferences(
+    info: Info, supplier_emails: bool
+) -> NotificationPreferences:
+    return await preferences.set_notification_preferences(
         viewer_of(info), supplier_emails, info.context.caller
     )
 
 
-async def accept_portal_terms(info: Info, version: str) -> User:
-    return await messaging.accept_portal_terms(viewer_of(info), version, info.context.caller)
+async def accept_portal_terms(info: Info, version: str) -> NotificationPreferences:
+    return await preferences.accept_portal_terms(viewer_of(info), version, info.context.caller)
 
 
-async def own_preferences(info: Info) -> User:
-    return await User.get(id=viewer_of(info).user_id)
+async def own_preferences(info: Info) -> NotificationPreferences:
+    return await preferences.own_preferences(viewer_of(info))
 
 
 def popups(info: Info, page: str | None) -> AsyncIterator[ReceivedPopup]:

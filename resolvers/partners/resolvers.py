@@ -9,6 +9,7 @@ from strawberry.types import Info
 from models.enums import GroupKind, PartnerStatus
 from models.partners import PartnerGroup, PartnerOrg
 from resolvers.platform.permissions import viewer_of
+from services.partners import groups as partner_groups
 from services.partners import service as partners
 from services.partners.service import PartnerFields
 from services.platform.pagination import Page
@@ -40,11 +41,15 @@ async def update_partner(info: Info, partner_id: int, fields: PartnerFields) -> 
 
 
 async def list_groups(info: Info, first: int | None, after: str | None) -> Page[PartnerGroup]:
-    return await partners.list_groups(viewer_of(info), first, after)
+    return await partner_groups.list_groups(viewer_of(info), first, after)
 
 
 async def get_group(info: Info, group_id: int) -> PartnerGroup:
-    return await partners.get_group(viewer_of(info), group_id)
+    return await partner_groups.get_group(viewer_of(info), group_id)
+
+
+async def groups_by_ids(group_ids: list[int]) -> list[PartnerGroup]:
+    return await partner_groups.groups_by_ids(group_ids)
 
 
 async def save_group(
@@ -55,17 +60,17 @@ async def save_group(
     kind: GroupKind | None,
     rule: list[dict[str, Any]] | None,
 ) -> PartnerGroup:
-    return await partners.save_group(viewer_of(info), group_id, name, description, kind, rule)
+    return await partner_groups.save_group(viewer_of(info), group_id, name, description, kind, rule)
 
 
 async def delete_group(info: Info, group_id: int) -> None:
-    await partners.delete_group(viewer_of(info), group_id)
+    await partner_groups.delete_group(viewer_of(info), group_id)
 
 
 async def set_group_membership(
     info: Info, group_id: int, partner_ids: list[int], member: bool
 ) -> PartnerGroup:
-    return await partners.set_group_membership(viewer_of(info), group_id, partner_ids, member)
+    return await partner_groups.set_group_membership(viewer_of(info), group_id, partner_ids, member)
 
 
 async def set_managed_partners(info: Info, manager_id: int, partner_ids: list[int]) -> None:

@@ -8,6 +8,7 @@ from models.customers import Customer, CustomerContact
 from models.partners import PartnerGroup, PartnerOrg
 from models.users import SalesRep, User
 from services.customers import service as customers
+from services.partners import groups as partner_groups
 from services.partners import service as partners
 from services.platform.viewer import Viewer
 from services.users import sales_reps
@@ -33,7 +34,7 @@ class Loaders:
         return self.viewer
 
     async def _groups_of_partners(self, partner_ids: list[int]) -> list[list[PartnerGroup]]:
-        groups = await partners.groups_of_partners(self._require_viewer(), partner_ids)
+        groups = await partner_groups.groups_of_partners(self._require_viewer(), partner_ids)
         return [groups.get(p, []) for p in partner_ids]
 
     async def _users_of_partners(self, partner_ids: list[int]) -> list[list[User]]:
@@ -41,7 +42,7 @@ class Loaders:
         return [by_partner[p] for p in partner_ids]
 
     async def _members_of_groups(self, group_ids: list[int]) -> list[list[PartnerOrg]]:
-        by_group = await partners.members_of_groups(self._require_viewer(), group_ids)
+        by_group = await partner_groups.members_of_groups(self._require_viewer(), group_ids)
         return [by_group[g] for g in group_ids]
 
     async def _partners(self, partner_ids: list[int]) -> list[PartnerOrg | None]:

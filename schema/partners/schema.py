@@ -19,7 +19,7 @@ from schema.platform.common import (
     parse_id,
     to_connection,
 )
-from schema.users.schema import NewUserInput
+from schema.users.types import NewUserInput
 from services.partners.service import PartnerFields
 
 PartnerResult = Annotated[Partner | OperationErrors, strawberry.union("PartnerResult")]

@@ -1,65 +1,27 @@
-"""Portal users: queries and mutations."""
+"""Portal users and partners' external sales reps: queries and mutations (the types are in
+schema/users/types.py)."""
 
 from __future__ import annotations
-
-from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from resolvers.platform.permissions import IsAdmin, IsAuthenticated
 from resolvers.users import resolvers as resolve
-from schema.partners.types import Role, User
-from schema.platform.common import (
-    Connection,
-    OperationErrors,
-    fetch,
-    mutate,
-    parse_id,
-    to_connection,
+from schema.partners.types import SalesRep, User
+from schema.platform.common import Connection, Done, fetch, mutate, parse_id, to_connection
+from schema.users.types import (
+    DoneResult,
+    InvitedUser,
+    InvitedUserResult,
+    NewUserInput,
+    SalesRepInput,
+    SalesRepResult,
+    UserChangesInput,
+    UserResult,
 )
-from services.users.service import NewUser, UserChanges
-
-
-@strawberry.input
-class NewUserInput:
-    email: str
-    full_name: str = ""
-    role: Role = Role.PARTNER_USER
-    locale: str = "en"
-    password: str | None = strawberry.field(
-        default=None, description="Leave empty to let the user choose one via the invitation link."
-    )
-
-    def to_new_user(self) -> NewUser:
-        return NewUser(
-            email=self.email,
-            full_name=self.full_name,
-            role=self.role,
-            password=self.password,
-            locale=self.locale,
-        )
-
-
-@strawberry.input
-class UserChangesInput:
-    full_name: str | None = None
-    role: Role | None = None
-    locale: str | None = None
-    is_active: bool | None = None
-    is_sales_rep: bool | None = None
-    is_default_lead_recipient: bool | None = None
-    is_supplier_default_lead_owner: bool | None = None
-
-
-@strawberry.type(description="A new user, and the link they use to set their password.")
-class InvitedUser:
-    user: User
-    invitation_url: str
-
-
-InvitedUserResult = Annotated[InvitedUser | OperationErrors, strawberry.union("InvitedUserResult")]
-UserResult = Annotated[User | OperationErrors, strawberry.union("UserResult")]
+from services.users.sales_reps import SalesRepFields
+from services.users.service import UserChanges
 
 
 @strawberry.type
@@ -116,5 +78,46 @@ class UserMutation:
         async def run() -> User:
             changes = UserChanges(**vars(input))
             return User.from_model(await resolve.update_user(info, parse_id(id, "User"), changes))
+
+        return await mutate(run)
+
+
+# A part of its own: the sales-rep mutations come after the vendor's in the schema.
+@strawberry.type
+class SalesRepMutation:
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="Add an external sales rep (partner admins: to their own org).",
+    )
+    async def create_sales_rep(
+        self, info: Info, input: SalesRepInput, partner_id: strawberry.ID | None = None
+    ) -> SalesRepResult:
+        async def run() -> SalesRep:
+            rep = await resolve.create_sales_rep(
+                info,
+                None if partner_id is None else parse_id(partner_id, "Partner"),
+                SalesRepFields(**vars(input)),
+            )
+            return SalesRep.from_model(rep)
+
+        return await mutate(run)
+
+    @strawberry.mutation(permission_classes=[IsAdmin])
+    async def update_sales_rep(
+        self, info: Info, id: strawberry.ID, input: SalesRepInput
+    ) -> SalesRepResult:
+        async def run() -> SalesRep:
+            rep = await resolve.update_sales_rep(
+                info, parse_id(id, "Sales rep"), SalesRepFields(**vars(input))
+            )
+            return SalesRep.from_model(rep)
+
+        return await mutate(run)
+
+    @strawberry.mutation(permission_classes=[IsAdmin])
+    async def delete_sales_rep(self, info: Info, id: strawberry.ID) -> DoneResult:
+        async def run() -> Done:
+            await resolve.delete_sales_rep(info, parse_id(id, "Sales rep"))
+            return Done()
 
         return await mutate(run)

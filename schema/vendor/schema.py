@@ -1,4 +1,4 @@
-"""The vendor's settings and partners' external sales reps."""
+"""The vendor's installation-wide settings: type, input, query and mutation."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from models.vendor import VendorSettings as VendorSettingsModel
-from resolvers.platform.permissions import IsAdmin, IsAuthenticated, IsVendorAdmin
+from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin
 from resolvers.vendor import resolvers as resolve
-from schema.partners.types import SalesRep
-from schema.platform.common import Done, OperationErrors, fetch, mutate, parse_id
-from services.users.sales_reps import SalesRepFields
+from schema.platform.common import OperationErrors, fetch, mutate
 from services.vendor.service import VendorSettingsChanges
 
 
@@ -53,18 +51,9 @@ class VendorSettingsInput:
     portal_terms_opt_in_supplier_emails: bool | None = None
 
 
-@strawberry.input
-class SalesRepInput:
-    full_name: str | None = None
-    email: str | None = None
-    is_default_lead_recipient: bool | None = None
-
-
 VendorSettingsResult = Annotated[
     VendorSettings | OperationErrors, strawberry.union("VendorSettingsResult")
 ]
-SalesRepResult = Annotated[SalesRep | OperationErrors, strawberry.union("SalesRepResult")]
-DoneResult = Annotated[Done | OperationErrors, strawberry.union("DoneResult")]
 
 
 @strawberry.type
@@ -83,42 +72,5 @@ class VendorMutation:
         async def run() -> VendorSettings:
             row = await resolve.update_vendor_settings(info, VendorSettingsChanges(**vars(input)))
             return VendorSettings.from_model(row)
-
-        return await mutate(run)
-
-    @strawberry.mutation(
-        permission_classes=[IsAdmin],
-        description="Add an external sales rep (partner admins: to their own org).",
-    )
-    async def create_sales_rep(
-        self, info: Info, input: SalesRepInput, partner_id: strawberry.ID | None = None
-    ) -> SalesRepResult:
-        async def run() -> SalesRep:
-            rep = await resolve.create_sales_rep(
-                info,
-                None if partner_id is None else parse_id(partner_id, "Partner"),
-                SalesRepFields(**vars(input)),
-            )
-            return SalesRep.from_model(rep)
-
-        return await mutate(run)
-
-    @strawberry.mutation(permission_classes=[IsAdmin])
-    async def update_sales_rep(
-        self, info: Info, id: strawberry.ID, input: SalesRepInput
-    ) -> SalesRepResult:
-        async def run() -> SalesRep:
-            rep = await resolve.update_sales_rep(
-                info, parse_id(id, "Sales rep"), SalesRepFields(**vars(input))
-            )
-            return SalesRep.from_model(rep)
-
-        return await mutate(run)
-
-    @strawberry.mutation(permission_classes=[IsAdmin])
-    async def delete_sales_rep(self, info: Info, id: strawberry.ID) -> DoneResult:
-        async def run() -> Done:
-            await resolve.delete_sales_rep(info, parse_id(id, "Sales rep"))
-            return Done()
 
         return await mutate(run)

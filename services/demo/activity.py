@@ -22,7 +22,7 @@ from services.leads import service as lead_management
 from services.leads.rules import Condition, LeadField, Operator
 from services.leads.service import LeadInput
 from services.messaging import service as messaging
-from services.messaging.service import MessageFields
+from services.messaging.content import MessageFields
 from services.platform.viewer import Viewer
 from settings import Settings
 

@@ -16,13 +16,13 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
-from services.messaging.service import (
-    POPUP_CHANNEL,
+from services.messaging.centre import (
     ReceivedPopup,
     require_partner_member,
     shows_on,
     unread_popups,
 )
+from services.messaging.delivery import POPUP_CHANNEL
 from services.platform.pubsub import RESYNC, PubSub
 from services.platform.viewer import Viewer
 

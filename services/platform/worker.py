@@ -18,9 +18,9 @@ from services.customers.jobs import run_close_ended_trials, run_refresh_attentio
 from services.email.jobs import run_outbox_sender
 from services.email.wakeup import sender_wakeup_event
 from services.leads.jobs import return_overdue_leads
-from services.messaging.service import run_message_schedule
+from services.messaging.jobs import run_message_schedule
 from services.renewals.jobs import run_renewal_notices
-from services.users.auth import purge_stale_auth_rows
+from services.users.jobs import purge_stale_auth_rows
 from settings import Settings
 
 log = logging.getLogger("channelport.worker")

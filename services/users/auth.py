@@ -223,13 +223,3 @@ async def why_session_ended(viewer: Viewer) -> SessionEnd | None:
         if session.expires_at <= _now():
             return SessionEnd.EXPIRED
     return None
-
-
-async def purge_stale_auth_rows(settings: Settings) -> int:
-    """Delete ended sessions and old failed-login rows; returns how many rows went."""
-    cutoff = _now() - timedelta(days=7)
-    ended = await AuthSession.filter(expires_at__lt=cutoff).delete()
-    failures = await LoginFailure.filter(
-        failed_at__lt=_now() - timedelta(seconds=settings.login_failure_window_seconds)
-    ).delete()
-    return ended + failures
