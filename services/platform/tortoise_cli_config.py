@@ -1,4 +1,4 @@
-"""What `tortoise -c services.tortoise_cli_config.TORTOISE_ORM makemigrations` reads."""
+"""What `tortoise -c services.platform.tortoise_cli_config.TORTOISE_ORM makemigrations` reads."""
 
 from services.platform.database import tortoise_config
 
