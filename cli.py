@@ -107,11 +107,11 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
 
 def _load_demo(settings: Settings, quiet_if_loaded: bool = False) -> None:
-    from models.users import User
     from services.demo.dataset import DEMO_PASSWORD, load_demo_data
+    from services.users.service import any_user_exists
 
     async def load() -> list | None:
-        if quiet_if_loaded and await User.exists():
+        if quiet_if_loaded and await any_user_exists():
             return None
         return await load_demo_data(settings)
 

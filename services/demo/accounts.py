@@ -1,44 +1,41 @@
 """Demo data of the accounts domain, loaded after the core demo customers exist: the customers'
-users and activity, deals with notes in every status, commissions pending, approved and paid,
-renewal ownership with an override, upcoming and overdue renewals, and the attention items they
-cause, so that the customer overview and the renewals list look lived in."""
+users and activity, deals with notes in every status, conversions to paid with commissions
+pending, approved and paid, a trial that ended, renewal ownership with an override, upcoming and
+overdue renewals, the attention items they cause, and a granted and a refused switch into a
+customer account, so that the customer overview and the renewals list look lived in.
+
+Each step goes through the service a real portal uses, dated back with the services' `now`
+where the history lies in the past: the partner registers its deals, the vendor records the
+conversions and pays the commissions, the vendor's product reports users, usage and trial ends.
+The services' own records come with them, as in a real portal: each account's "account opened",
+"user added", "subscription started" and "trial ended" activity, and Oakridge's subscription.
+"""
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
-from models.accounts import (
-    ActivityKind,
-    CustomerActivity,
-    CustomerUser,
-    Subscription,
-    SwitchAccountAudit,
-    SwitchOutcome,
-)
-from models.customers import Customer, CustomerContact
-from models.deals import (
-    Commission,
-    CommissionStatus,
-    Deal,
-    DealNote,
-    DealStatus,
-    PartnerCommissionRate,
-    TierCommissionRate,
-)
-from models.enums import ContactRole, CustomerStatus, PartnerTier
-from models.partners import PartnerOrg
-from models.renewals import (
-    CustomerRenewalOwner,
-    PartnerRenewalSettings,
-    RenewalOwner,
-    RenewalOwnerChoice,
-)
-from models.users import User
+from models.deals import CommissionStatus
+from models.enums import ContactRole, PartnerTier
+from models.renewals import RenewalOwner, RenewalOwnerChoice
+from services.customers import product_reports
+from services.customers.account import add_customer_user, report_product_activity
 from services.customers.attention import refresh_attention_items
-from services.customers.switching import NOT_YOUR_CUSTOMER
+from services.customers.service import NewContact, create_customer
+from services.customers.switching import switch_account
+from services.customers.trials import close_ended_trials
+from services.deals import commissions
+from services.deals import conversion as deal_conversion
+from services.deals import service as deals
 from services.deals.commissions import DEFAULT_TIER_RATES
+from services.deals.conversion import add_months
+from services.demo.cast import DemoCast
+from services.platform.errors import ServiceError
+from services.renewals.service import set_customer_renewal_owner, set_partner_renewal_default
+from settings import Settings
 
 _USAGE = [
     "Completed a risk assessment",
@@ -63,242 +60,261 @@ _USAGE_LEVELS = {
 }
 
 
-async def _customer(name: str) -> Customer:
-    return await Customer.get(name=name)
+@dataclass(frozen=True)
+class _WonDeal:
+    customer: str
+    author: str
+    product: str
+    amount: str
+    commission: CommissionStatus
+    renews_in_days: int  # the one-year subscription the deal started renews in so many days
 
 
-async def _user(email: str) -> User:
-    return await User.get(email=email)
-
-
-async def _won_deal(
-    customer: Customer,
-    author: User,
-    product: str,
-    amount: str,
-    rate: Decimal,
-    status: CommissionStatus,
-    admin: User,
-    when: datetime,
-) -> None:
-    deal = await Deal.create(
-        partner_id=customer.partner_id,  # type: ignore[attr-defined]
-        customer=customer,
-        created_by=author,
-        product=product,
-        amount=Decimal(amount),
-        currency="EUR",
-        expected_close_on=when.date(),
-        status=DealStatus.WON,
-        closed_at=when,
-        created_at=when - timedelta(days=20),
-        updated_at=when,
-    )
-    await DealNote.create(
-        deal=deal,
-        author=author,
-        body="The customer orders in the app; please confirm the agreement by email.",
-        created_at=when - timedelta(days=19),
-    )
-    await Subscription.create(
-        customer=customer, deal=deal, plan=product, term_months=12, converted_at=when
-    )
-    base = Decimal(amount)
-    await Commission.create(
-        partner_id=customer.partner_id,  # type: ignore[attr-defined]
-        deal=deal,
-        customer=customer,
-        base_amount=base,
-        rate_percent=rate,
-        amount=(base * rate / 100).quantize(Decimal("0.01")),
-        currency="EUR",
-        status=status,
-        created_at=when,
-        approved_at=when + timedelta(days=3) if status is not CommissionStatus.PENDING else None,
-        approved_by=admin if status is not CommissionStatus.PENDING else None,
-        paid_at=when + timedelta(days=30) if status is CommissionStatus.PAID else None,
-        paid_by=admin if status is CommissionStatus.PAID else None,
-    )
-
-
-async def load_accounts_demo(now: datetime) -> None:
-    """Add the accounts demo data; the core demo partners, users and customers must exist."""
-    generator = random.Random(7)  # the same demo every time
-    admin = await _user("admin@vendor.example")
-    northwind = await PartnerOrg.get(name="Northwind Security")
-    alpine = await PartnerOrg.get(name="Alpine Compliance GmbH")
-    fjord = await PartnerOrg.get(name="Fjord IT Partners")
-    northwind_user = await _user("user@northwind.example")
-    northwind_admin = await _user("admin@northwind.example")
-    alpine_admin = await _user("admin@alpine.example")
-
-    # Two more paying Northwind customers: one renewing soon, one whose renewal is overdue.
-    for name, renewal in (("Dune Analytics", 8), ("Oakridge Clinics", -3)):
-        extra = await Customer.create(
-            partner=northwind,
-            name=name,
-            status=CustomerStatus.ACTIVE,
-            main_framework="NIS2",
-            framework_progress=47,
-            trial_ends_at=now - timedelta(days=330),
-            subscription_started_at=now - timedelta(days=360 - renewal),
-            next_renewal_at=now + timedelta(days=renewal),
-        )
-        slug = name.split()[0].lower()
-        roles = list(ContactRole) if renewal > 0 else [ContactRole.PRIMARY]
-        for role in roles:
-            await CustomerContact.create(
-                customer=extra,
-                role=role,
-                full_name=f"{name} {role.value.replace('_', ' ')}",
-                email=f"{role.value.replace('_', '-')}@{slug}.example",
-            )
-    # A trial about to end, and a paying customer renewing within the month.
-    await Customer.filter(name="Nordlys Energy").update(trial_ends_at=now + timedelta(days=4))
-    await Customer.filter(name="Edelweiss Bank").update(next_renewal_at=now + timedelta(days=25))
-
-    for name, (user_count, activity_count) in _USAGE_LEVELS.items():
-        customer = await _customer(name)
-        domain = name.split()[0].lower()
-        await CustomerUser.bulk_create(
-            [
-                CustomerUser(
-                    customer=customer,
-                    email=f"user{index + 1}@{domain}.example",
-                    full_name=f"{name} user {index + 1}",
-                    created_at=now - timedelta(days=100 - index),
-                )
-                for index in range(user_count)
-            ]
-        )
-        await CustomerActivity.bulk_create(
-            [
-                CustomerActivity(
-                    customer=customer,
-                    kind=ActivityKind.PRODUCT_USAGE,
-                    summary=generator.choice(_USAGE),
-                    occurred_at=now - timedelta(minutes=generator.randint(30, 120 * 24 * 60)),
-                )
-                for _ in range(activity_count)
-            ]
-        )
-
-    # Commission rates: the tier defaults made explicit, and Fjord's own negotiated rate.
-    for tier in PartnerTier:
-        await TierCommissionRate.create(tier=tier, rate_percent=DEFAULT_TIER_RATES[tier])
-    await PartnerCommissionRate.create(partner=fjord, rate_percent=Decimal("18.00"))
-
-    # Deals in every status, with notes to the vendor team.
-    await _won_deal(
-        await _customer("Acme Logistics"),
-        northwind_user,
+# Won deals, in the order registered: the conversion that won each is dated one year before
+# the customer's renewal.
+_WON_DEALS = [
+    _WonDeal(
+        "Acme Logistics",
+        "user@northwind.example",
         "Northstar Professional",
         "14400.00",
-        DEFAULT_TIER_RATES[PartnerTier.PLATINUM],
         CommissionStatus.PAID,
-        admin,
-        now - timedelta(days=300),
-    )
-    await _won_deal(
-        await _customer("Edelweiss Bank"),
-        alpine_admin,
+        65,
+    ),
+    _WonDeal(
+        "Edelweiss Bank",
+        "admin@alpine.example",
         "Northstar Enterprise",
         "36000.00",
-        DEFAULT_TIER_RATES[PartnerTier.GOLD],
         CommissionStatus.APPROVED,
-        admin,
-        now - timedelta(days=340),
-    )
-    await _won_deal(
-        await _customer("Dune Analytics"),
-        northwind_admin,
+        25,
+    ),
+    _WonDeal(
+        "Dune Analytics",
+        "admin@northwind.example",
         "Northstar Professional",
         "9600.00",
-        DEFAULT_TIER_RATES[PartnerTier.PLATINUM],
         CommissionStatus.PENDING,
-        admin,
-        now - timedelta(days=357),
+        8,
+    ),
+]
+_TERM_MONTHS = 12
+
+
+async def _paying_northwind_customers(cast: DemoCast) -> None:
+    """Two more Northwind customers, to become paying: one renewing soon (with every renewal
+    contact), one whose renewal is overdue (with its primary contact only)."""
+    every_role, primary_only = list(ContactRole), [ContactRole.PRIMARY]
+    for name, roles in (("Dune Analytics", every_role), ("Oakridge Clinics", primary_only)):
+        slug = name.split()[0].lower()
+        customer = await create_customer(
+            cast.as_user("admin@northwind.example"),
+            None,
+            name,
+            [
+                NewContact(
+                    role=role,
+                    email=f"{role.value.replace('_', '-')}@{slug}.example",
+                    full_name=f"{name} {role.value.replace('_', ' ')}",
+                )
+                for role in roles
+            ],
+        )
+        cast.customers[name] = await product_reports.report_framework_progress(
+            cast.vendor, customer.id, "NIS2", 47
+        )
+
+
+async def _won_deal(cast: DemoCast, won: _WonDeal) -> None:
+    """The partner registers the deal and writes to the vendor team; the customer converts to
+    paid, which wins the deal; the vendor approves (and pays) the commission."""
+    when = add_months(cast.now + timedelta(days=won.renews_in_days), -_TERM_MONTHS)
+    author = cast.as_user(won.author)
+    customer = cast.customers[won.customer]
+    deal = await deals.register_deal(
+        author,
+        customer.id,
+        won.product,
+        Decimal(won.amount),
+        expected_close_on=when.date(),
+        now=when - timedelta(days=20),
     )
-    blue_lake = await _customer("Blue Lake Hospital")
-    open_deal = await Deal.create(
-        partner=northwind,
-        customer=blue_lake,
-        created_by=northwind_user,
-        product="Northstar Professional (NIS2 bundle)",
-        amount=Decimal("18000.00"),
+    await deals.add_deal_note(
+        author,
+        deal.id,
+        "The customer orders in the app; please confirm the agreement by email.",
+        now=when - timedelta(days=19),
+    )
+    conversion = await deal_conversion.convert_to_paid(
+        cast.vendor, customer.id, deal.id, term_months=_TERM_MONTHS, now=when
+    )
+    commission = conversion.commission
+    assert commission is not None  # a won deal earns one
+    if won.commission is not CommissionStatus.PENDING:
+        await commissions.approve_commission(
+            cast.vendor, commission.id, now=when + timedelta(days=3)
+        )
+    if won.commission is CommissionStatus.PAID:
+        await commissions.mark_commission_paid(
+            cast.vendor, commission.id, now=when + timedelta(days=30)
+        )
+
+
+async def _deals(cast: DemoCast) -> None:
+    """Deals in every status, with notes to the vendor team."""
+    now = cast.now
+    for won in _WON_DEALS:
+        await _won_deal(cast, won)
+    northwind_user = cast.as_user("user@northwind.example")
+    open_deal = await deals.register_deal(
+        northwind_user,
+        cast.customers["Blue Lake Hospital"].id,
+        "Northstar Professional (NIS2 bundle)",
+        Decimal("18000.00"),
         expected_close_on=(now + timedelta(days=10)).date(),
-        created_at=now - timedelta(days=6),
-        updated_at=now - timedelta(days=6),
+        note="Board meeting on the 12th decides. They want a multi-site discount.",
+        now=now - timedelta(days=6),
     )
-    await DealNote.create(
-        deal=open_deal,
-        author=northwind_user,
-        body="Board meeting on the 12th decides. They want a multi-site discount.",
-        created_at=now - timedelta(days=6),
+    await deals.add_deal_note(
+        cast.vendor,
+        open_deal.id,
+        "A 10% multi-site discount is approved for this deal.",
+        now=now - timedelta(days=4),
     )
-    await DealNote.create(
-        deal=open_deal,
-        author=admin,
-        body="A 10% multi-site discount is approved for this deal.",
-        created_at=now - timedelta(days=4),
-    )
-    await Deal.create(
-        partner=alpine,
-        customer=await _customer("Gipfel Maschinenbau"),
-        created_by=alpine_admin,
-        product="Northstar Starter",
-        amount=Decimal("4800.00"),
+    await deals.register_deal(
+        cast.as_user("admin@alpine.example"),
+        cast.customers["Gipfel Maschinenbau"].id,
+        "Northstar Starter",
+        Decimal("4800.00"),
         expected_close_on=(now - timedelta(days=5)).date(),
-        created_at=now - timedelta(days=40),
-        updated_at=now - timedelta(days=40),
+        now=now - timedelta(days=40),
     )
-    await Deal.create(
-        partner=northwind,
-        customer=await _customer("Copperfield Retail"),
-        created_by=northwind_user,
-        product="Northstar Starter",
-        amount=Decimal("3600.00"),
+    # Copperfield's trial ended forty days ago without a subscription: the account closed and
+    # its open deal was lost.
+    copperfield = cast.customers["Copperfield Retail"]
+    await deals.register_deal(
+        northwind_user,
+        copperfield.id,
+        "Northstar Starter",
+        Decimal("3600.00"),
         expected_close_on=(now - timedelta(days=45)).date(),
-        status=DealStatus.LOST,
-        lost_reason="The trial ended without a subscription.",
-        closed_at=now - timedelta(days=40),
-        created_at=now - timedelta(days=70),
-        updated_at=now - timedelta(days=40),
+        now=now - timedelta(days=70),
+    )
+    await product_reports.report_trial_end(cast.vendor, copperfield.id, now - timedelta(days=40))
+    await close_ended_trials(now - timedelta(days=40))
+
+
+async def _subscriptions(cast: DemoCast) -> None:
+    """Oakridge's subscription, taken without a deal, renewed three days ago or should have;
+    the paying customers' trials ended long ago, and Nordlys' trial is about to end."""
+    now = cast.now
+    await deal_conversion.convert_to_paid(
+        cast.vendor,
+        cast.customers["Oakridge Clinics"].id,
+        term_months=_TERM_MONTHS,
+        now=add_months(now - timedelta(days=3), -_TERM_MONTHS),
+    )
+    for name, days in (
+        ("Acme Logistics", -40),
+        ("Edelweiss Bank", -40),
+        ("Dune Analytics", -330),
+        ("Oakridge Clinics", -330),
+        ("Nordlys Energy", 4),
+    ):
+        await product_reports.report_trial_end(
+            cast.vendor, cast.customers[name].id, now + timedelta(days=days)
+        )
+
+
+async def _usage(cast: DemoCast) -> None:
+    """The customers' own users and what they did, as the vendor's product reports them."""
+    generator = random.Random(7)  # the same demo every time
+    now = cast.now
+    for name, (user_count, activity_count) in _USAGE_LEVELS.items():
+        customer = cast.customers[name]
+        domain = name.split()[0].lower()
+        for index in range(user_count):
+            await add_customer_user(
+                cast.vendor,
+                customer.id,
+                f"user{index + 1}@{domain}.example",
+                f"{name} user {index + 1}",
+                now=now - timedelta(days=100 - index),
+            )
+        for _ in range(activity_count):
+            summary = generator.choice(_USAGE)
+            minutes_ago = generator.randint(30, 120 * 24 * 60)
+            await report_product_activity(
+                cast.vendor, customer.id, summary, now - timedelta(minutes=minutes_ago)
+            )
+
+
+async def _commission_rates(cast: DemoCast) -> None:
+    """The tier defaults made explicit, and Fjord's own negotiated rate."""
+    for tier in PartnerTier:
+        await commissions.set_tier_rate(cast.vendor, tier, DEFAULT_TIER_RATES[tier])
+    await commissions.set_partner_rate(
+        cast.vendor, cast.partners["Fjord IT Partners"].id, Decimal("18.00")
     )
 
-    # Renewal ownership: Northwind lets the vendor send notices with a copy to its user, but
-    # owns Dune Analytics itself. Alpine owns all its renewals.
-    await PartnerRenewalSettings.create(
-        partner=northwind, default_owner=RenewalOwner.VENDOR, contact=northwind_user
+
+async def _renewal_ownership(cast: DemoCast) -> None:
+    """Northwind lets the vendor send notices with a copy to its user, but owns Dune Analytics
+    itself. Alpine owns all its renewals."""
+    northwind_admin = cast.as_user("admin@northwind.example")
+    alpine_admin = cast.as_user("admin@alpine.example")
+    await set_partner_renewal_default(
+        northwind_admin,
+        cast.partners["Northwind Security"].id,
+        RenewalOwner.VENDOR,
+        cast.user("user@northwind.example").id,
     )
-    await CustomerRenewalOwner.create(
-        customer=await _customer("Dune Analytics"),
-        owner=RenewalOwnerChoice.PARTNER,
-        contact=northwind_admin,
+    await set_customer_renewal_owner(
+        northwind_admin,
+        cast.customers["Dune Analytics"].id,
+        RenewalOwnerChoice.PARTNER,
+        northwind_admin.user_id,
     )
-    await PartnerRenewalSettings.create(
-        partner=alpine, default_owner=RenewalOwner.PARTNER, contact=alpine_admin
+    await set_partner_renewal_default(
+        alpine_admin,
+        cast.partners["Alpine Compliance GmbH"].id,
+        RenewalOwner.PARTNER,
+        alpine_admin.user_id,
     )
 
-    # Switch-account audit: the Northwind user opened a customer account, and a refused try.
-    await SwitchAccountAudit.create(
-        user=northwind_user,
-        user_email=northwind_user.email,
-        partner_id=northwind.id,
-        customer_id=blue_lake.id,
-        outcome=SwitchOutcome.GRANTED,
-        client_address="192.0.2.10",
-        created_at=now - timedelta(hours=5),
+
+async def load_accounts_demo(cast: DemoCast) -> None:
+    """Add the accounts demo data; the core demo partners, users and customers must exist."""
+    await _paying_northwind_customers(cast)
+    await _commission_rates(cast)
+    await _deals(cast)
+    await _subscriptions(cast)
+    await _usage(cast)
+    await _renewal_ownership(cast)
+    await refresh_attention_items()
+
+
+async def load_switch_attempts(settings: Settings, cast: DemoCast) -> None:
+    """The Northwind user opened a customer account a few hours ago, and tried another
+    partner's, which was refused: both are in the switch-account log. The act-as session the
+    first opened has long expired in the story (and for real a few minutes after loading)."""
+    northwind_user = cast.as_user("user@northwind.example")
+    await switch_account(
+        settings,
+        northwind_user,
+        cast.customers["Blue Lake Hospital"].id,
+        "192.0.2.10",
+        now=cast.now - timedelta(hours=5),
     )
-    refused_target = await _customer("Edelweiss Bank")
-    await SwitchAccountAudit.create(
-        user=northwind_user,
-        user_email=northwind_user.email,
-        partner_id=northwind.id,
-        customer_id=refused_target.id,
-        outcome=SwitchOutcome.REFUSED,
-        reason=NOT_YOUR_CUSTOMER,
-        client_address="192.0.2.10",
-        created_at=now - timedelta(hours=4),
-    )
-    await refresh_attention_items(now)
+    try:
+        await switch_account(
+            settings,
+            northwind_user,
+            cast.customers["Edelweiss Bank"].id,
+            "192.0.2.10",
+            now=cast.now - timedelta(hours=4),
+        )
+    except ServiceError:
+        pass  # refused, and logged as refused
+    else:
+        raise RuntimeError("The demo expected the switch into another partner's customer refused.")

@@ -6,14 +6,13 @@ shows something."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from models.lead_management import AutoRegistrationMode, RuleSetOwner
 from models.messaging import MessageKind
-from models.partners import PartnerGroup, PartnerOrg
-from models.users import User
 from services.consent import service as consent
 from services.consent.service import NewLead
+from services.demo.cast import DemoCast
 from services.leads import answers as lead_answers
 from services.leads import distribution as lead_distribution
 from services.leads import lead_settings
@@ -23,26 +22,15 @@ from services.leads.rules import Condition, LeadField, Operator
 from services.leads.service import LeadInput
 from services.messaging import service as messaging
 from services.messaging.content import MessageFields
-from services.platform.viewer import Viewer
 from settings import Settings
 
 
-def _viewer(user: User) -> Viewer:
-    return Viewer(
-        user_id=user.id,
-        email=user.email,
-        role=user.role,
-        partner_id=user.partner_id,  # type: ignore[attr-defined]
-        session_id="demo-data",
-    )
-
-
-async def load_activity_demo(settings: Settings) -> None:
-    vendor = _viewer(await User.get(email="admin@vendor.example"))
-    northwind = await PartnerOrg.get(name="Northwind Security")
-    northwind_admin = _viewer(await User.get(email="admin@northwind.example"))
-    northwind_user = _viewer(await User.get(email="user@northwind.example"))
-    alpine_user = _viewer(await User.get(email="user@alpine.example"))
+async def load_activity_demo(settings: Settings, cast: DemoCast) -> None:
+    vendor = cast.vendor
+    northwind = cast.partners["Northwind Security"]
+    northwind_admin = cast.as_user("admin@northwind.example")
+    northwind_user = cast.as_user("user@northwind.example")
+    alpine_user = cast.as_user("user@alpine.example")
 
     # Northwind registers leads with the supplier automatically when they come from the
     # financial sector; one of its two new leads matches.
@@ -92,7 +80,7 @@ async def load_activity_demo(settings: Settings) -> None:
         vendor,
         handed_out,
         northwind.id,
-        accept_by=datetime.now(UTC) + timedelta(days=5),
+        accept_by=cast.now + timedelta(days=5),
     )
     await lead_answers.accept_lead(northwind_user, handed_out[1])
 
@@ -108,7 +96,7 @@ async def load_activity_demo(settings: Settings) -> None:
         ),
     )
     await messaging.publish_message(vendor, settings, popup.id)
-    gold = await PartnerGroup.get(name="Gold and above")
+    gold = cast.groups["Gold and above"]
     campaign = await messaging.create_message(
         vendor,
         MessageKind.EMAIL,

@@ -244,3 +244,8 @@ async def update_user(viewer: Viewer, user_id: int, changes: UserChanges) -> Use
     await announce_sessions_ended(ended, SessionEnd.DEACTIVATED)
     await user.refresh_from_db()
     return user
+
+
+async def any_user_exists() -> bool:
+    """Whether the installation has any user yet (an empty one takes the demo data set)."""
+    return await User.exists()
