@@ -31,22 +31,25 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from console import console_page, static_directory
-from resolvers.consent_pages import consent_routes
-from resolvers.context import Context
-from resolvers.email_http import email_routes
-from resolvers.graphql_http import (
+from resolvers.consent.pages import consent_routes
+from resolvers.email.http import email_routes
+from resolvers.platform.context import Context
+from resolvers.platform.graphql_http import (
     decode_request_json,
     http_error_response,
     unexpected_error_response,
 )
-from resolvers.live_sessions import SessionBoundTransportWSHandler
+from resolvers.platform.live_sessions import SessionBoundTransportWSHandler
+from resolvers.platform.web_middleware import (
+    QuietClientDisconnectMiddleware,
+    SecurityHeadersMiddleware,
+)
 from schema.schema import schema
-from services.auth import authenticate
-from services.database import close_database, database_is_reachable, open_database
-from services.pubsub import PubSub
-from services.worker import run_worker
+from services.platform.database import close_database, database_is_reachable, open_database
+from services.platform.pubsub import PubSub
+from services.platform.worker import run_worker
+from services.users.auth import authenticate
 from settings import ConfigError, Settings, get_settings
-from web_middleware import QuietClientDisconnectMiddleware, SecurityHeadersMiddleware
 
 log = logging.getLogger("channelport")
 

@@ -23,7 +23,7 @@ def _settings() -> Settings:
 
 
 async def _with_database(settings: Settings, work: object) -> object:
-    from services.database import close_database, open_database
+    from services.platform.database import close_database, open_database
 
     await open_database(settings.database_url)
     try:
@@ -33,7 +33,7 @@ async def _with_database(settings: Settings, work: object) -> object:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
-    from services.database import migrate_database
+    from services.platform.database import migrate_database
 
     settings = _settings()
     asyncio.run(migrate_database(settings.database_url))
@@ -61,7 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(_args: argparse.Namespace) -> None:
-    from services.worker import run_worker
+    from services.platform.worker import run_worker
 
     settings = _settings()
 
@@ -80,8 +80,8 @@ def cmd_worker(_args: argparse.Namespace) -> None:
 
 def cmd_create_admin(args: argparse.Namespace) -> None:
     from models.enums import Role
-    from services.errors import ServiceError
-    from services.users import NewUser, create_user_in_transaction
+    from services.platform.errors import ServiceError
+    from services.users.service import NewUser, create_user_in_transaction
 
     settings = _settings()
     password = args.password or os.environ.get("CHANNELPORT_ADMIN_PASSWORD")
@@ -107,11 +107,11 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
 
 def _load_demo(settings: Settings, quiet_if_loaded: bool = False) -> None:
-    from models.users import User
-    from services.demo import DEMO_PASSWORD, load_demo_data
+    from services.demo.dataset import DEMO_PASSWORD, load_demo_data
+    from services.users.service import any_user_exists
 
     async def load() -> list | None:
-        if quiet_if_loaded and await User.exists():
+        if quiet_if_loaded and await any_user_exists():
             return None
         return await load_demo_data(settings)
 

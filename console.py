@@ -43,7 +43,7 @@ def console_page() -> HTMLResponse:
     return HTMLResponse(
         _console_html(),
         headers={
-            "Content-Security-Policy": CONTENT_SECURITY_POLICY,  # the others: web_middleware.py
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,  # the rest: platform middleware
             "Cache-Control": "no-cache",
         },
     )

@@ -27,8 +27,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise import connections
 
-from services.auth import unsign_value
-from services.database import close_database, open_database
+from services.platform.database import close_database, open_database
+from services.users.auth import unsign_value
 from settings import Settings, load_settings
 
 PAGE_SIZE = 50

@@ -45,10 +45,10 @@ import asyncpg  # noqa: E402
 from tortoise.transactions import in_transaction  # noqa: E402
 
 from models.outbox import EmailCategory, OutboxEmail, OutboxState  # noqa: E402
-from services.database import close_database, migrate_database, open_database  # noqa: E402
 from services.email import deliver_due_emails, queue_email  # noqa: E402
 from services.email.outbox import envelope_sender  # noqa: E402
 from services.email.transport import build_message  # noqa: E402
+from services.platform.database import close_database, migrate_database, open_database  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 
 QUEUE_TRANSACTION_SIZE = 500

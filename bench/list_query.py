@@ -59,8 +59,8 @@ from bench.bare_list_app import partner_list_json  # noqa: E402
 from models.enums import GroupKind, PartnerStatus, PartnerTier, Role  # noqa: E402
 from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg  # noqa: E402
 from models.users import User  # noqa: E402
-from services.auth import open_session  # noqa: E402
-from services.database import close_database, migrate_database, open_database  # noqa: E402
+from services.platform.database import close_database, migrate_database, open_database  # noqa: E402
+from services.users.auth import open_session  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 
 LIST_QUERY = (

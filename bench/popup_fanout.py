@@ -288,7 +288,7 @@ class Audience:
 
 @contextlib.asynccontextmanager
 async def scratch_database(choice: str) -> AsyncIterator[str]:
-    from services.database import migrate_database
+    from services.platform.database import migrate_database
 
     if choice == "sqlite":
         with tempfile.TemporaryDirectory() as directory:
@@ -318,8 +318,8 @@ async def seed(database_url: str, sizes: list[int]) -> tuple[str, dict[int, Audi
     from models.enums import Role
     from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg
     from models.users import User
-    from services.auth import open_session
-    from services.database import close_database, open_database
+    from services.platform.database import close_database, open_database
+    from services.users.auth import open_session
     from settings import load_settings
 
     settings = load_settings({"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY})

@@ -2,7 +2,8 @@
 
 10,000 seeded random leads are evaluated against a seeded random rule set of 20 groups x 5
 conditions (every operator appears). The engine compiles the rule set once
-(`services.lead_rules.compile_rule_set`) and asks each lead for its first matching group. The
+(`services.leads.rules_compiled.compile_rule_set`) and asks each lead for its first matching
+group. The
 ceiling is a Python function with the same logic written out as straight-line code: each group
 an `if` over inline comparisons against constants normalised in advance, the lead's fields
 normalised once per lead. That function's source is produced from the rule set (so that the two
@@ -50,15 +51,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.lead_rules import (
+from services.leads.rules import (
     NUMBER_FIELDS,
     Condition,
     LeadField,
     Operator,
-    compile_rule_set,
     condition_problem,
     normalise_text,
 )
+from services.leads.rules_compiled import compile_rule_set
 
 COUNTRIES = ["NL", "DE", "BE", "FR", "GB", "US", "ES", "IT", "PL", "SE"]
 INDUSTRIES = ["Software", "Retail", "Healthcare", "Finance", "Manufacturing", "Logistics"]

@@ -18,7 +18,10 @@ MODEL_MODULES = [
 MODEL_APPS: dict[str, tuple[list[str], str]] = {
     "models": (MODEL_MODULES, "migrations.core"),
     "leads": (["models.leads"], "migrations.leads"),
-    "accounts": (["models.accounts"], "migrations.accounts"),
+    "accounts": (
+        ["models.accounts", "models.deals", "models.renewals"],
+        "migrations.accounts",
+    ),
     "consent": (["models.consent"], "migrations.consent"),
     "lead_management": (["models.lead_management"], "migrations.lead_management"),
     "messaging": (["models.messaging"], "migrations.messaging"),

@@ -15,13 +15,18 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from schema.accounts import AccountMutation, AccountQuery
-from schema.auth import AuthMutation, AuthQuery
-from schema.consent import ConsentMutation, ConsentQuery, ConsentSubscription
-from schema.customers import CustomerMutation, CustomerQuery
-from schema.deals import DealMutation, DealQuery
-from schema.error_codes import add_error_codes
-from schema.extensions import (
+from schema.consent.schema import ConsentMutation, ConsentQuery, ConsentSubscription
+from schema.customers.schema import AccountMutation, AccountQuery, CustomerMutation, CustomerQuery
+from schema.deals.schema import DealMutation, DealQuery
+from schema.leads.schema import (
+    LeadManagementMutation,
+    LeadManagementQuery,
+    LeadManagementSubscription,
+)
+from schema.messaging.schema import MessagingMutation, MessagingQuery, MessagingSubscription
+from schema.partners.schema import PartnerMutation, PartnerQuery
+from schema.platform.error_codes import add_error_codes
+from schema.platform.extensions import (
     FreshLoaders,
     IntrospectionByRole,
     MaskUnexpectedErrors,
@@ -29,19 +34,13 @@ from schema.extensions import (
     SubscriptionsOverWebsocketOnly,
     ValidationCacheByRole,
 )
-from schema.lead_management import (
-    LeadManagementMutation,
-    LeadManagementQuery,
-    LeadManagementSubscription,
-)
-from schema.limits import CostlyValidationLimiter
-from schema.messaging import MessagingMutation, MessagingQuery, MessagingSubscription
-from schema.partners import PartnerMutation, PartnerQuery
-from schema.renewals import RenewalMutation, RenewalQuery
-from schema.shared_events import SharedEventExecutionContext
-from schema.system import SystemSubscription
-from schema.users import UserMutation, UserQuery
-from schema.vendor import VendorMutation, VendorQuery
+from schema.platform.limits import CostlyValidationLimiter
+from schema.platform.shared_events import SharedEventExecutionContext
+from schema.platform.system import SystemSubscription
+from schema.renewals.schema import RenewalMutation, RenewalQuery
+from schema.users.auth import AuthMutation, AuthQuery
+from schema.users.schema import SalesRepMutation, UserMutation, UserQuery
+from schema.vendor.schema import VendorMutation, VendorQuery
 
 MAX_QUERY_DEPTH = 12
 MAX_TOKENS = 5000
@@ -83,6 +82,7 @@ class Mutation(
     DealMutation,
     RenewalMutation,
     VendorMutation,
+    SalesRepMutation,
     LeadManagementMutation,
     ConsentMutation,
     MessagingMutation,

@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 from models.customers import Customer, CustomerContact
 from models.enums import ContactRole, CustomerStatus
 from models.partners import PartnerOrg
-from services.auth import authenticate
-from services.viewer import Viewer
+from services.platform.viewer import Viewer
+from services.users.auth import authenticate
 from settings import Settings
 
 

@@ -26,8 +26,8 @@ from app import create_app
 from models.enums import PartnerStatus, PartnerTier, Role
 from models.partners import PartnerOrg
 from models.users import User
-from services.auth import hash_password, open_session
-from services.database import migrate_database
+from services.platform.database import migrate_database
+from services.users.auth import hash_password, open_session
 from settings import Settings, load_settings
 
 TEST_PASSWORD = "correct horse battery"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from models.accounts import Commission, CommissionStatus, Deal, DealNote, DealStatus
 from models.customers import Customer
+from models.deals import Commission, CommissionStatus, Deal, DealNote, DealStatus
 from models.enums import CustomerStatus
 from tests.accounts_support import fixed_now, make_customer
 from tests.conftest import count_statements

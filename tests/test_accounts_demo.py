@@ -3,7 +3,7 @@ commissions and upcoming renewals, as the demo partner's users see them."""
 
 from __future__ import annotations
 
-from services.demo import DEMO_PASSWORD, load_demo_data
+from services.demo.dataset import DEMO_PASSWORD, load_demo_data
 
 LOGIN = """
 mutation($email: String!, $password: String!) {

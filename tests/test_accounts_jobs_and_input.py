@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from models.accounts import AttentionItem, AttentionKind, CustomerUser, RenewalReminder
+from models.accounts import AttentionItem, AttentionKind, CustomerUser
 from models.customers import Customer
 from models.enums import CustomerStatus
 from models.outbox import OutboxEmail
-from services.vendor import get_vendor_settings
-from services.worker import JOBS, run_worker
+from models.renewals import RenewalReminder
+from services.platform.worker import JOBS, run_worker
+from services.vendor.service import get_vendor_settings
 from tests.accounts_support import fixed_now, make_customer, noon_in
 
 ROW = """

@@ -13,14 +13,17 @@ from models.accounts import (
     AttentionKind,
     CustomerActivity,
     CustomerUser,
-    Deal,
-    DealStatus,
 )
 from models.customers import Customer, CustomerContact
+from models.deals import Deal, DealStatus
 from models.enums import ContactRole, CustomerStatus
-from services import accounts, deals
-from services.accounts import OverviewFilter, refresh_attention_items, trial_days_left
-from services.deals import add_months
+from services.customers.attention import refresh_attention_items
+from services.customers.common import record_activity, trial_days_left
+from services.customers.overview import OverviewFilter, customer_overview
+from services.customers.trials import close_ended_trials
+from services.deals import conversion
+from services.deals import service as deals
+from services.deals.conversion import add_months
 from tests.accounts_support import fixed_now, make_customer, viewer_for
 from tests.conftest import count_statements
 
@@ -60,7 +63,7 @@ async def test_trial_days_left_follow_the_clock(world, settings) -> None:
     assert trial_days_left(customer, now + timedelta(days=3, seconds=1)) == 7
     assert trial_days_left(customer, now + timedelta(days=11)) == 0
     viewer = await viewer_for(settings, world.token("user_a"))
-    page = await accounts.customer_overview(viewer, OverviewFilter(), now=now + timedelta(days=4))
+    page = await customer_overview(viewer, OverviewFilter(), now=now + timedelta(days=4))
     assert [row.days_left_in_trial for row in page.rows] == [6]
 
 
@@ -72,12 +75,12 @@ async def test_trials_close_by_themselves_unless_converted(world, settings) -> N
     )
     viewer = await viewer_for(settings, world.token("user_a"))
     open_deal = await deals.register_deal(viewer, ending.id, "Pro", Decimal("1000"), now=now)
-    await deals.convert_to_paid(viewer, converted.id, now=now + timedelta(days=2))
+    await conversion.convert_to_paid(viewer, converted.id, now=now + timedelta(days=2))
 
-    assert await accounts.close_ended_trials(now + timedelta(days=9, hours=23)) == 0
+    assert await close_ended_trials(now + timedelta(days=9, hours=23)) == 0
     assert (await Customer.get(id=ending.id)).status is CustomerStatus.TRIAL
 
-    assert await accounts.close_ended_trials(now + timedelta(days=10)) == 1
+    assert await close_ended_trials(now + timedelta(days=10)) == 1
     assert (await Customer.get(id=ending.id)).status is CustomerStatus.CLOSED
     assert (await Customer.get(id=converted.id)).status is CustomerStatus.ACTIVE
     lost = await Deal.get(id=open_deal.id)
@@ -88,7 +91,7 @@ async def test_trials_close_by_themselves_unless_converted(world, settings) -> N
         == 1
     )
     # Running again changes nothing and logs nothing twice.
-    assert await accounts.close_ended_trials(now + timedelta(days=11)) == 0
+    assert await close_ended_trials(now + timedelta(days=11)) == 0
     assert (
         await CustomerActivity.filter(customer_id=ending.id, kind=ActivityKind.TRIAL_ENDED).count()
         == 1
@@ -102,17 +105,17 @@ async def test_conversion_starts_the_subscription_and_sets_the_renewal_date(
     moment = datetime(2027, 1, 31, 9, 30, tzinfo=UTC)
     yearly = await make_customer(world.partner_a, "Yearly", moment)
     monthly = await make_customer(world.partner_a, "Monthly", moment)
-    result = await deals.convert_to_paid(viewer, yearly.id, now=moment)
+    result = await conversion.convert_to_paid(viewer, yearly.id, now=moment)
     assert result.customer.status is CustomerStatus.ACTIVE
     assert result.customer.subscription_started_at == moment
     assert result.customer.next_renewal_at == datetime(2028, 1, 31, 9, 30, tzinfo=UTC)
-    monthly_result = await deals.convert_to_paid(viewer, monthly.id, term_months=1, now=moment)
+    monthly_result = await conversion.convert_to_paid(viewer, monthly.id, term_months=1, now=moment)
     assert monthly_result.customer.next_renewal_at == datetime(2027, 2, 28, 9, 30, tzinfo=UTC)
     assert add_months(datetime(2028, 1, 31, tzinfo=UTC), 1).day == 29  # leap year
 
     # Recording the renewal moves the date one term on.
     admin = await viewer_for(settings, world.token("vendor_admin"))
-    renewed = await deals.record_renewal(admin, yearly.id, now=moment + timedelta(days=360))
+    renewed = await conversion.record_renewal(admin, yearly.id, now=moment + timedelta(days=360))
     assert renewed.next_renewal_at == datetime(2029, 1, 31, 9, 30, tzinfo=UTC)
 
 
@@ -127,16 +130,14 @@ async def test_activities_count_only_the_last_90_days(world, settings) -> None:
         now - timedelta(days=200),
         now + timedelta(days=1),  # not yet happened at `now`
     ):
-        await accounts.record_activity(customer.id, ActivityKind.PRODUCT_USAGE, occurred_at=moment)
+        await record_activity(customer.id, ActivityKind.PRODUCT_USAGE, occurred_at=moment)
     viewer = await viewer_for(settings, world.token("user_a"))
-    page = await accounts.customer_overview(viewer, OverviewFilter(), now=now)
+    page = await customer_overview(viewer, OverviewFilter(), now=now)
     assert page.rows[0].activity_count == 3
-    later = await accounts.customer_overview(viewer, OverviewFilter(), now=now + timedelta(days=2))
+    later = await customer_overview(viewer, OverviewFilter(), now=now + timedelta(days=2))
     # Two days on: the two oldest left the window, the future one happened.
     assert later.rows[0].activity_count == 2
-    much_later = await accounts.customer_overview(
-        viewer, OverviewFilter(), now=now + timedelta(days=100)
-    )
+    much_later = await customer_overview(viewer, OverviewFilter(), now=now + timedelta(days=100))
     assert much_later.rows[0].activity_count == 0
 
 
@@ -153,7 +154,7 @@ async def test_attention_items_appear_and_clear(world, settings) -> None:
         contacts=(ContactRole.PRIMARY, ContactRole.DECISION_MAKER),
     )
     for customer in (trial, active):
-        await accounts.record_activity(customer.id, ActivityKind.PRODUCT_USAGE, occurred_at=now)
+        await record_activity(customer.id, ActivityKind.PRODUCT_USAGE, occurred_at=now)
 
     await refresh_attention_items(now)
     assert await _open_kinds(trial) == set()
@@ -169,21 +170,21 @@ async def test_attention_items_appear_and_clear(world, settings) -> None:
     item = await AttentionItem.get(customer_id=trial.id, kind=AttentionKind.TRIAL_ENDING)
     assert "6 days" in item.message
 
-    page = await accounts.customer_overview(
+    page = await customer_overview(
         viewer, OverviewFilter(needs_attention=True), now=now + timedelta(days=4)
     )
     assert [row.customer.name for row in page.rows] == ["Trial Co"]
     assert page.rows[0].attention_count == 1
 
     # Converting clears the trial item, the renewal date passing opens an overdue one.
-    await deals.convert_to_paid(viewer, trial.id, now=now + timedelta(days=5))
+    await conversion.convert_to_paid(viewer, trial.id, now=now + timedelta(days=5))
     assert await _open_kinds(trial) == set()
     await refresh_attention_items(now + timedelta(days=6))
     assert await _open_kinds(active) == {AttentionKind.RENEWAL_OVERDUE}
 
     # Recording the renewal clears it again; a deal left open past its date appears.
     admin = await viewer_for(settings, world.token("vendor_admin"))
-    await deals.record_renewal(admin, active.id, now=now + timedelta(days=6))
+    await conversion.record_renewal(admin, active.id, now=now + timedelta(days=6))
     assert await _open_kinds(active) == set()
     deal = await deals.register_deal(
         viewer,
@@ -208,7 +209,7 @@ async def test_attention_items_appear_and_clear(world, settings) -> None:
     quiet = now + timedelta(days=20)
     await refresh_attention_items(quiet)
     assert AttentionKind.NO_RECENT_ACTIVITY in await _open_kinds(active)
-    await accounts.record_activity(active.id, ActivityKind.PRODUCT_USAGE, occurred_at=quiet)
+    await record_activity(active.id, ActivityKind.PRODUCT_USAGE, occurred_at=quiet)
     await refresh_attention_items(quiet)
     assert AttentionKind.NO_RECENT_ACTIVITY not in await _open_kinds(active)
 
@@ -233,7 +234,7 @@ async def _seed_overview(world, now: datetime) -> None:
         await CustomerUser.create(
             customer=customer, email=f"one@{customer.id}.test", created_at=now
         )
-        await accounts.record_activity(customer.id, ActivityKind.PRODUCT_USAGE, occurred_at=now)
+        await record_activity(customer.id, ActivityKind.PRODUCT_USAGE, occurred_at=now)
     await make_customer(world.partner_b, "Beta Lake Secret", now, trial_ends_in=timedelta(days=2))
     await refresh_attention_items(now)
 

@@ -12,17 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from models.accounts import RenewalOwner, RenewalOwnerChoice, RenewalReminder
 from models.customers import CustomerContact
 from models.enums import ContactRole, CustomerStatus
 from models.outbox import OutboxEmail, SuppressionReason
+from models.renewals import RenewalOwner, RenewalOwnerChoice, RenewalReminder
 from services.email import deliver_due_emails, suppress_address
-from services.renewals import (
-    send_renewal_notices,
-    set_customer_renewal_owner,
-    set_partner_renewal_default,
-    set_reminder_offsets,
-)
+from services.renewals.notices import send_renewal_notices, set_reminder_offsets
+from services.renewals.service import set_customer_renewal_owner, set_partner_renewal_default
 from settings import Settings
 from tests.accounts_support import SmtpServer, fixed_now, make_customer, noon_in, viewer_for
 from tests.conftest import make_settings

@@ -7,22 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from models.accounts import (
-    AttentionItem,
-    Commission,
-    CommissionStatus,
-    CustomerUser,
-    Deal,
-    DealNote,
-    DealStatus,
-    SwitchAccountAudit,
-    SwitchOutcome,
-)
+from models.accounts import AttentionItem, CustomerUser, SwitchAccountAudit, SwitchOutcome
 from models.customers import Customer
+from models.deals import Commission, CommissionStatus, Deal, DealNote, DealStatus
 from models.enums import CustomerStatus
 from models.users import User
-from services import deals
-from services.accounts import refresh_attention_items
+from services.customers.attention import refresh_attention_items
+from services.deals import service as deals
+from services.deals.conversion import convert_to_paid
 from tests.accounts_support import fixed_now, make_customer, viewer_for
 
 SWITCH = """
@@ -51,7 +43,7 @@ async def _alpha_business(world, settings):
     open_deal = await deals.register_deal(user_a, trial.id, "Pro", Decimal("5000"), note="Hi")
     won_trial = await make_customer(world.partner_a, "Alpha Won", now)
     await deals.register_deal(user_a, won_trial.id, "Pro", Decimal("1000"))
-    conversion = await deals.convert_to_paid(user_a, won_trial.id)
+    conversion = await convert_to_paid(user_a, won_trial.id)
     await refresh_attention_items()
     return trial, paying, open_deal, conversion.commission
 

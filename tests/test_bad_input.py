@@ -18,9 +18,9 @@ from graphql.language import Lexer, Source, TokenKind
 from models.customers import Customer
 from models.enums import GroupKind
 from models.partners import PartnerGroup, PartnerGroupMember
-from schema.limits import MAX_FIELD_REPEATS
+from schema.platform.limits import MAX_FIELD_REPEATS
 from schema.schema import MAX_ALIASES, MAX_QUERY_DEPTH, MAX_TOKENS
-from services.vendor import get_vendor_settings
+from services.vendor.service import get_vendor_settings
 from settings import Settings
 from tests.conftest import GraphQLClient, World
 from tests.database_state import database_state

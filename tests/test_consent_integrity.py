@@ -22,7 +22,7 @@ from models.accounts import SwitchAccountAudit, SwitchOutcome
 from models.consent import ConsentAction, ConsentLedgerEntry, LeadConflict
 from models.leads import Lead, LeadEvent, RegistrationStatus
 from models.outbox import OutboxEmail
-from services.consent import expire_consent_requests
+from services.consent.jobs import expire_consent_requests
 from settings import Settings
 from tests.accounts_support import fixed_now, make_customer
 from tests.conftest import GraphQLClient, World

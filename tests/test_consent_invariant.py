@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 from models.consent import ConflictStatus, ConsentAction, ConsentLedgerEntry, LeadConflict
 from models.enums import Role
 from models.leads import Lead, LeadSource, RegistrationStatus
-from services.consent import expire_consent_requests, newsletter_withdraw_url
-from services.vendor import get_vendor_settings
+from services.consent.jobs import expire_consent_requests
+from services.consent.tokens import newsletter_withdraw_url
+from services.vendor.service import get_vendor_settings
 from settings import Settings
 from tests.conftest import GraphQLClient, empty_all_tables, make_partner, make_user, token_for
 from tests.test_consent_registration import REGISTER, RESEND, consent_emails, forms_of, token_in

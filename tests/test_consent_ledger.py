@@ -17,7 +17,7 @@ from models.consent import (
     ConsentPurpose,
     ConsentSource,
 )
-from services.consent import record_consent
+from services.consent.ledger import record_consent
 from tests.conftest import World
 
 

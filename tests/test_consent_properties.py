@@ -26,18 +26,14 @@ from models.consent import (
 )
 from models.enums import Role
 from models.leads import Lead, RegistrationStatus
-from services.consent import (
-    ConsentLinkError,
-    NewLead,
-    answer_consent_request,
-    expire_consent_requests,
-    register_lead,
-    resend_consent_request,
-    resolve_conflict,
-    withdraw_newsletter_consent,
-)
-from services.errors import ServiceError
-from services.viewer import Viewer
+from services.consent.answers import answer_consent_request
+from services.consent.conflicts import resolve_conflict
+from services.consent.jobs import expire_consent_requests
+from services.consent.ledger import withdraw_newsletter_consent
+from services.consent.service import NewLead, register_lead, resend_consent_request
+from services.consent.tokens import ConsentLinkError
+from services.platform.errors import ServiceError
+from services.platform.viewer import Viewer
 from settings import Settings
 from tests.conftest import empty_all_tables, make_partner, make_user
 from tests.test_consent_registration import consent_emails, token_in

@@ -28,10 +28,10 @@ from models.consent import (
 from models.leads import Lead, RegistrationStatus
 from models.outbox import EmailCategory, EmailSuppression, OutboxEmail
 from models.vendor import VendorSettings
-from services.consent import (
+from services.consent.jobs import expire_consent_requests
+from services.consent.ledger import NEWSLETTER_EMAIL_SOURCE
+from services.consent.tokens import (
     CONSENT_EMAIL_SOURCE,
-    NEWSLETTER_EMAIL_SOURCE,
-    expire_consent_requests,
     make_consent_token,
     newsletter_withdraw_url,
 )
@@ -732,7 +732,7 @@ async def test_concurrent_answers_count_once(
 
 
 async def test_the_worker_runs_the_expiry_job(gql: GraphQLClient, world: World, settings: Settings):
-    from services.worker import JOBS
+    from services.platform.worker import JOBS
 
     lead = await register(gql, world.token("user_a"), "worker@example.test")
     await ConsentRequest.filter(lead_id=int(lead["id"])).update(

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from models.accounts import ActivityKind, CustomerActivity, Deal
+from models.accounts import ActivityKind, CustomerActivity
 from models.customers import Customer
+from models.deals import Deal
 from models.lead_management import DistributionState, LeadDistribution
 from models.leads import DistributionStatus, Lead, LeadEvent
 from models.messaging import Message, MessageStatus

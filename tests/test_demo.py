@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.outbox import OutboxEmail
-from services.demo import DEMO_PASSWORD, load_demo_data
+from services.demo.dataset import DEMO_PASSWORD, load_demo_data
 from settings import Settings
 from tests.conftest import GraphQLClient
 

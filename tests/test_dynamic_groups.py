@@ -9,7 +9,7 @@ import pytest
 
 from models.enums import PartnerStatus, PartnerTier
 from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg
-from services.partners import partner_ids_in_groups
+from services.partners.groups import partner_ids_in_groups
 from tests.conftest import GraphQLClient, World, make_partner
 from tests.database_state import database_state
 

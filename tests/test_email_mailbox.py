@@ -17,7 +17,7 @@ from app import create_app
 from models.outbox import EmailCategory, OutboxEmail, OutboxState
 from services.email import CaptureMailbox, deliver_due_emails, mailbox_directory, queue_email
 from services.email.wakeup import sender_wakeup_event, wake_sender
-from services.worker import Job, run_worker
+from services.platform.worker import Job, run_worker
 from settings import Settings, reset_settings
 from tests.conftest import World, empty_all_tables, make_settings
 from tests.email_sink import until

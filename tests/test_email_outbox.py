@@ -21,7 +21,7 @@ from models.outbox import (
 from models.partners import PartnerOrg
 from services.email import delivery_statistics, queue_email, render_email
 from services.email.tracking import verify_click_link, verify_open_link
-from services.errors import ValidationFailed
+from services.platform.errors import ValidationFailed
 from settings import Settings
 from tests.conftest import make_user
 

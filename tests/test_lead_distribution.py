@@ -15,11 +15,15 @@ from models.lead_management import DistributionState, LeadDistribution
 from models.leads import DistributionStatus, Lead, LeadEvent, LeadSource
 from models.outbox import OutboxEmail
 from models.users import SalesRep
-from services import lead_distribution, lead_management
 from services.email import deliver_due_emails
-from services.errors import ErrorCode, ServiceError, ValidationFailed
-from services.lead_management import LeadInput
-from services.worker import JOBS, run_worker
+from services.leads import answers as lead_answers
+from services.leads import distribution as lead_distribution
+from services.leads import jobs as lead_jobs
+from services.leads import lead_settings
+from services.leads import service as lead_management
+from services.leads.service import LeadInput
+from services.platform.errors import ErrorCode, ServiceError, ValidationFailed
+from services.platform.worker import JOBS, run_worker
 from settings import Settings
 from tests.conftest import GraphQLClient, World, count_statements, make_partner, make_settings
 from tests.email_sink import SmtpSink
@@ -50,10 +54,10 @@ async def configure_recipients(world: World) -> tuple[SalesRep, SalesRep]:
     not_chosen = await SalesRep.create(
         partner=world.partner_a, full_name="Rep Two", email="rep.two@reps.example"
     )
-    await lead_management.set_notification_recipients(
+    await lead_settings.set_notification_recipients(
         viewer_for(world.admin_a), None, [world.admin_a.id], [chosen.id]
     )
-    await lead_management.set_supplier_default_user(
+    await lead_settings.set_supplier_default_user(
         viewer_for(world.vendor_admin), world.partner_a.id, world.user_a.id
     )
     return chosen, not_chosen
@@ -104,7 +108,7 @@ async def test_auto_accepted_leads_send_no_notification(
     world: World, settings: Settings, smtp_sink: SmtpSink, tmp_path: Path
 ):
     await configure_recipients(world)
-    await lead_management.set_auto_accept(viewer_for(world.admin_a), None, True)
+    await lead_settings.set_auto_accept(viewer_for(world.admin_a), None, True)
     [lead] = await vendor_leads(world, 1)
     await lead_distribution.distribute_leads(
         settings, viewer_for(world.vendor_admin), [lead.id], world.partner_a.id
@@ -127,7 +131,7 @@ async def test_auto_accepted_leads_send_no_notification(
 
 
 async def test_no_recipients_configured_means_no_email(world: World, settings: Settings):
-    await lead_management.set_notification_recipients(viewer_for(world.admin_b), None, [], [])
+    await lead_settings.set_notification_recipients(viewer_for(world.admin_b), None, [], [])
     [lead] = await vendor_leads(world, 1)
     await lead_distribution.distribute_leads(
         settings, viewer_for(world.vendor_admin), [lead.id], world.partner_b.id
@@ -144,24 +148,24 @@ async def test_only_the_partner_the_lead_went_to_accepts_or_rejects(
     )
     for outsider in (world.user_b, world.admin_b):
         with pytest.raises(ServiceError) as failure:
-            await lead_distribution.accept_lead(viewer_for(outsider), first.id)
+            await lead_answers.accept_lead(viewer_for(outsider), first.id)
         assert failure.value.code is ErrorCode.NOT_FOUND
         with pytest.raises(ServiceError):
-            await lead_distribution.reject_lead(viewer_for(outsider), first.id, "not ours")
+            await lead_answers.reject_lead(viewer_for(outsider), first.id, "not ours")
     with pytest.raises(ServiceError) as failure:
-        await lead_distribution.accept_lead(viewer_for(world.vendor_admin), first.id)
+        await lead_answers.accept_lead(viewer_for(world.vendor_admin), first.id)
     assert failure.value.code is ErrorCode.FORBIDDEN
     await first.refresh_from_db()
     assert first.distribution_status is DistributionStatus.PENDING
 
-    accepted = await lead_distribution.accept_lead(viewer_for(world.user_a), first.id)
+    accepted = await lead_answers.accept_lead(viewer_for(world.user_a), first.id)
     assert accepted.distribution_status is DistributionStatus.ACCEPTED
     with pytest.raises(ServiceError):  # answered once only
-        await lead_distribution.reject_lead(viewer_for(world.admin_a), first.id, "changed mind")
+        await lead_answers.reject_lead(viewer_for(world.admin_a), first.id, "changed mind")
 
     with pytest.raises(ValidationFailed):
-        await lead_distribution.reject_lead(viewer_for(world.user_a), second.id, "   ")
-    rejected = await lead_distribution.reject_lead(
+        await lead_answers.reject_lead(viewer_for(world.user_a), second.id, "   ")
+    rejected = await lead_answers.reject_lead(
         viewer_for(world.user_a), second.id, "Outside our region"
     )
     assert rejected.distribution_status is DistributionStatus.REJECTED
@@ -193,12 +197,12 @@ async def test_unanswered_leads_return_to_the_vendor_after_the_deadline(
         settings, vendor, [waiting.id, answered.id], world.partner_a.id, accept_by
     )
     await lead_distribution.distribute_leads(settings, vendor, [no_deadline.id], world.partner_a.id)
-    await lead_distribution.accept_lead(viewer_for(world.user_a), answered.id)
+    await lead_answers.accept_lead(viewer_for(world.user_a), answered.id)
     # Before the deadline nothing moves.
-    assert await lead_distribution.return_overdue_leads(settings) == 0
+    assert await lead_jobs.return_overdue_leads(settings) == 0
     later = accept_by + timedelta(minutes=1)
-    assert await lead_distribution.return_overdue_leads(settings, now=later) == 1
-    assert await lead_distribution.return_overdue_leads(settings, now=later) == 0
+    assert await lead_jobs.return_overdue_leads(settings, now=later) == 1
+    assert await lead_jobs.return_overdue_leads(settings, now=later) == 0
     await waiting.refresh_from_db()
     await answered.refresh_from_db()
     await no_deadline.refresh_from_db()
@@ -210,7 +214,7 @@ async def test_unanswered_leads_return_to_the_vendor_after_the_deadline(
     assert event.details["reason"] == "deadline"
     assert event.partner_id == world.partner_a.id  # type: ignore[attr-defined]
     with pytest.raises(ServiceError):  # too late to answer
-        await lead_distribution.accept_lead(viewer_for(world.user_a), waiting.id)
+        await lead_answers.accept_lead(viewer_for(world.user_a), waiting.id)
 
 
 async def test_distribution_refuses_bad_requests_and_writes_nothing(

@@ -22,20 +22,23 @@ from models.lead_management import (
 from models.leads import Lead, LeadEvent, RegistrationStatus
 from models.outbox import OutboxEmail
 from models.users import ChannelManagerAssignment, User
-from services import lead_management
-from services.errors import ErrorCode, ServiceError, ValidationFailed
-from services.lead_management import LeadInput
-from services.lead_rules import (
+from services.leads import ignored_companies as lead_ignored_companies
+from services.leads import lead_settings
+from services.leads import rule_sets as lead_rule_sets
+from services.leads import service as lead_management
+from services.leads.rules import (
     Condition,
     LeadField,
     Operator,
     condition_problem,
     explain,
-    first_matching_group,
     lead_facts,
     validate_rule_set,
 )
-from services.viewer import Viewer
+from services.leads.rules_compiled import first_matching_group
+from services.leads.service import LeadInput
+from services.platform.errors import ErrorCode, ServiceError, ValidationFailed
+from services.platform.viewer import Viewer
 from settings import Settings
 from tests.conftest import GraphQLClient, World
 
@@ -227,12 +230,12 @@ def test_explain_reports_actual_values_and_per_condition_outcomes():
 
 async def enable(world: World, mode: AutoRegistrationMode, groups: list[list[Condition]]) -> None:
     admin = viewer_for(world.admin_a)
-    await lead_management.set_auto_registration(admin, None, True, mode)
+    await lead_settings.set_auto_registration(admin, None, True, mode)
     if mode is AutoRegistrationMode.PARTNER_DEFINED:
-        await lead_management.replace_rule_set(admin, None, RuleSetOwner.PARTNER, groups)
+        await lead_rule_sets.replace_rule_set(admin, None, RuleSetOwner.PARTNER, groups)
     else:
         vendor = viewer_for(world.vendor_admin)
-        await lead_management.replace_rule_set(
+        await lead_rule_sets.replace_rule_set(
             vendor, world.partner_a.id, RuleSetOwner.SUPPLIER, groups
         )
 
@@ -255,7 +258,7 @@ DUTCH = [[cond(F.COUNTRY, Op.EQUALS, "nl")]]
 
 async def test_auto_registration_is_off_by_default(world: World, settings: Settings):
     user = viewer_for(world.user_a)
-    await lead_management.replace_rule_set(
+    await lead_rule_sets.replace_rule_set(
         viewer_for(world.admin_a), None, RuleSetOwner.PARTNER, DUTCH
     )
     lead = await lead_management.create_lead(settings, user, lead_input())
@@ -311,10 +314,10 @@ async def test_changing_rules_does_not_touch_existing_leads(world: World, settin
     await enable(world, AutoRegistrationMode.PARTNER_DEFINED, [[cond(F.COUNTRY, Op.EQUALS, "de")]])
     lead = await lead_management.create_lead(settings, viewer_for(world.user_a), lead_input())
     events_before = await LeadEvent.filter(lead_id=lead.id).count()
-    await lead_management.replace_rule_set(
+    await lead_rule_sets.replace_rule_set(
         viewer_for(world.admin_a), None, RuleSetOwner.PARTNER, DUTCH
     )
-    await lead_management.set_auto_registration(
+    await lead_settings.set_auto_registration(
         viewer_for(world.admin_a), None, True, AutoRegistrationMode.PARTNER_DEFINED
     )
     await lead.refresh_from_db()
@@ -329,7 +332,7 @@ async def test_changing_rules_does_not_touch_existing_leads(world: World, settin
 async def test_supplier_managed_mode_uses_the_vendor_rules(world: World, settings: Settings):
     await enable(world, AutoRegistrationMode.SUPPLIER_MANAGED, [[cond(F.COUNTRY, Op.EQUALS, "de")]])
     # The partner's own rules would match, but they are not the ones in force.
-    await lead_management.replace_rule_set(
+    await lead_rule_sets.replace_rule_set(
         viewer_for(world.admin_a), None, RuleSetOwner.PARTNER, DUTCH
     )
     user = viewer_for(world.user_a)
@@ -348,7 +351,7 @@ async def test_supplier_managed_mode_uses_the_vendor_rules(world: World, setting
 async def test_ignored_companies_are_never_auto_registered(world: World, settings: Settings):
     await enable(world, AutoRegistrationMode.PARTNER_DEFINED, DUTCH)
     admin = viewer_for(world.admin_a)
-    await lead_management.add_ignored_company(admin, None, "  ACME   corp ")
+    await lead_ignored_companies.add_ignored_company(admin, None, "  ACME   corp ")
     user = viewer_for(world.user_a)
     lead = await lead_management.create_lead(settings, user, lead_input())
     await lead_management.update_lead(settings, user, lead.id, LeadInput(notes="still ignored"))
@@ -361,9 +364,11 @@ async def test_ignored_companies_are_never_auto_registered(world: World, setting
     await other.refresh_from_db()
     assert other.registration_status is RegistrationStatus.PENDING_CONSENT
     # Ignoring applies to partner A only.
-    names = [c.name for c in await lead_management.list_ignored_companies(admin, None)]
+    names = [c.name for c in await lead_ignored_companies.list_ignored_companies(admin, None)]
     assert names == ["ACME corp"]
-    assert await lead_management.list_ignored_companies(viewer_for(world.admin_b), None) == []
+    assert (
+        await lead_ignored_companies.list_ignored_companies(viewer_for(world.admin_b), None) == []
+    )
 
 
 async def test_who_may_edit_which_rules(world: World):
@@ -380,26 +385,26 @@ async def test_who_may_edit_which_rules(world: World):
     ]
     for viewer, partner_id, owner, code in refused:
         with pytest.raises(ServiceError) as failure:
-            await lead_management.replace_rule_set(viewer, partner_id, owner, DUTCH)
+            await lead_rule_sets.replace_rule_set(viewer, partner_id, owner, DUTCH)
         assert failure.value.code is code, (viewer.role, owner)
         with pytest.raises(ServiceError):
-            await lead_management.add_group(viewer, partner_id, owner, DUTCH[0])
+            await lead_rule_sets.add_group(viewer, partner_id, owner, DUTCH[0])
     assert await RuleSetVersion.all().count() == 0
-    await lead_management.replace_rule_set(vendor, a, RuleSetOwner.SUPPLIER, DUTCH)
-    await lead_management.replace_rule_set(admin_a, None, RuleSetOwner.PARTNER, DUTCH)
+    await lead_rule_sets.replace_rule_set(vendor, a, RuleSetOwner.SUPPLIER, DUTCH)
+    await lead_rule_sets.replace_rule_set(admin_a, None, RuleSetOwner.PARTNER, DUTCH)
     assert await RuleSetVersion.filter(partner_id=a).count() == 2
 
 
 async def test_every_edit_is_a_new_version_with_who_and_when(world: World, gql: GraphQLClient):
     admin = viewer_for(world.admin_a)
     partner = RuleSetOwner.PARTNER
-    await lead_management.add_group(admin, None, partner, [cond(F.COUNTRY, Op.EQUALS, "nl")])
-    await lead_management.add_condition(admin, None, partner, 0, cond(F.EMPLOYEES, Op.IS_NOT_EMPTY))
-    await lead_management.add_group(admin, None, partner, [cond(F.INDUSTRY, Op.EQUALS, "it")])
-    await lead_management.remove_condition(admin, None, partner, 0, 0)
-    await lead_management.remove_condition(admin, None, partner, 1, 0)  # empties group 1
+    await lead_rule_sets.add_group(admin, None, partner, [cond(F.COUNTRY, Op.EQUALS, "nl")])
+    await lead_rule_sets.add_condition(admin, None, partner, 0, cond(F.EMPLOYEES, Op.IS_NOT_EMPTY))
+    await lead_rule_sets.add_group(admin, None, partner, [cond(F.INDUSTRY, Op.EQUALS, "it")])
+    await lead_rule_sets.remove_condition(admin, None, partner, 0, 0)
+    await lead_rule_sets.remove_condition(admin, None, partner, 1, 0)  # empties group 1
     with pytest.raises(ValidationFailed):
-        await lead_management.remove_group(admin, None, partner, 5)
+        await lead_rule_sets.remove_group(admin, None, partner, 5)
     versions = await RuleSetVersion.filter(partner_id=world.partner_a.id).order_by("version")
     assert [v.version for v in versions] == [1, 2, 3, 4, 5]
     assert versions[-1].groups == [
@@ -566,7 +571,7 @@ async def test_explain_over_recent_leads_matches_what_registration_does(
             settings, user, lead_input(email="d@d.example", country="de")
         ),
     ]
-    await lead_management.add_ignored_company(viewer_for(world.admin_a), None, "ignored ltd")
+    await lead_ignored_companies.add_ignored_company(viewer_for(world.admin_a), None, "ignored ltd")
     proposed = [
         {
             "conditions": [
@@ -665,10 +670,10 @@ leads = st.fixed_dictionaries(
 @pytest.fixture
 async def property_world(world: World) -> World:
     admin = viewer_for(world.admin_a)
-    await lead_management.set_auto_registration(
+    await lead_settings.set_auto_registration(
         admin, None, True, AutoRegistrationMode.PARTNER_DEFINED
     )
-    await lead_management.add_ignored_company(admin, None, "Ignored Ltd")
+    await lead_ignored_companies.add_ignored_company(admin, None, "Ignored Ltd")
     return world
 
 
@@ -684,12 +689,12 @@ async def test_explain_and_real_registration_agree(
     world = property_world
     admin, user = viewer_for(world.admin_a), viewer_for(world.user_a)
     if groups:
-        await lead_management.replace_rule_set(admin, None, RuleSetOwner.PARTNER, groups)
+        await lead_rule_sets.replace_rule_set(admin, None, RuleSetOwner.PARTNER, groups)
     else:
         await RuleSetVersion.filter(partner_id=world.partner_a.id).delete()
     created = await lead_management.create_lead(settings, user, LeadInput(**lead))
     await created.refresh_from_db()
-    result = await lead_management.explain_auto_registration(admin, None, lead_id=created.id)
+    result = await lead_rule_sets.explain_auto_registration(admin, None, lead_id=created.id)
     [(_, explanation)] = result.leads
     registered = created.registration_status is RegistrationStatus.PENDING_CONSENT
     assert explanation.would_register is registered
@@ -697,7 +702,7 @@ async def test_explain_and_real_registration_agree(
     assert (match.group_index if match else None) == explanation.matched_group_index
     # And with the rules as a proposal, the same answer.
     proposal = (
-        await lead_management.explain_auto_registration(
+        await lead_rule_sets.explain_auto_registration(
             admin, None, lead_id=created.id, proposed_groups=groups
         )
         if groups
@@ -715,11 +720,11 @@ async def test_explain_refuses_distributed_leads_and_other_partners_leads(
     await Lead.filter(id=vendor_lead.id).update(partner_id=world.partner_a.id)
     admin = viewer_for(world.admin_a)
     with pytest.raises(ValidationFailed) as failure:
-        await lead_management.explain_auto_registration(admin, None, lead_id=vendor_lead.id)
+        await lead_rule_sets.explain_auto_registration(admin, None, lead_id=vendor_lead.id)
     assert failure.value.problems[0][0] == "leadId"
     own_b = await lead_management.create_lead(settings, viewer_for(world.user_b), lead_input())
     with pytest.raises(ServiceError) as refused:
-        await lead_management.explain_auto_registration(admin, None, lead_id=own_b.id)
+        await lead_rule_sets.explain_auto_registration(admin, None, lead_id=own_b.id)
     assert refused.value.code is ErrorCode.NOT_FOUND
-    recent = await lead_management.explain_auto_registration(admin, None)
+    recent = await lead_rule_sets.explain_auto_registration(admin, None)
     assert recent.leads == []  # neither the distributed lead nor partner B's lead

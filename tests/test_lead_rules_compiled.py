@@ -14,15 +14,15 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from services.lead_rules import (
+from services.leads.rules import (
     NUMBER_FIELDS,
     Condition,
     LeadField,
     Operator,
-    compile_rule_set,
     explain,
     interpret_first_matching_group,
 )
+from services.leads.rules_compiled import compile_rule_set
 
 TEXT_ONLY = {Operator.CONTAINS, Operator.NOT_CONTAINS, Operator.STARTS_WITH}
 NUMBER_ONLY = {Operator.GREATER_THAN, Operator.LESS_THAN}

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import websockets
 
-from services import lead_management
-from services.lead_management import LeadInput
+from services.leads import service as lead_management
+from services.leads.service import LeadInput
 from settings import Settings
 from tests.conftest import (
     LiveServer,

@@ -11,7 +11,7 @@ import httpx
 from starlette.applications import Starlette
 
 from models.users import AuthSession, LoginFailure
-from services.auth import ADDRESS_LIMIT_FACTOR
+from services.users.auth import ADDRESS_LIMIT_FACTOR
 from settings import Settings
 from tests.conftest import (
     TEST_PASSWORD,

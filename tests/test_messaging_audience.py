@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from models.messaging import Message, MessageRecipient, MessageStatus
 from models.outbox import OutboxEmail
 from models.partners import PartnerGroup, PartnerGroupMember
-from services.messaging import run_message_schedule
+from services.messaging.jobs import run_message_schedule
 from settings import Settings
 from tests.conftest import GraphQLClient, World
 from tests.messaging_support import (

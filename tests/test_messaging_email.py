@@ -16,7 +16,7 @@ from models.enums import Role
 from models.messaging import Message, MessageRecipient, MessageStatus
 from models.users import User
 from services.email.sender import deliver_due_emails
-from services.messaging import run_message_schedule
+from services.messaging.jobs import run_message_schedule
 from settings import Settings
 from tests.conftest import GraphQLClient, World, make_settings, make_user
 from tests.email_sink import SinkBehaviour, SmtpSink

@@ -13,7 +13,7 @@ from models.messaging import Message, MessageRecipient, MessageStatus, PortalTer
 from models.outbox import OutboxEmail
 from models.users import User
 from models.vendor import VendorSettings
-from services.messaging import run_message_schedule
+from services.messaging.jobs import run_message_schedule
 from settings import Settings
 from tests.conftest import GraphQLClient, World, make_partner, make_user, token_for
 from tests.messaging_support import (

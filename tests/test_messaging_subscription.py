@@ -14,10 +14,11 @@ import pytest
 import websockets
 
 from models.messaging import Message
-from services.messaging import POPUP_CHANNEL, ReceivedPopup, announce_popup
-from services.popup_stream import popup_stream
-from services.pubsub import RESYNC, PubSub
-from services.viewer import Viewer
+from services.messaging.centre import ReceivedPopup
+from services.messaging.delivery import POPUP_CHANNEL, announce_popup
+from services.messaging.popup_stream import popup_stream
+from services.platform.pubsub import RESYNC, PubSub
+from services.platform.viewer import Viewer
 from tests.conftest import (
     GraphQLClient,
     LiveServer,
@@ -178,7 +179,7 @@ async def test_a_separate_worker_process_announces_through_a_short_redis_connect
             await asyncio.sleep(0.05)
         await web.connect()
         # As in a `channelport worker` process: no web app, so no pub/sub of its own.
-        monkeypatch.setattr("services.messaging.current_pubsub", lambda: None)
+        monkeypatch.setattr("services.messaging.delivery.current_pubsub", lambda: None)
         settings = make_settings("sqlite://:memory:", tmp_path, BROADCAST_URL=url)
         async with web.subscribe(POPUP_CHANNEL) as subscription:
             assert await announce_popup(settings, {"type": "published", "id": 7})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.pubsub import RESYNC, PubSub, SubscriberDropped, current_pubsub
+from services.platform.pubsub import RESYNC, PubSub, SubscriberDropped, current_pubsub
 from tests.conftest import free_port, start_private_redis
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from models.users import User
 from schema.schema import schema
-from services.vendor import get_vendor_settings
+from services.vendor.service import get_vendor_settings
 from tests.conftest import GraphQLClient, World
 from tests.database_state import database_state
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schema.extensions import cached_validation
+from schema.platform.extensions import cached_validation
 from schema.schema import MAX_QUERY_DEPTH
 from tests.conftest import GraphQLClient, World
 

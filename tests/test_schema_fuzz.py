@@ -28,8 +28,8 @@ from models.enums import GroupKind, Role
 from models.partners import PartnerGroup
 from models.users import SalesRep, User
 from schema.schema import schema
-from services.auth import open_session
-from services.vendor import get_vendor_settings
+from services.users.auth import open_session
+from services.vendor.service import get_vendor_settings
 from settings import Settings
 from tests.conftest import World, make_user
 from tests.schema_fuzz_support import RootField, arguments, root_fields

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from services.auth import open_session
+from services.users.auth import open_session
 from settings import Settings
 from tests.accounts_support import fixed_now, make_customer
 from tests.conftest import (

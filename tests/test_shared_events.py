@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from schema.shared_events import SharedEvent, SharedEventExecutionContext
+from schema.platform.shared_events import SharedEvent, SharedEventExecutionContext
 
 executions: list[str] = []
 

@@ -18,7 +18,7 @@ from models.customers import Customer, CustomerContact
 from models.enums import ContactRole, GroupKind, PartnerTier, Role
 from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg
 from models.users import ChannelManagerAssignment, User
-from services.vendor import get_vendor_settings
+from services.vendor.service import get_vendor_settings
 from tests.conftest import GraphQLClient, World, make_user, token_for
 from tests.database_state import database_state
 

@@ -10,7 +10,7 @@ from gql import Client, gql
 from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
 
-from services.auth import authenticate, logout
+from services.users.auth import authenticate, logout
 from settings import Settings
 from tests.conftest import TEST_PASSWORD, LiveServer, World
 

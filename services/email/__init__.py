@@ -4,8 +4,9 @@ Every email Channelport sends goes through this package:
 
 - `queue_email(...)` renders a template and writes the email to the outbox inside the caller's
   transaction (outbox.py);
-- the worker job `run_outbox_sender` delivers due emails over SMTP or into the local capture
-  mailbox (sender.py, transport.py, mailbox.py);
+- `deliver_due_emails` delivers due emails over SMTP or into the local capture mailbox
+  (sender.py, transport.py, mailbox.py); the worker runs it as the job `run_outbox_sender`
+  (jobs.py);
 - opens, clicks, unsubscribes and bounces come back through signed links and the bounce-report
   endpoint (tracking.py, suppression.py); `delivery_statistics` counts them (stats.py).
 """
@@ -13,7 +14,7 @@ Every email Channelport sends goes through this package:
 from services.email.mailbox import CaptureMailbox, MailboxEntry, MailboxMessage, mailbox_directory
 from services.email.outbox import queue_email
 from services.email.rendering import RenderedEmail, render_email
-from services.email.sender import DeliveryReport, deliver_due_emails, run_outbox_sender
+from services.email.sender import DeliveryReport, deliver_due_emails
 from services.email.stats import DeliveryStatistics, delivery_statistics
 from services.email.suppression import (
     BounceReport,
@@ -40,7 +41,6 @@ __all__ = [
     "queue_email",
     "record_bounce",
     "render_email",
-    "run_outbox_sender",
     "sender_wakeup_event",
     "suppress_address",
     "unsubscribe",

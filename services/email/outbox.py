@@ -31,8 +31,8 @@ from services.email.rendering import add_open_pixel, render_email, rewrite_links
 from services.email.suppression import marketing_is_blocked, normalise_address
 from services.email.tracking import click_url, is_own_link, open_pixel_url, unsubscribe_url
 from services.email.wakeup import wake_sender
-from services.errors import ValidationFailed
-from services.validation import email_problem
+from services.platform.errors import ValidationFailed
+from services.platform.validation import email_problem
 from settings import Settings
 
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+$")

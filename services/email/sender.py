@@ -59,14 +59,11 @@ from services.email.transport import (
     classify_failure,
     open_transport,
 )
-from services.email.wakeup import wake_sender
 from settings import Settings
 
 log = logging.getLogger("channelport.email")
 
 MAX_BACKOFF_SECONDS = 6 * 3600
-# Batches per job run: the worker checks for shutdown between runs.
-BATCHES_PER_RUN = 20
 # A process that uses more than this many broken connections in one batch defers the rest.
 MAX_RECONNECTS_PER_BATCH = 1
 
@@ -317,21 +314,4 @@ async def deliver_due_emails(
         report.add(batch)
         if not batch.more_pending:
             break
-    return report
-
-
-async def run_outbox_sender(settings: Settings) -> DeliveryReport:
-    """The worker job: a bounded run of `deliver_due_emails`, re-woken at once if work is left."""
-    report = await deliver_due_emails(settings, max_batches=BATCHES_PER_RUN)
-    if report.more_pending:
-        wake_sender()
-    if report.claimed:
-        log.info(
-            "outbox: %s sent, %s retried later, %s bounced, %s failed, %s suppressed",
-            report.sent,
-            report.retried,
-            report.bounced,
-            report.failed,
-            report.suppressed,
-        )
     return report

@@ -11,7 +11,7 @@ import uuid
 from urllib.parse import quote, urlsplit
 
 from models.outbox import EmailEvent, EmailEventKind, OutboxEmail
-from services.auth import sign_value, unsign_value
+from services.users.auth import sign_value, unsign_value
 from settings import Settings
 
 OPEN_PURPOSE = "email-open"

@@ -1,0 +1,1 @@
+"""Resolvers of the consent domain. Customer-approved lead registration and the consent ledger."""

@@ -1,0 +1,3 @@
+"""Resolvers of the customers domain. The customer accounts partners bring: overview, activity,
+attention items, act-as.
+"""

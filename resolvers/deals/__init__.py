@@ -1,0 +1,1 @@
+"""Resolvers of the deals domain. Deals, conversions to paid subscriptions and commissions."""

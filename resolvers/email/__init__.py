@@ -1,0 +1,1 @@
+"""Resolvers of the email domain. Email delivery: outbox, sender, tracking, suppression, mailbox."""

@@ -1,0 +1,1 @@
+"""Resolvers of the partners domain. Partner organisations and partner groups."""

@@ -1,0 +1,1 @@
+"""What every domain's resolvers share: the request context, DataLoaders, permission classes."""

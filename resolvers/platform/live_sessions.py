@@ -1,0 +1,103 @@
+"""Websockets live no longer than their login session.
+
+A graphql-transport-ws connection is authenticated once, in `connection_init`. This handler then
+watches the session: when it is logged out (here or on another web process, announced through
+pub/sub), expires, or its user is deactivated, or when the session it was derived from (act-as)
+ends, the subscriptions stop and the socket closes with 4401 (logged out, expired) or 4403
+(deactivated) and a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+
+from services.platform.pubsub import RESYNC, SubscriberDropped, current_pubsub
+from services.platform.viewer import Viewer
+from services.users.auth import why_session_ended
+from services.users.session_events import (
+    CLOSE_FOR_END,
+    SESSION_RECHECK_SECONDS,
+    SESSIONS_ENDED_CHANNEL,
+    SessionEnd,
+)
+
+log = logging.getLogger("channelport")
+
+
+@contextlib.asynccontextmanager
+async def _announcements() -> AsyncIterator[AsyncIterator[Any] | None]:
+    pubsub = current_pubsub()
+    if pubsub is None:
+        yield None
+        return
+    async with pubsub.subscribe(SESSIONS_ENDED_CHANNEL) as subscription:
+        yield subscription
+
+
+def _seconds_until(moment: datetime | None) -> float:
+    if moment is None:
+        return SESSION_RECHECK_SECONDS
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+async def wait_for_session_end(viewer: Viewer) -> SessionEnd:
+    """Return once the viewer's session has ended, with why."""
+    own_sessions = {viewer.session_id, viewer.parent_session_id} - {None}
+    while True:
+        try:
+            async with _announcements() as announcements:
+                # Subscribed first, then checked: nothing can end in between unnoticed.
+                while (ended := await why_session_ended(viewer)) is None:
+                    wait = min(SESSION_RECHECK_SECONDS, _seconds_until(viewer.session_expires_at))
+                    if announcements is None:
+                        await asyncio.sleep(wait)
+                        continue
+                    with contextlib.suppress(TimeoutError):
+                        item = await asyncio.wait_for(anext(announcements), timeout=wait)
+                        if item is not RESYNC and not own_sessions & set(item["sessions"]):
+                            continue  # another session's end: nothing to check
+                return ended
+        except SubscriberDropped:
+            continue  # fell behind: subscribe again, and check the database first
+
+
+class SessionBoundTransportWSHandler(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws, closing the socket when the connection's session ends."""
+
+    session_watch: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        viewer: Viewer | None = getattr(self.context, "viewer", None)
+        if self.connection_acknowledged and viewer is not None and self.session_watch is None:
+            self.session_watch = asyncio.create_task(self._close_when_session_ends(viewer))
+
+    async def _close_when_session_ends(self, viewer: Viewer) -> None:
+        while True:
+            try:
+                ended = await wait_for_session_end(viewer)
+                break
+            except Exception:  # the database is down: try again later, the socket stays open
+                log.warning("session watch of a websocket failed", exc_info=True)
+                await asyncio.sleep(SESSION_RECHECK_SECONDS)
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        code, reason = CLOSE_FOR_END[ended]
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await self.websocket.close(code=code, reason=reason)
+
+    async def shutdown(self) -> None:
+        if self.session_watch is not None and self.session_watch is not asyncio.current_task():
+            self.session_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.session_watch
+        await super().shutdown()

@@ -1,0 +1,69 @@
+"""Permission classes declared on fields and mutations, by role (SPEC §1).
+
+Organisation scoping is enforced again by the services, which filter every query by the viewer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.permission import BasePermission
+from strawberry.types import Info
+
+from models.enums import Role
+from services.platform.viewer import Viewer
+
+
+class PublicError(GraphQLError):
+    """An error whose message is meant for the caller; it is never masked."""
+
+
+class IsAuthenticated(BasePermission):
+    message = "You need to log in."
+    error_extensions = {"code": "UNAUTHENTICATED"}
+    error_class = PublicError
+    roles: frozenset[Role] | None = None
+    # A switch-account (act-as) token is scoped to one customer account: it reaches only the
+    # fields of that account's domain, which declare so with IsAuthenticatedOrActingAs.
+    allows_acting_session = False
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer: Viewer | None = info.context.viewer_at(info.path)
+        if viewer is None:
+            return False
+        if viewer.is_acting_as_customer and not self.allows_acting_session:
+            raise PublicError(
+                "This session is scoped to one customer account.",
+                extensions={"code": "FORBIDDEN"},
+            )
+        if self.roles is not None and viewer.role not in self.roles:
+            raise PublicError("You are not allowed to do this.", extensions={"code": "FORBIDDEN"})
+        return True
+
+
+class IsAuthenticatedOrActingAs(IsAuthenticated):
+    """Logged in, also with an act-as token (whose services then see its one customer only)."""
+
+    allows_acting_session = True
+
+
+class IsVendorStaff(IsAuthenticated):
+    roles = frozenset({Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER})
+
+
+class IsVendorAdmin(IsAuthenticated):
+    roles = frozenset({Role.VENDOR_ADMIN})
+
+
+class IsAdmin(IsAuthenticated):
+    """Vendor admins, channel managers (for their partners) and partner admins (for their org)."""
+
+    roles = frozenset({Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN})
+
+
+def viewer_of(info: Info) -> Viewer:
+    viewer: Viewer | None = info.context.viewer_at(info.path)
+    if viewer is None:  # permission classes run first; this guards resolvers used without them
+        raise PublicError("You need to log in.", extensions={"code": "UNAUTHENTICATED"})
+    return viewer

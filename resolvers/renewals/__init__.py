@@ -1,0 +1,1 @@
+"""Resolvers of the renewals domain. Renewal ownership and renewal notices."""

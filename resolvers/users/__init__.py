@@ -1,0 +1,1 @@
+"""Resolvers of the users domain. Portal users, login sessions and external sales reps."""

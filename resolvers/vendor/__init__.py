@@ -1,0 +1,1 @@
+"""Resolvers of the vendor domain. The vendor's installation-wide settings."""

@@ -1,0 +1,3 @@
+"""GraphQL schema of the consent domain. Customer-approved lead registration and the consent
+ledger.
+"""

@@ -1,0 +1,192 @@
+"""Customer-approved lead registration, the consent ledger and conflicts (SPEC §2): the Query,
+Mutation and Subscription parts of the consent domain (its types are in `schema.consent.types`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from models import consent as consent_models
+from resolvers.consent import resolvers as resolve
+from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin, PublicError
+from schema.consent.types import (
+    ConflictResolution,
+    ConflictStatus,
+    ConsentAction,
+    ConsentEntry,
+    ConsentPurpose,
+    LeadConflict,
+    LeadConflictResult,
+    LeadRegistration,
+    LeadRegistrationResult,
+    RegisterLeadInput,
+)
+from schema.leads.types import LeadRegistrationStatus
+from schema.platform.common import Connection, fetch, mutate, parse_id, to_connection
+from services.consent.service import NewLead
+from services.platform.errors import ServiceError
+
+
+@strawberry.type
+class ConsentQuery:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Partner lead registrations with their consent state: a partner sees its "
+        "own, channel managers their partners', vendor admins all.",
+    )
+    async def lead_registrations(
+        self,
+        info: Info,
+        partner_id: strawberry.ID | None = None,
+        status: LeadRegistrationStatus | None = None,
+        email: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[LeadRegistration]:
+        page = await fetch(
+            lambda: resolve.list_registrations(
+                info,
+                None if partner_id is None else parse_id(partner_id, "Partner"),
+                status,
+                email,
+                first,
+                after,
+            )
+        )
+        return to_connection(page, LeadRegistration.from_model)
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def lead_registration(self, info: Info, id: strawberry.ID) -> LeadRegistration:
+        return LeadRegistration.from_model(
+            await fetch(lambda: resolve.get_registration(info, parse_id(id, "Lead")))
+        )
+
+    @strawberry.field(
+        permission_classes=[IsVendorAdmin], description="The consent ledger (vendor admins)."
+    )
+    async def consent_ledger(
+        self,
+        info: Info,
+        email: str | None = None,
+        purpose: ConsentPurpose | None = None,  # type: ignore[valid-type]
+        action: ConsentAction | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ConsentEntry]:
+        page = await fetch(
+            lambda: resolve.list_ledger(
+                info,
+                email,
+                None if purpose is None else consent_models.ConsentPurpose(purpose.value),
+                None if action is None else consent_models.ConsentAction(action.value),
+                first,
+                after,
+            )
+        )
+        return to_connection(page, lambda row: ConsentEntry.from_model(row, True))
+
+    @strawberry.field(
+        permission_classes=[IsVendorAdmin],
+        description="Everything held about one email address, as JSON (GDPR access request).",
+    )
+    async def consent_export(self, info: Info, email: str) -> JSON:
+        return await fetch(lambda: resolve.export_personal_data(info, email))
+
+    @strawberry.field(
+        permission_classes=[IsVendorAdmin], description="Registration conflicts to resolve."
+    )
+    async def lead_conflicts(
+        self,
+        info: Info,
+        status: ConflictStatus | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[LeadConflict]:
+        page = await fetch(
+            lambda: resolve.list_conflicts(
+                info,
+                None if status is None else consent_models.ConflictStatus(status.value),
+                first,
+                after,
+            )
+        )
+        return to_connection(page, lambda row: LeadConflict.from_model(row, True))
+
+
+@strawberry.type
+class ConsentMutation:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Register a customer as your lead: the customer gets an email asking to "
+        "approve (newsletter subscription and the link to your partner org).",
+    )
+    async def register_lead(self, info: Info, input: RegisterLeadInput) -> LeadRegistrationResult:
+        async def run() -> LeadRegistration:
+            lead = await resolve.register_lead(
+                info,
+                NewLead(
+                    email=input.email,
+                    company=input.company,
+                    first_name=input.first_name,
+                    last_name=input.last_name,
+                    notes=input.notes,
+                    locale=input.locale or "",
+                ),
+            )
+            return LeadRegistration.from_model(lead)
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Send the customer a new consent email; the previous link stops working.",
+    )
+    async def resend_consent_request(
+        self, info: Info, lead_id: strawberry.ID
+    ) -> LeadRegistrationResult:
+        async def run() -> LeadRegistration:
+            lead = await resolve.resend_consent_request(info, parse_id(lead_id, "Lead"))
+            return LeadRegistration.from_model(lead)
+
+        return await mutate(run)
+
+    @strawberry.mutation(permission_classes=[IsVendorAdmin])
+    async def resolve_lead_conflict(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        resolution: ConflictResolution,  # type: ignore[valid-type]
+        note: str = "",
+    ) -> LeadConflictResult:
+        async def run() -> LeadConflict:
+            conflict = await resolve.resolve_conflict(
+                info,
+                parse_id(id, "Conflict"),
+                consent_models.ConflictResolution(resolution.value),
+                note,
+            )
+            return LeadConflict.from_model(conflict, True)
+
+        return await mutate(run)
+
+
+@strawberry.type
+class ConsentSubscription:
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated],
+        description="Your partner's lead registrations as they change: first the leads waiting "
+        "for the customer's answer, then every change (approved, declined, expired...).",
+    )
+    async def lead_status_changed(
+        self, info: Info, partner_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[LeadRegistration, None]:
+        try:
+            wanted = None if partner_id is None else parse_id(partner_id, "Partner")
+            async for lead in resolve.lead_status_changes(info, wanted):
+                yield LeadRegistration.from_model(lead)
+        except ServiceError as error:
+            raise PublicError(error.message, extensions={"code": error.code.name}) from None

@@ -1,0 +1,3 @@
+"""GraphQL schema of the customers domain. The customer accounts partners bring: overview,
+activity, attention items, act-as.
+"""

@@ -1,0 +1,1 @@
+"""GraphQL schema of the deals domain. Deals, conversions to paid subscriptions and commissions."""

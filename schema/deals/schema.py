@@ -1,0 +1,336 @@
+"""The deals domain's queries and mutations: deals, conversions to paid subscriptions,
+commissions and commission rates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from models.deals import Commission as CommissionModel
+from models.deals import Deal as DealModel
+from resolvers.customers import resolvers as customer_resolvers
+from resolvers.deals import resolvers as resolve
+from resolvers.platform.permissions import IsAuthenticated, IsAuthenticatedOrActingAs
+from schema.customers.types import CustomerResult
+from schema.deals.types import (
+    Commission,
+    CommissionConnection,
+    CommissionResult,
+    CommissionStatus,
+    Conversion,
+    ConversionResult,
+    CustomerSubscription,
+    Deal,
+    DealConnection,
+    DealInput,
+    DealNote,
+    DealNoteResult,
+    DealResult,
+    DealStatus,
+    PartnerCommissionRate,
+    PartnerCommissionRateResult,
+    TierCommissionRate,
+    TierCommissionRateResult,
+)
+from schema.partners.types import Customer, PartnerTier
+from schema.platform.common import Edge, PageInfo, fetch, mutate, parse_id
+from services.deals.service import DealChanges
+from services.platform.pagination import Page, encode_cursor
+
+
+async def deals_to_types(deals: list[DealModel]) -> list[Deal]:
+    """Deal types with customer, notes and commission, in three queries for the whole list."""
+    details = await resolve.deal_details(deals)
+    result = []
+    for deal in deals:
+        customer = details.customers[deal.customer_id]  # type: ignore[attr-defined]
+        commission = details.commissions.get(deal.id)
+        result.append(
+            Deal(
+                id=strawberry.ID(str(deal.id)),
+                partner_id=strawberry.ID(str(deal.partner_id)),  # type: ignore[attr-defined]
+                product=deal.product,
+                amount=deal.amount,
+                currency=deal.currency,
+                expected_close_on=deal.expected_close_on,
+                status=deal.status,
+                lost_reason=deal.lost_reason,
+                closed_at=deal.closed_at,
+                created_at=deal.created_at,
+                updated_at=deal.updated_at,
+                customer=Customer.from_model(customer),
+                notes=[DealNote.from_model(n) for n in details.notes.get(deal.id, [])],
+                commission=(
+                    Commission.from_model(commission, deal, customer) if commission else None
+                ),
+            )
+        )
+    return result
+
+
+def _optional_id(value: strawberry.ID | None, kind: str) -> int | None:
+    return None if value is None else parse_id(value, kind)
+
+
+async def _one_deal(deal: DealModel) -> Deal:
+    return (await deals_to_types([deal]))[0]
+
+
+def _page_info(page: Page) -> PageInfo:  # type: ignore[type-arg]
+    return PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor)
+
+
+@strawberry.type
+class DealQuery:
+    @strawberry.field(
+        permission_classes=[IsAuthenticatedOrActingAs],
+        description="Deals you may see: your org's, or for vendor staff their partners'.",
+    )
+    async def deals(
+        self,
+        info: Info,
+        partner_id: strawberry.ID | None = None,
+        customer_id: strawberry.ID | None = None,
+        status: DealStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> DealConnection:
+        page = await fetch(
+            lambda: resolve.list_deals(
+                info,
+                _optional_id(partner_id, "Partner"),
+                _optional_id(customer_id, "Customer"),
+                status,
+                first,
+                after,
+            )
+        )
+        nodes = await deals_to_types(page.items)
+        return DealConnection(
+            edges=[Edge(cursor=encode_cursor(int(n.id)), node=n) for n in nodes],
+            page_info=_page_info(page),
+        )
+
+    @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
+    async def deal(self, info: Info, id: strawberry.ID) -> Deal:
+        deal = await fetch(lambda: resolve.get_deal(info, parse_id(id, "Deal")))
+        return await _one_deal(deal)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticatedOrActingAs],
+        description="Commissions: partners see their own, vendor staff their partners'.",
+    )
+    async def commissions(
+        self,
+        info: Info,
+        partner_id: strawberry.ID | None = None,
+        status: CommissionStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> CommissionConnection:
+        page = await fetch(
+            lambda: resolve.list_commissions(
+                info, _optional_id(partner_id, "Partner"), status, first, after
+            )
+        )
+        return CommissionConnection(
+            edges=[
+                Edge(cursor=encode_cursor(c.id), node=Commission.from_loaded(c)) for c in page.items
+            ],
+            page_info=_page_info(page),
+        )
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="Commission rates per partner tier."
+    )
+    async def tier_commission_rates(self, info: Info) -> list[TierCommissionRate]:
+        rates = await fetch(lambda: resolve.tier_rates(info))
+        return [TierCommissionRate.from_rate(r) for r in rates]
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The commission rate in force for a partner (partners: their own).",
+    )
+    async def partner_commission_rate(
+        self, info: Info, partner_id: strawberry.ID
+    ) -> PartnerCommissionRate:
+        rate, own = await fetch(lambda: resolve.partner_rate(info, parse_id(partner_id, "Partner")))
+        return PartnerCommissionRate(partner_id=partner_id, rate_percent=rate, is_partner_rate=own)
+
+
+@strawberry.type
+class DealMutation:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticatedOrActingAs],
+        description="Register a deal for one of your customers, with an optional first note.",
+    )
+    async def register_deal(
+        self,
+        info: Info,
+        customer_id: strawberry.ID,
+        product: str,
+        amount: Decimal,
+        currency: str = "EUR",
+        expected_close_on: date | None = None,
+        note: str = "",
+    ) -> DealResult:
+        async def run() -> Deal:
+            deal = await resolve.register_deal(
+                info,
+                parse_id(customer_id, "Customer"),
+                product,
+                amount,
+                currency,
+                expected_close_on,
+                note,
+            )
+            return await _one_deal(deal)
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticatedOrActingAs], description="Change an open deal."
+    )
+    async def update_deal(self, info: Info, id: strawberry.ID, input: DealInput) -> DealResult:
+        async def run() -> Deal:
+            changes = DealChanges(
+                product=input.product,
+                amount=input.amount,
+                currency=input.currency,
+                expected_close_on=input.expected_close_on,
+            )
+            return await _one_deal(await resolve.update_deal(info, parse_id(id, "Deal"), changes))
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticatedOrActingAs], description="Mark a deal lost."
+    )
+    async def mark_deal_lost(self, info: Info, id: strawberry.ID, reason: str) -> DealResult:
+        async def run() -> Deal:
+            return await _one_deal(await resolve.mark_deal_lost(info, parse_id(id, "Deal"), reason))
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticatedOrActingAs],
+        description="Add a note for the vendor team.",
+    )
+    async def add_deal_note(self, info: Info, deal_id: strawberry.ID, body: str) -> DealNoteResult:
+        async def run() -> DealNote:
+            note = await resolve.add_deal_note(info, parse_id(deal_id, "Deal"), body)
+            await note.fetch_related("author")
+            return DealNote.from_model(note)
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticatedOrActingAs],
+        description="The customer converts its trial to a paid subscription: the subscription "
+        "starts, the open deal (or the one named) is won and the partner's commission created.",
+    )
+    async def convert_trial_to_paid(
+        self,
+        info: Info,
+        customer_id: strawberry.ID,
+        deal_id: strawberry.ID | None = None,
+        plan: str = "",
+        term_months: int = 12,
+    ) -> ConversionResult:
+        async def run() -> Conversion:
+            result = await resolve.convert_to_paid(
+                info,
+                parse_id(customer_id, "Customer"),
+                _optional_id(deal_id, "Deal"),
+                plan,
+                term_months,
+            )
+            deal = await _one_deal(result.deal) if result.deal else None
+            return Conversion(
+                customer=Customer.from_model(result.customer),
+                subscription=CustomerSubscription(
+                    plan=result.subscription.plan,
+                    term_months=result.subscription.term_months,
+                    converted_at=result.subscription.converted_at,
+                ),
+                deal=deal,
+                commission=deal.commission if deal else None,
+            )
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticatedOrActingAs],
+        description="Record that a subscription renewed: the renewal date moves one term "
+        "(vendor admins).",
+    )
+    async def record_renewal(self, info: Info, customer_id: strawberry.ID) -> CustomerResult:
+        async def run() -> Customer:
+            customer = await customer_resolvers.record_renewal(
+                info, parse_id(customer_id, "Customer")
+            )
+            return Customer.from_model(customer)
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Approve a commission (vendor admins)."
+    )
+    async def approve_commission(self, info: Info, id: strawberry.ID) -> CommissionResult:
+        async def run() -> Commission:
+            commission = await resolve.approve_commission(info, parse_id(id, "Commission"))
+            return await _commission_type(commission)
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Mark an approved commission paid (vendor admins).",
+    )
+    async def mark_commission_paid(self, info: Info, id: strawberry.ID) -> CommissionResult:
+        async def run() -> Commission:
+            commission = await resolve.mark_commission_paid(info, parse_id(id, "Commission"))
+            return await _commission_type(commission)
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Set the commission rate of a partner tier (vendor admins).",
+    )
+    async def set_tier_commission_rate(
+        self, info: Info, tier: PartnerTier, rate_percent: Decimal
+    ) -> TierCommissionRateResult:
+        async def run() -> TierCommissionRate:
+            return TierCommissionRate.from_rate(
+                await resolve.set_tier_rate(info, tier, rate_percent)
+            )
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Set a partner's own commission rate, or remove it with null so that its "
+        "tier's rate applies (vendor admins).",
+    )
+    async def set_partner_commission_rate(
+        self, info: Info, partner_id: strawberry.ID, rate_percent: Decimal | None = None
+    ) -> PartnerCommissionRateResult:
+        async def run() -> PartnerCommissionRate:
+            rate, own = await resolve.set_partner_rate(
+                info, parse_id(partner_id, "Partner"), rate_percent
+            )
+            return PartnerCommissionRate(
+                partner_id=partner_id, rate_percent=rate, is_partner_rate=own
+            )
+
+        return await mutate(run)
+
+
+async def _commission_type(commission: CommissionModel) -> Commission:
+    await commission.fetch_related("deal", "customer")
+    return Commission.from_loaded(commission)

@@ -1,0 +1,3 @@
+"""GraphQL schema of the leads domain. Leads: a partner's own leads, auto-registration rules,
+distribution by the vendor.
+"""

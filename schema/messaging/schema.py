@@ -1,0 +1,241 @@
+"""To-partner communications: messages for vendor admins, pop-ups and preferences for partners
+(the Query, Mutation and Subscription parts; the types are in schema/messaging/types.py)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers.messaging import resolvers as resolve
+from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin, PublicError, viewer_of
+from schema.messaging.types import (
+    MessageChangesInput,
+    MessageKind,
+    MessageStatus,
+    NewMessageInput,
+    NotificationPreferences,
+    NotificationPreferencesResult,
+    PartnerMessage,
+    PartnerMessageResult,
+    ReceivedPopup,
+    ReceivedPopupResult,
+)
+from schema.platform.common import Connection, Edge, PageInfo, fetch, mutate, parse_id
+from services.messaging import centre
+from services.platform.errors import ServiceError
+from services.platform.pagination import encode_cursor
+from services.platform.pubsub import SubscriberDropped
+
+_SHARED_POPUPS: OrderedDict[tuple[Any, ...], ReceivedPopup] = OrderedDict()
+_SHARED_POPUPS_KEPT = 256
+
+
+def _shared_popup(popup: centre.ReceivedPopup) -> ReceivedPopup:
+    """One GraphQL value per distinct pop-up content in this process, so that every connection
+    receiving the same published pop-up yields the same `SharedEvent` (executed once)."""
+    key = (
+        popup.message_id,
+        popup.title,
+        popup.body_html,
+        popup.language,
+        tuple(popup.pages),
+        popup.published_at,
+        popup.ends_at,
+        popup.read_at,
+        popup.expired,
+    )
+    shared = _SHARED_POPUPS.get(key)
+    if shared is None:
+        shared = _SHARED_POPUPS[key] = ReceivedPopup.from_service(popup)
+        if len(_SHARED_POPUPS) > _SHARED_POPUPS_KEPT:
+            _SHARED_POPUPS.popitem(last=False)
+    return shared
+
+
+def _message_result(operation):  # type: ignore[no-untyped-def]
+    async def run() -> PartnerMessage:
+        return PartnerMessage.from_model(await operation())
+
+    return mutate(run)
+
+
+@strawberry.type
+class MessagingQuery:
+    @strawberry.field(permission_classes=[IsVendorAdmin], description="Messages, oldest first.")
+    async def messages(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: MessageKind | None = None,
+        status: MessageStatus | None = None,
+    ) -> Connection[PartnerMessage]:
+        page = await fetch(lambda: resolve.list_messages(info, first, after, kind, status))
+        return Connection(
+            edges=[
+                Edge(cursor=encode_cursor(m.id), node=PartnerMessage.from_model(m))
+                for m in page.items
+            ],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+    @strawberry.field(permission_classes=[IsVendorAdmin])
+    async def message(self, info: Info, id: strawberry.ID) -> PartnerMessage:
+        return PartnerMessage.from_model(
+            await fetch(lambda: resolve.get_message(info, parse_id(id, "Message")))
+        )
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Every pop-up you received, read or not, newest first.",
+    )
+    async def message_centre(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ReceivedPopup]:
+        page = await fetch(lambda: resolve.message_centre(info, first, after))
+        return Connection(
+            edges=[
+                Edge(cursor=cursor, node=ReceivedPopup.from_service(item))
+                for cursor, item in zip(page.cursors, page.items, strict=True)
+            ],
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+        )
+
+    @strawberry.field(permission_classes=[IsAuthenticated], description="Unread pop-ups.")
+    async def unread_popup_count(self, info: Info) -> int:
+        return await fetch(lambda: resolve.unread_count(info))
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def notification_preferences(self, info: Info) -> NotificationPreferences:
+        preferences = await resolve.own_preferences(info)
+        return NotificationPreferences(supplier_emails=preferences.supplier_emails)
+
+
+@strawberry.type
+class MessagingMutation:
+    @strawberry.mutation(permission_classes=[IsVendorAdmin], description="A new draft message.")
+    async def create_message(self, info: Info, input: NewMessageInput) -> PartnerMessageResult:
+        return await _message_result(
+            lambda: resolve.create_message(info, input.kind, input.to_fields())
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsVendorAdmin],
+        description="Change a message. Refused for an email from SENDING on, and for the "
+        "audience of a pop-up once scheduled.",
+    )
+    async def update_message(
+        self, info: Info, id: strawberry.ID, input: MessageChangesInput
+    ) -> PartnerMessageResult:
+        return await _message_result(
+            lambda: resolve.update_message(info, parse_id(id, "Message"), input.to_fields())
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsVendorAdmin], description="Send or publish at a later time."
+    )
+    async def schedule_message(
+        self, info: Info, id: strawberry.ID, at: datetime
+    ) -> PartnerMessageResult:
+        return await _message_result(
+            lambda: resolve.schedule_message(info, parse_id(id, "Message"), at)
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsVendorAdmin],
+        description="Send an email now. Refused (NO_RECIPIENTS) if nobody is in its audience.",
+    )
+    async def send_message(self, info: Info, id: strawberry.ID) -> PartnerMessageResult:
+        return await _message_result(lambda: resolve.send_message(info, parse_id(id, "Message")))
+
+    @strawberry.mutation(
+        permission_classes=[IsVendorAdmin],
+        description="Publish a pop-up now. Refused (NO_RECIPIENTS) if nobody is in its audience.",
+    )
+    async def publish_message(self, info: Info, id: strawberry.ID) -> PartnerMessageResult:
+        return await _message_result(lambda: resolve.publish_message(info, parse_id(id, "Message")))
+
+    @strawberry.mutation(
+        permission_classes=[IsVendorAdmin], description="A scheduled message back to draft."
+    )
+    async def return_to_draft(self, info: Info, id: strawberry.ID) -> PartnerMessageResult:
+        return await _message_result(lambda: resolve.return_to_draft(info, parse_id(id, "Message")))
+
+    @strawberry.mutation(
+        permission_classes=[IsVendorAdmin], description="A new draft copied from a message."
+    )
+    async def copy_message(self, info: Info, id: strawberry.ID) -> PartnerMessageResult:
+        return await _message_result(lambda: resolve.copy_message(info, parse_id(id, "Message")))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Mark one of your pop-ups read."
+    )
+    async def mark_message_read(self, info: Info, id: strawberry.ID) -> ReceivedPopupResult:
+        async def run() -> ReceivedPopup:
+            popup = await resolve.mark_message_read(info, parse_id(id, "Message"))
+            return ReceivedPopup.from_service(popup)
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        name="notificationPreferences",
+        permission_classes=[IsAuthenticated],
+        description="Turn your Supplier Emails on or off (recorded in the consent ledger).",
+    )
+    async def set_notification_preferences(
+        self, info: Info, supplier_emails: bool
+    ) -> NotificationPreferencesResult:
+        async def run() -> NotificationPreferences:
+            preferences = await resolve.set_notification_preferences(info, supplier_emails)
+            return NotificationPreferences(supplier_emails=preferences.supplier_emails)
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Accept the portal terms; terms that declare it turn Supplier Emails on.",
+    )
+    async def accept_portal_terms(self, info: Info, version: str) -> NotificationPreferencesResult:
+        async def run() -> NotificationPreferences:
+            preferences = await resolve.accept_portal_terms(info, version)
+            return NotificationPreferences(supplier_emails=preferences.supplier_emails)
+
+        return await mutate(run)
+
+
+@strawberry.type
+class MessagingSubscription:
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated],
+        description="Your unread pop-ups for this portal page, then each new one, live.",
+    )
+    async def popups(
+        self, info: Info, page: str | None = None
+    ) -> AsyncGenerator[ReceivedPopup, None]:
+        if not viewer_of(info).is_partner_member:
+            raise PublicError(
+                "Pop-ups are shown to partner users.", extensions={"code": "FORBIDDEN"}
+            )
+        stream = resolve.popups(info, page)
+        try:
+            async for popup in stream:
+                yield _shared_popup(popup)
+        except ServiceError as error:
+            raise PublicError(error.message, extensions={"code": error.code.name}) from None
+        except SubscriberDropped:
+            # This connection fell behind and was dropped instead of buffering without bound.
+            raise PublicError(
+                "Too many pop-ups arrived at once for this connection: subscribe again to "
+                "reload your unread pop-ups.",
+                extensions={"code": "RESUBSCRIBE"},
+            ) from None
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]

@@ -1,0 +1,269 @@
+"""To-partner communications: GraphQL types, enums and inputs of messages, pop-ups and
+notification preferences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from models import messaging as models
+from resolvers.messaging import resolvers as resolve
+from resolvers.partners import resolvers as partner_resolvers
+from schema.partners.types import PartnerGroup
+from schema.platform.common import Connection, Edge, OperationErrors, PageInfo, fetch, parse_id
+from schema.platform.shared_events import SharedEvent
+from services.messaging import centre
+from services.messaging.content import MessageFields
+from services.messaging.status import effective_status
+from services.platform.pagination import encode_cursor
+
+MessageKind = strawberry.enum(models.MessageKind, name="MessageKind")
+MessageStatus = strawberry.enum(
+    models.MessageStatus,
+    name="MessageStatus",
+    description="Email: DRAFT, SCHEDULED, SENDING, SENT. Pop-up: DRAFT, SCHEDULED, PUBLISHED, "
+    "EXPIRED. A scheduled message that would reach nobody at its time goes back to DRAFT "
+    "(see notSentReason).",
+)
+
+
+@strawberry.type(description="Read state of a published pop-up's recipients.")
+class PopupReadCounts:
+    recipients: int
+    read: int
+    unread: int
+
+
+@strawberry.type(description="Delivery and tracking counts of an email message.")
+class EmailStatistics:
+    recipients: int
+    queued: int
+    sent: int
+    failed: int
+    bounced: int
+    suppressed: int
+    opened: int
+    clicked: int
+    unsubscribed: int
+
+
+@strawberry.type(description="One user of a message's frozen recipient snapshot.")
+class MessageRecipient:
+    id: strawberry.ID
+    user_id: strawberry.ID
+    partner_id: strawberry.ID
+    email: str
+    read_at: datetime | None
+    delivery_state: str | None = strawberry.field(
+        description="Email only: the outbox state (queued, sent, bounced, suppressed...)."
+    )
+    opened: bool
+    clicked: bool
+    bounced: bool
+
+
+@strawberry.type(description="An email or pop-up message from the vendor to partner users.")
+class PartnerMessage:
+    id: strawberry.ID
+    kind: MessageKind
+    status: MessageStatus
+    title: str
+    body_html: str
+    language: str
+    all_partners: bool
+    locales: list[str]
+    pages: list[str]
+    ends_at: datetime | None
+    scheduled_at: datetime | None
+    sent_at: datetime | None
+    completed_at: datetime | None
+    not_sent_reason: str | None = strawberry.field(
+        description="Why a scheduled message went back to DRAFT instead of going out at its "
+        "time (nobody was in its audience). Null otherwise; cleared when it is scheduled again."
+    )
+    copied_from_id: strawberry.ID | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, message: models.Message) -> PartnerMessage:
+        copied = message.copied_from_id  # type: ignore[attr-defined]
+        return cls(
+            id=strawberry.ID(str(message.id)),
+            kind=message.kind,
+            status=effective_status(message),
+            title=message.title,
+            body_html=message.body_html,
+            language=message.language,
+            all_partners=message.all_partners,
+            locales=list(message.locales),
+            pages=list(message.pages),
+            ends_at=message.ends_at,
+            scheduled_at=message.scheduled_at,
+            sent_at=message.sent_at,
+            completed_at=message.completed_at,
+            not_sent_reason=message.not_sent_reason or None,
+            copied_from_id=strawberry.ID(str(copied)) if copied else None,
+            created_at=message.created_at,
+            updated_at=message.updated_at,
+        )
+
+    @strawberry.field(description="The partner groups it targets (empty with allPartners).")
+    async def groups(self) -> list[PartnerGroup]:
+        group_ids = await resolve.target_group_ids(int(self.id))
+        groups = await partner_resolvers.groups_by_ids(group_ids)
+        return [PartnerGroup.from_model(row) for row in groups]
+
+    @strawberry.field(description="Pop-ups: how many recipients read it and how many did not.")
+    async def read_counts(self) -> PopupReadCounts | None:
+        if self.kind is not models.MessageKind.POPUP:
+            return None
+        counts = await resolve.read_counts(int(self.id))
+        return PopupReadCounts(recipients=counts.recipients, read=counts.read, unread=counts.unread)
+
+    @strawberry.field(description="Emails: sent, opened, clicked, bounced... (from the outbox).")
+    async def email_statistics(self) -> EmailStatistics | None:
+        if self.kind is not models.MessageKind.EMAIL:
+            return None
+        stats = await resolve.email_statistics(int(self.id))
+        return EmailStatistics(
+            recipients=stats.total,
+            queued=stats.queued,
+            sent=stats.sent,
+            failed=stats.failed,
+            bounced=stats.bounced,
+            suppressed=stats.suppressed,
+            opened=stats.opened,
+            clicked=stats.clicked,
+            unsubscribed=stats.unsubscribed,
+        )
+
+    @strawberry.field(description="The frozen recipient snapshot, with per-recipient state.")
+    async def recipients(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[MessageRecipient]:
+        page, stats = await fetch(lambda: resolve.list_recipients(info, int(self.id), first, after))
+        edges = []
+        for row in page.items:
+            row_stats = stats[row.id]
+            edges.append(
+                Edge(
+                    cursor=encode_cursor(row.id),
+                    node=MessageRecipient(
+                        id=strawberry.ID(str(row.id)),
+                        user_id=strawberry.ID(str(row.user_id)),  # type: ignore[attr-defined]
+                        partner_id=strawberry.ID(str(row.partner_id)),  # type: ignore[attr-defined]
+                        email=row.email,
+                        read_at=row.read_at,
+                        delivery_state=row_stats.state,
+                        opened=row_stats.opened,
+                        clicked=row_stats.clicked,
+                        bounced=row_stats.bounced,
+                    ),
+                )
+            )
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+
+@strawberry.type(description="A pop-up as the signed-in partner user received it.")
+class ReceivedPopup(SharedEvent):
+    message_id: strawberry.ID
+    title: str
+    body_html: str
+    language: str
+    pages: list[str]
+    published_at: datetime | None
+    ends_at: datetime | None
+    read_at: datetime | None
+    expired: bool
+
+    @classmethod
+    def from_service(cls, popup: centre.ReceivedPopup) -> ReceivedPopup:
+        return cls(
+            message_id=strawberry.ID(str(popup.message_id)),
+            title=popup.title,
+            body_html=popup.body_html,
+            language=popup.language,
+            pages=popup.pages,
+            published_at=popup.published_at,
+            ends_at=popup.ends_at,
+            read_at=popup.read_at,
+            expired=popup.expired,
+        )
+
+
+@strawberry.type(description="The signed-in user's notification settings.")
+class NotificationPreferences:
+    supplier_emails: bool
+
+
+PartnerMessageResult = Annotated[
+    PartnerMessage | OperationErrors, strawberry.union("PartnerMessageResult")
+]
+ReceivedPopupResult = Annotated[
+    ReceivedPopup | OperationErrors, strawberry.union("ReceivedPopupResult")
+]
+NotificationPreferencesResult = Annotated[
+    NotificationPreferences | OperationErrors, strawberry.union("NotificationPreferencesResult")
+]
+
+
+@strawberry.input(description="A new message. Pages and endsAt are for pop-ups only.")
+class NewMessageInput:
+    kind: MessageKind
+    title: str
+    body: str = strawberry.field(description="HTML, reduced to a safe subset when saved.")
+    language: str = "en"
+    all_partners: bool = False
+    group_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    locales: list[str] = strawberry.field(
+        default_factory=list, description="Only recipients with one of these locales."
+    )
+    pages: list[str] = strawberry.field(default_factory=list)
+    ends_at: datetime | None = None
+
+    def to_fields(self) -> MessageFields:
+        return MessageFields(
+            title=self.title,
+            body=self.body,
+            language=self.language,
+            all_partners=self.all_partners,
+            group_ids=[parse_id(g, "Partner group") for g in self.group_ids],
+            locales=self.locales,
+            pages=self.pages if self.kind is models.MessageKind.POPUP or self.pages else None,
+            ends_at=self.ends_at,
+        )
+
+
+@strawberry.input(description="Changes to a message; omitted fields stay as they are.")
+class MessageChangesInput:
+    title: str | None = None
+    body: str | None = None
+    language: str | None = None
+    all_partners: bool | None = None
+    group_ids: list[strawberry.ID] | None = None
+    locales: list[str] | None = None
+    pages: list[str] | None = None
+    ends_at: datetime | None = None
+    clear_ends_at: bool = False
+
+    def to_fields(self) -> MessageFields:
+        return MessageFields(
+            title=self.title,
+            body=self.body,
+            language=self.language,
+            all_partners=self.all_partners,
+            group_ids=None
+            if self.group_ids is None
+            else [parse_id(g, "Partner group") for g in self.group_ids],
+            locales=self.locales,
+            pages=self.pages,
+            ends_at=self.ends_at,
+            clear_ends_at=self.clear_ends_at,
+        )

@@ -1,0 +1,1 @@
+"""GraphQL schema of the partners domain. Partner organisations and partner groups."""

@@ -1,0 +1,1 @@
+"""What every domain's schema shares: typed errors, pagination, limits, extensions."""

@@ -1,0 +1,1 @@
+"""GraphQL schema of the renewals domain. Renewal ownership and renewal notices."""

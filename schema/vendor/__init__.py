@@ -1,0 +1,1 @@
+"""GraphQL schema of the vendor domain. The vendor's installation-wide settings."""

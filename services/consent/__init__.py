@@ -1,0 +1,1 @@
+"""Services of the consent domain. Customer-approved lead registration and the consent ledger."""

@@ -1,0 +1,3 @@
+"""Services of the customers domain. The customer accounts partners bring: overview, activity,
+attention items, act-as.
+"""

@@ -1,0 +1,105 @@
+"""Inside one customer account: its activity log (read, and reported by the vendor's product),
+its attention items, and the customer's own users.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from models.accounts import ActivityKind, AttentionItem, CustomerActivity, CustomerUser
+from services.customers.access import visible_customer
+from services.customers.common import clean_input, record_activity, utcnow
+from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, not_found
+from services.platform.pagination import Page, paginate
+from services.platform.validation import validate_email
+from services.platform.viewer import Viewer
+
+
+async def report_product_activity(
+    viewer: Viewer,
+    customer_id: int,
+    summary: str,
+    occurred_at: datetime | None = None,
+    now: datetime | None = None,
+) -> CustomerActivity:
+    """The vendor's product reports what a customer did in their account (vendor admins only,
+    the product's integration logs in as one)."""
+    viewer.require_vendor_admin()
+    now = now or utcnow()
+    customer = await visible_customer(viewer, customer_id)
+    problems: list[tuple[str, str]] = []
+    text = clean_input(summary, "summary", problems, max_length=300, required=True)
+    when = occurred_at or now
+    if when.tzinfo is None:
+        problems.append(("occurredAt", "Give the time with its time zone."))
+    elif when > now + timedelta(minutes=5):
+        problems.append(("occurredAt", "The activity cannot be in the future."))
+    if problems:
+        raise ValidationFailed(problems)
+    return await record_activity(customer.id, ActivityKind.PRODUCT_USAGE, text, occurred_at=when)
+
+
+async def list_activities(
+    viewer: Viewer, customer_id: int, first: int | None, after: str | None
+) -> Page[CustomerActivity]:
+    customer = await visible_customer(viewer, customer_id)
+    return await paginate(CustomerActivity.filter(customer_id=customer.id), first, after)
+
+
+async def attention_items_of_customer(
+    viewer: Viewer, customer_id: int, include_resolved: bool = False
+) -> list[AttentionItem]:
+    customer = await visible_customer(viewer, customer_id)
+    queryset = AttentionItem.filter(customer_id=customer.id)
+    if not include_resolved:
+        queryset = queryset.filter(resolved_at__isnull=True)
+    return list(await queryset.order_by("opened_at", "id"))
+
+
+async def add_customer_user(
+    viewer: Viewer, customer_id: int, email: str, full_name: str = "", now: datetime | None = None
+) -> CustomerUser:
+    customer = await visible_customer(viewer, customer_id)
+    problems: list[tuple[str, str]] = []
+    try:
+        address = validate_email(email, "email")
+    except ValidationFailed as failure:
+        problems.extend(failure.problems)
+        address = ""
+    name = clean_input(full_name, "fullName", problems, max_length=200)
+    if problems:
+        raise ValidationFailed(problems)
+    now = now or utcnow()
+    try:
+        async with in_transaction():
+            user = await CustomerUser.create(
+                customer_id=customer.id, email=address, full_name=name, created_at=now
+            )
+            await record_activity(
+                customer.id,
+                ActivityKind.USER_ADDED,
+                f"{address} joined the account",
+                actor_id=viewer.user_id,
+                occurred_at=now,
+            )
+    except IntegrityError:
+        raise ServiceError(
+            ErrorCode.DUPLICATE, "This person is already a user of the account.", "email"
+        ) from None
+    return user
+
+
+async def remove_customer_user(viewer: Viewer, customer_user_id: int) -> None:
+    user = await CustomerUser.get_or_none(id=customer_user_id)
+    if user is None:
+        raise not_found("Customer user")
+    await visible_customer(viewer, user.customer_id, "id")  # type: ignore[attr-defined]
+    await user.delete()
+
+
+async def users_of_customer(viewer: Viewer, customer_id: int) -> list[CustomerUser]:
+    customer = await visible_customer(viewer, customer_id)
+    return list(await CustomerUser.filter(customer_id=customer.id).order_by("id"))

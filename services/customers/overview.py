@@ -1,0 +1,232 @@
+"""The customer overview: one page of the viewer's customers with filters, search, sort and
+cursor pagination, the figures of each row, and the counts of the filter tabs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Count
+from tortoise.queryset import QuerySet
+
+from models.accounts import AttentionItem, CustomerActivity, CustomerUser
+from models.customers import Customer
+from models.enums import CustomerStatus
+from services.customers.access import customer_scope
+from services.customers.common import trial_days_left, utcnow
+from services.platform.errors import ErrorCode, ServiceError, not_found
+from services.platform.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from services.platform.validation import clean_search
+from services.platform.viewer import Viewer
+
+ACTIVITY_WINDOW_DAYS = 90
+
+
+class CustomerSort(StrEnum):
+    NAME_ASC = "name_asc"
+    NAME_DESC = "name_desc"
+    NEWEST_FIRST = "newest_first"
+    OLDEST_FIRST = "oldest_first"
+
+
+@dataclass(frozen=True)
+class OverviewFilter:
+    partner_id: int | None = None
+    status: CustomerStatus | None = None
+    needs_attention: bool | None = None
+    search: str | None = None
+
+
+@dataclass
+class OverviewRow:
+    customer: Customer
+    user_count: int
+    activity_count: int
+    attention_items: list[AttentionItem]
+    days_left_in_trial: int | None
+
+    @property
+    def attention_count(self) -> int:
+        return len(self.attention_items)
+
+
+@dataclass
+class OverviewPage:
+    rows: list[OverviewRow]
+    has_next_page: bool
+    end_cursor: str | None
+    cursors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    all: int
+    trial: int
+    active: int
+    closed: int
+    needs_attention: int
+
+
+def _open_attention_ids() -> Subquery:
+    return Subquery(AttentionItem.filter(resolved_at__isnull=True).values("customer_id"))
+
+
+async def _overview_queryset(viewer: Viewer, flt: OverviewFilter) -> QuerySet[Customer]:
+    if flt.partner_id is not None and not viewer.can_see_partner(flt.partner_id):
+        raise not_found("Partner")
+    queryset = Customer.filter(await customer_scope(viewer))
+    if flt.partner_id is not None:
+        queryset = queryset.filter(partner_id=flt.partner_id)
+    if flt.status is not None:
+        queryset = queryset.filter(status=flt.status)
+    term = clean_search(flt.search)
+    if term:
+        queryset = queryset.filter(name__icontains=term)
+    if flt.needs_attention is True:
+        queryset = queryset.filter(id__in=_open_attention_ids())
+    elif flt.needs_attention is False:
+        queryset = queryset.exclude(id__in=_open_attention_ids())
+    return queryset
+
+
+def _encode_cursor(sort: CustomerSort, customer: Customer) -> str:
+    payload = [sort.value, customer.id]
+    if sort in (CustomerSort.NAME_ASC, CustomerSort.NAME_DESC):
+        payload.append(customer.name)
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(sort: CustomerSort, cursor: str) -> tuple[int, str | None]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not isinstance(payload, list) or payload[0] != sort.value:
+            raise ValueError(payload)
+        customer_id = int(payload[1])
+        name = str(payload[2]) if len(payload) > 2 else None
+        if sort in (CustomerSort.NAME_ASC, CustomerSort.NAME_DESC) and name is None:
+            raise ValueError(payload)
+        return customer_id, name
+    except (ValueError, IndexError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ServiceError(
+            ErrorCode.INVALID, "This cursor is not valid for this sort order.", "after"
+        ) from None
+
+
+async def customer_overview(
+    viewer: Viewer,
+    flt: OverviewFilter,
+    sort: CustomerSort = CustomerSort.NAME_ASC,
+    first: int | None = None,
+    after: str | None = None,
+    now: datetime | None = None,
+) -> OverviewPage:
+    """One page of the viewer's customers with the overview figures of each row.
+
+    A page costs a fixed number of statements whatever its size: the customers, then one
+    grouped query each for users, recent activities and open attention items.
+    """
+    now = now or utcnow()
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ServiceError(
+            ErrorCode.INVALID, f"first must be between 1 and {MAX_PAGE_SIZE}.", "first"
+        )
+    queryset = await _overview_queryset(viewer, flt)
+    if after is not None:
+        after_id, after_name = _decode_cursor(sort, after)
+        if sort is CustomerSort.NAME_ASC:
+            queryset = queryset.filter(Q(name__gt=after_name) | Q(name=after_name, id__gt=after_id))
+        elif sort is CustomerSort.NAME_DESC:
+            queryset = queryset.filter(Q(name__lt=after_name) | Q(name=after_name, id__lt=after_id))
+        elif sort is CustomerSort.NEWEST_FIRST:
+            queryset = queryset.filter(id__lt=after_id)
+        else:
+            queryset = queryset.filter(id__gt=after_id)
+    ordering = {
+        CustomerSort.NAME_ASC: ("name", "id"),
+        CustomerSort.NAME_DESC: ("-name", "-id"),
+        CustomerSort.NEWEST_FIRST: ("-id",),
+        CustomerSort.OLDEST_FIRST: ("id",),
+    }[sort]
+    fetched = list(await queryset.order_by(*ordering).limit(size + 1))
+    customers = fetched[:size]
+    ids = [c.id for c in customers]
+    user_counts: dict[int, int] = {}
+    activity_counts: dict[int, int] = {}
+    items: dict[int, list[AttentionItem]] = defaultdict(list)
+    if ids:
+        for row in (
+            await CustomerUser.filter(customer_id__in=ids)
+            .annotate(n=Count("id"))
+            .group_by("customer_id")
+            .values("customer_id", "n")
+        ):
+            user_counts[row["customer_id"]] = row["n"]
+        for row in (
+            await CustomerActivity.filter(
+                customer_id__in=ids,
+                occurred_at__gt=now - timedelta(days=ACTIVITY_WINDOW_DAYS),
+                occurred_at__lte=now,
+            )
+            .annotate(n=Count("id"))
+            .group_by("customer_id")
+            .values("customer_id", "n")
+        ):
+            activity_counts[row["customer_id"]] = row["n"]
+        for item in await AttentionItem.filter(
+            customer_id__in=ids, resolved_at__isnull=True
+        ).order_by("opened_at", "id"):
+            items[item.customer_id].append(item)  # type: ignore[attr-defined]
+    rows = [
+        OverviewRow(
+            customer=c,
+            user_count=user_counts.get(c.id, 0),
+            activity_count=activity_counts.get(c.id, 0),
+            attention_items=items.get(c.id, []),
+            days_left_in_trial=trial_days_left(c, now),
+        )
+        for c in customers
+    ]
+    cursors = [_encode_cursor(sort, c) for c in customers]
+    return OverviewPage(
+        rows=rows,
+        has_next_page=len(fetched) > size,
+        end_cursor=cursors[-1] if cursors else None,
+        cursors=cursors,
+    )
+
+
+async def overview_counts(viewer: Viewer, flt: OverviewFilter) -> StatusCounts:
+    """Counts for the filter tabs: the customers matching the search (and partner), per status,
+    and how many of them need attention. The status and needs-attention filters do not apply."""
+    base = OverviewFilter(partner_id=flt.partner_id, search=flt.search)
+    queryset = await _overview_queryset(viewer, base)
+    by_status = {
+        row["status"]: row["n"]
+        for row in await queryset.annotate(n=Count("id")).group_by("status").values("status", "n")
+    }
+    attention_queryset = await _overview_queryset(
+        viewer, OverviewFilter(partner_id=flt.partner_id, search=flt.search, needs_attention=True)
+    )
+    needing = await attention_queryset.count()
+
+    def count(status: CustomerStatus) -> int:
+        return int(by_status.get(status, 0) or by_status.get(status.value, 0))
+
+    trial, active, closed = (count(s) for s in CustomerStatus)
+    return StatusCounts(
+        all=trial + active + closed,
+        trial=trial,
+        active=active,
+        closed=closed,
+        needs_attention=needing,
+    )

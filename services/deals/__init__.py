@@ -1,0 +1,1 @@
+"""Services of the deals domain. Deals, conversions to paid subscriptions and commissions."""

@@ -1,0 +1,3 @@
+"""Services of the leads domain. Leads: a partner's own leads, auto-registration rules,
+distribution by the vendor.
+"""

@@ -1,0 +1,69 @@
+"""The live pop-up stream of one connected partner user (the `popups` subscription).
+
+On subscribe it listens on the pub/sub channel first, then reads the user's unread, unexpired
+pop-ups from the database and yields them, then yields every newly published pop-up the user is
+a recipient of, live. After a pub/sub reconnect (`RESYNC`) it reads the database again and yields
+what it has not yielded yet, so that a pop-up published while Redis was away is not missed.
+
+A published payload is decoded once per process and shared by all subscribers of the process;
+its recipient list is turned into a set once per process as well (`_recipients`), so a publish
+to N connected users costs O(N), not O(N * recipients).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Any
+
+from services.messaging.centre import (
+    ReceivedPopup,
+    require_partner_member,
+    shows_on,
+    unread_popups,
+)
+from services.messaging.delivery import POPUP_CHANNEL
+from services.platform.pubsub import RESYNC, PubSub
+from services.platform.viewer import Viewer
+
+_RECIPIENT_SETS: OrderedDict[str, frozenset[int]] = OrderedDict()
+_RECIPIENT_SETS_KEPT = 64
+
+
+def _recipients(payload: dict[str, Any]) -> frozenset[int]:
+    key = str(payload.get("publication") or payload.get("id"))
+    found = _RECIPIENT_SETS.get(key)
+    if found is None:
+        found = frozenset(int(user_id) for user_id in payload.get("recipients", ()))
+        _RECIPIENT_SETS[key] = found
+        while len(_RECIPIENT_SETS) > _RECIPIENT_SETS_KEPT:
+            _RECIPIENT_SETS.popitem(last=False)
+    return found
+
+
+async def popup_stream(
+    pubsub: PubSub, viewer: Viewer, page: str | None
+) -> AsyncIterator[ReceivedPopup]:
+    """Unread pop-ups from the database, then live ones; re-synced after a reconnect."""
+    require_partner_member(viewer)
+    delivered: set[int] = set()
+    async with pubsub.subscribe(POPUP_CHANNEL) as subscription:
+        for popup in await unread_popups(viewer, page):
+            delivered.add(popup.message_id)
+            yield popup
+        async for item in subscription:
+            if item is RESYNC:
+                for popup in await unread_popups(viewer, page):
+                    if popup.message_id not in delivered:
+                        delivered.add(popup.message_id)
+                        yield popup
+                continue
+            assert isinstance(item, dict)
+            if item.get("type") != "published" or item.get("id") in delivered:
+                continue
+            if viewer.user_id not in _recipients(item):
+                continue
+            if not shows_on(list(item.get("pages", ())), page):
+                continue
+            delivered.add(int(item["id"]))
+            yield ReceivedPopup.from_payload(item)

@@ -1,0 +1,1 @@
+"""Services of the partners domain. Partner organisations and partner groups."""

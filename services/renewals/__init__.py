@@ -1,0 +1,1 @@
+"""Services of the renewals domain. Renewal ownership and renewal notices."""

@@ -1,5 +1,0 @@
-"""What `tortoise -c services.tortoise_cli_config.TORTOISE_ORM makemigrations` reads."""
-
-from services.database import tortoise_config
-
-TORTOISE_ORM = tortoise_config("sqlite://:memory:")

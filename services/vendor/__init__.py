@@ -1,0 +1,1 @@
+"""Services of the vendor domain. The vendor's installation-wide settings."""
