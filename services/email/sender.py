@@ -10,8 +10,10 @@ How a batch goes:
    in `locked_by` and a lease (`locked_until`, EMAIL_LEASE_SECONDS, renewed while the batch runs).
 2. Marketing rows whose address is suppressed, or whose user has Supplier Emails off, become
    `suppressed` and are not sent.
-3. The others go out over ONE SMTP connection. Each row is marked `sent` in the database
-   immediately after the server accepted it, before the next one is sent. Every update is
+3. The others go out over SMTP_CONNECTIONS connections in parallel, each taking the batch's
+   next email. Each row is marked `sent` in the database immediately after the server accepted
+   it, and its connection sends nothing more until that mark is committed; the marks of
+   connections that are waiting at the same time are written in one UPDATE. Every update is
    conditional on the claim token, so a sender whose lease was taken over changes nothing.
 4. A temporary failure (4xx, refused or dropped connection, timeout) puts the row back in the
    queue with exponential backoff (EMAIL_RETRY_SECONDS x 2^(attempts-1), at most 6 hours) until
@@ -20,9 +22,10 @@ How a batch goes:
 
 Crash safety: a sender killed mid-batch loses nothing, its claimed rows stay `sending` until the
 lease ends and are then claimed again. Rows the server had accepted are already `sent`, so they
-are not sent again. One duplicate remains possible, and only after a crash or a lost database
-connection: the email the server accepted in the instant before its `sent` mark was written (or
-an email whose connection dropped after the data was sent but before the server's reply). It
+are not sent again. A duplicate remains possible only after a crash or a lost database
+connection, and at most one per SMTP connection (so up to SMTP_CONNECTIONS per worker; one with
+SMTP_CONNECTIONS=1): the email the server accepted in the instant before its `sent` mark was
+committed (or an email whose connection dropped after the data was sent but before the reply). It
 carries the same Message-ID both times, which lets mail clients recognise the repeat.
 """
 
