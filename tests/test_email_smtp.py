@@ -121,7 +121,7 @@ async def test_server_receives_each_email_with_its_headers_and_bodies(
     assert report.sent == 2
     received = {item.recipients: item for item in sink.messages()}
     assert set(received) == {("customer@example.test",), ("fan@partner.test",)}
-    assert sink.connections() == 1  # one reused connection for the batch
+    assert sink.connections() == 2  # one connection per email, up to SMTP_CONNECTIONS
 
     first = received[("customer@example.test",)]
     assert first.sender == "channel@vendor.test"
@@ -159,7 +159,9 @@ async def test_server_receives_each_email_with_its_headers_and_bodies(
 async def test_a_batch_uses_one_connection(
     app: Starlette, sink: SmtpSink, database_url: str, tmp_path: Path
 ):
-    settings = sink_settings(database_url, tmp_path, sink.url, EMAIL_BATCH_SIZE="5")
+    settings = sink_settings(
+        database_url, tmp_path, sink.url, EMAIL_BATCH_SIZE="5", SMTP_CONNECTIONS="1"
+    )
     emails = await queue(settings, [f"r{i}@example.test" for i in range(12)])
 
     report = await deliver_due_emails(settings)
@@ -192,8 +194,10 @@ async def test_temporary_recipient_refusal_is_retried_and_arrives_once(
 
 
 async def test_temporary_data_reply_only_affects_that_email(
-    app: Starlette, sink: SmtpSink, smtp_settings: Settings
+    app: Starlette, sink: SmtpSink, database_url: str, tmp_path: Path
 ):
+    # One connection: the first email sent is the one that gets the scripted reply.
+    smtp_settings = sink_settings(database_url, tmp_path, sink.url, SMTP_CONNECTIONS="1")
     sink.behaviour.data_replies.append("451 4.3.0 Local error, try again")
     emails = await queue(smtp_settings, ["a@example.test", "b@example.test", "c@example.test"])
 
@@ -242,8 +246,10 @@ async def test_permanent_failure_bounces_and_suppresses_marketing_only(
 
 
 async def test_permanent_refusal_of_the_data_bounces(
-    app: Starlette, sink: SmtpSink, smtp_settings: Settings
+    app: Starlette, sink: SmtpSink, database_url: str, tmp_path: Path
 ):
+    # One connection: the first email sent is the one that gets the scripted reply.
+    smtp_settings = sink_settings(database_url, tmp_path, sink.url, SMTP_CONNECTIONS="1")
     sink.behaviour.data_replies.append("554 5.7.1 Message refused")
     refused, accepted = await queue(smtp_settings, ["x@example.test", "y@example.test"])
 
@@ -255,8 +261,10 @@ async def test_permanent_refusal_of_the_data_bounces(
 
 
 async def test_dropped_connection_is_retried_on_a_new_connection(
-    app: Starlette, sink: SmtpSink, smtp_settings: Settings
+    app: Starlette, sink: SmtpSink, database_url: str, tmp_path: Path
 ):
+    # One connection, so that the first email is the one whose connection drops.
+    smtp_settings = sink_settings(database_url, tmp_path, sink.url, SMTP_CONNECTIONS="1")
     sink.behaviour.data_replies.append(DROP)
     emails = await queue(smtp_settings, [f"d{i}@example.test" for i in range(4)])
 
@@ -525,7 +533,9 @@ async def test_a_server_that_stops_answering_times_out_and_is_retried(
 ):
     # The server holds the first message without answering, longer than the client waits.
     with SmtpSink(behaviour=SinkBehaviour(hold_after=0)) as sink:
-        settings = sink_settings(database_url, tmp_path, f"{sink.url}?timeout=0.5")
+        settings = sink_settings(
+            database_url, tmp_path, f"{sink.url}?timeout=0.5", SMTP_CONNECTIONS="1"
+        )
         emails = await queue(settings, ["slow@example.test", "next@example.test"])
 
         report = await deliver_due_emails(settings)

@@ -138,7 +138,7 @@ async def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(
     # The server accepts 14 emails, then holds the 15th (the 5th of the second batch of 10)
     # without answering: the worker is killed while it waits for the reply.
     with SmtpSink(behaviour=SinkBehaviour(hold_after=14)) as sink:
-        options = {"EMAIL_BATCH_SIZE": "10", "EMAIL_LEASE_SECONDS": "2"}
+        options = {"EMAIL_BATCH_SIZE": "10", "EMAIL_LEASE_SECONDS": "2", "SMTP_CONNECTIONS": "1"}
         doomed = WorkerProcess("doomed", settings, sink.url, **options)
         with workers(doomed):
             message_ids = await queue_many(settings, 30)

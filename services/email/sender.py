@@ -10,8 +10,10 @@ How a batch goes:
    in `locked_by` and a lease (`locked_until`, EMAIL_LEASE_SECONDS, renewed while the batch runs).
 2. Marketing rows whose address is suppressed, or whose user has Supplier Emails off, become
    `suppressed` and are not sent.
-3. The others go out over ONE SMTP connection. Each row is marked `sent` in the database
-   immediately after the server accepted it, before the next one is sent. Every update is
+3. The others go out over SMTP_CONNECTIONS connections in parallel, each taking the batch's
+   next email. Each row is marked `sent` in the database immediately after the server accepted
+   it, and its connection sends nothing more until that mark is committed; the marks of
+   connections that are waiting at the same time are written in one UPDATE. Every update is
    conditional on the claim token, so a sender whose lease was taken over changes nothing.
 4. A temporary failure (4xx, refused or dropped connection, timeout) puts the row back in the
    queue with exponential backoff (EMAIL_RETRY_SECONDS x 2^(attempts-1), at most 6 hours) until
@@ -20,25 +22,28 @@ How a batch goes:
 
 Crash safety: a sender killed mid-batch loses nothing, its claimed rows stay `sending` until the
 lease ends and are then claimed again. Rows the server had accepted are already `sent`, so they
-are not sent again. One duplicate remains possible, and only after a crash or a lost database
-connection: the email the server accepted in the instant before its `sent` mark was written (or
-an email whose connection dropped after the data was sent but before the server's reply). It
+are not sent again. A duplicate remains possible only after a crash or a lost database
+connection, and at most one per SMTP connection (so up to SMTP_CONNECTIONS per worker; one with
+SMTP_CONNECTIONS=1): the email the server accepted in the instant before its `sent` mark was
+committed (or an email whose connection dropped after the data was sent but before the reply). It
 carries the same Message-ID both times, which lets mail clients recognise the repeat.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
 import socket
 import time
+from collections import deque
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from tortoise import connections
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import F, Q, Subquery
 from tortoise.transactions import in_transaction
 
 from models.outbox import (
@@ -57,14 +62,14 @@ from services.email.transport import (
     Transport,
     build_message,
     classify_failure,
-    open_transport,
+    open_transports,
 )
 from settings import Settings
 
 log = logging.getLogger("channelport.email")
 
 MAX_BACKOFF_SECONDS = 6 * 3600
-# A process that uses more than this many broken connections in one batch defers the rest.
+# A connection that breaks more than this many times in one batch defers the rest of the batch.
 MAX_RECONNECTS_PER_BATCH = 1
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -157,19 +162,66 @@ class _Lease:
         )
 
 
-async def _mark_sent(email: OutboxEmail, claim: str) -> bool:
-    updated = await OutboxEmail.filter(
-        id=email.id, locked_by=claim, state=OutboxState.SENDING
-    ).update(
-        state=OutboxState.SENT,
-        sent_at=_now(),
-        attempts=email.attempts + 1,
-        locked_until=None,
-        last_error="",
-    )
-    if not updated:
-        log.warning("email %s was sent but its claim had been taken over", email.id)
-    return bool(updated)
+class _SentMarks:
+    """Marks accepted emails `sent`, several in one statement when connections finish together.
+
+    A connection hands its accepted email to `mark` and waits until the mark is committed before
+    it takes its next email. The first waiting connection writes the marks of everyone waiting in
+    one UPDATE; marks that arrive meanwhile go into the next one. Waiting is what keeps the crash
+    guarantee: no connection sends again while its accepted email is unmarked.
+    """
+
+    def __init__(self, claim: str) -> None:
+        self.claim = claim
+        self.waiting: list[tuple[OutboxEmail, asyncio.Future[bool]]] = []
+        self.writing = False
+
+    async def mark(self, email: OutboxEmail) -> bool:
+        """Mark `email` sent; False if its claim had been taken over (nothing written)."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.waiting.append((email, done))
+        if self.writing:
+            return await done
+        self.writing = True
+        group: list[tuple[OutboxEmail, asyncio.Future[bool]]] = []
+        try:
+            while self.waiting:
+                group, self.waiting = self.waiting, []
+                marked = await self._write([email for email, _ in group])
+                for each, pending in group:
+                    pending.set_result(each.id in marked)
+        except BaseException as error:  # a lost database: every waiting connection stops too
+            for _, pending in group + self.waiting:
+                if pending is done or pending.done():
+                    continue
+                if isinstance(error, asyncio.CancelledError):
+                    pending.cancel()
+                else:
+                    pending.set_exception(error)
+            self.waiting = []
+            raise
+        finally:
+            self.writing = False
+        return done.result()
+
+    async def _write(self, emails: list[OutboxEmail]) -> set[int]:
+        """One UPDATE for `emails`, committed on return; the ids it marked."""
+        ids = [email.id for email in emails]
+        mine = OutboxEmail.filter(id__in=ids, locked_by=self.claim)
+        updated = await mine.filter(state=OutboxState.SENDING).update(
+            state=OutboxState.SENT,
+            sent_at=_now(),
+            attempts=F("attempts") + 1,
+            locked_until=None,
+            last_error="",
+        )
+        if updated == len(ids):
+            return set(ids)
+        marked = set(await mine.filter(state=OutboxState.SENT).values_list("id", flat=True))
+        for email in emails:
+            if email.id not in marked:
+                log.warning("email %s was sent but its claim had been taken over", email.id)
+        return marked
 
 
 async def _mark_failed_attempt(
@@ -251,46 +303,83 @@ async def _suppress_opted_out(
     return [e for e in emails if e.id not in blocked]
 
 
-async def _send_batch(
-    settings: Settings,
-    emails: list[OutboxEmail],
-    claim: str,
-    transport: Transport,
-    report: DeliveryReport,
-) -> None:
-    lease = _Lease(settings, claim)
-    sender = envelope_sender(settings)
+@dataclass
+class _Batch:
+    """What the SMTP connections of one batch share: the emails left, and whether to give up."""
+
+    pending: deque[OutboxEmail]
+    lease: _Lease
+    claim: str
+    sender: str
+    report: DeliveryReport
+    sent_marks: _SentMarks
+    # Set once the server cannot be reached: the rest of the batch is deferred.
     unreachable: DeliveryError | None = None
+
+
+async def _send_over(settings: Settings, transport: Transport, batch: _Batch) -> None:
+    """One connection's loop: take the next email of the batch, send it, record the outcome.
+
+    Each accepted email is marked `sent` before this connection takes its next email, so at
+    any moment at most one accepted-but-unmarked email exists per connection.
+    """
+    claim, report = batch.claim, batch.report
     reconnects = 0
     try:
-        for email in emails:
-            await lease.renew_if_due()
-            if unreachable is not None:
-                await _mark_failed_attempt(settings, email, claim, unreachable, report)
+        while batch.pending:
+            email = batch.pending.popleft()
+            await batch.lease.renew_if_due()
+            if batch.unreachable is not None:
+                await _mark_failed_attempt(settings, email, claim, batch.unreachable, report)
                 continue
             try:
                 if not transport.connected:
                     await transport.connect()
             except Exception as exc:  # the server cannot be reached: defer the whole batch
-                unreachable = classify_failure(exc)
-                log.warning("cannot connect to the mail server: %s", unreachable.description)
-                await _mark_failed_attempt(settings, email, claim, unreachable, report)
+                batch.unreachable = classify_failure(exc)
+                log.warning("cannot connect to the mail server: %s", batch.unreachable.description)
+                await _mark_failed_attempt(settings, email, claim, batch.unreachable, report)
                 continue
             try:
-                await transport.send(email, build_message(email), sender)
+                await transport.send(email, build_message(email), batch.sender)
             except Exception as exc:
                 error = classify_failure(exc)
                 if error.connection_lost:
                     await transport.close()
                     reconnects += 1
                     if reconnects > MAX_RECONNECTS_PER_BATCH:
-                        unreachable = error
+                        batch.unreachable = error
                 await _mark_failed_attempt(settings, email, claim, error, report)
                 continue
-            if await _mark_sent(email, claim):
+            if await batch.sent_marks.mark(email):
                 report.sent += 1
     finally:
         await transport.close()
+
+
+async def _send_batch(
+    settings: Settings,
+    emails: list[OutboxEmail],
+    claim: str,
+    transports: list[Transport],
+    report: DeliveryReport,
+) -> None:
+    """Send `emails` over `transports` in parallel, each connection taking the next email."""
+    batch = _Batch(
+        pending=deque(emails),
+        lease=_Lease(settings, claim),
+        claim=claim,
+        sender=envelope_sender(settings),
+        report=report,
+        sent_marks=_SentMarks(claim),
+    )
+    connections = [asyncio.create_task(_send_over(settings, t, batch)) for t in transports]
+    try:
+        await asyncio.gather(*connections)  # the first error (a lost database) is raised as is
+    finally:
+        for connection in connections:
+            connection.cancel()
+        await asyncio.gather(*connections, return_exceptions=True)
 
 
 async def deliver_due_emails(
@@ -309,7 +398,7 @@ async def deliver_due_emails(
         batch = DeliveryReport(claimed=len(emails))
         to_send = await _suppress_opted_out(emails, claim, batch)
         if to_send:
-            await _send_batch(settings, to_send, claim, open_transport(settings), batch)
+            await _send_batch(settings, to_send, claim, open_transports(settings, to_send), batch)
         batch.more_pending = len(emails) >= settings.email_batch_size
         report.add(batch)
         if not batch.more_pending:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Sized
 from dataclasses import dataclass
 from email.charset import QP, Charset
 from email.header import Header
@@ -270,8 +271,12 @@ class CaptureTransport:
         return None
 
 
-def open_transport(settings: Settings) -> Transport:
+def open_transports(settings: Settings, emails: Sized) -> list[Transport]:
+    """The connections to send `emails` over: SMTP_CONNECTIONS (no more than there are emails)
+    SMTP connections, or the one local mailbox."""
     config = parse_smtp_url(settings.smtp_url)
     if config is None:
-        return CaptureTransport(CaptureMailbox(mailbox_directory(settings)))
-    return SmtpTransport(config)
+        return [CaptureTransport(CaptureMailbox(mailbox_directory(settings)))]
+    return [
+        SmtpTransport(config) for _ in range(max(1, min(settings.smtp_connections, len(emails))))
+    ]
