@@ -53,6 +53,9 @@ class Settings:
     email_retry_seconds: int = 60
     email_lease_seconds: int = 300
     smtp_connections: int = 4
+    # Queries run through cached execution plans (schema/platform/execution_plan.py); off: every
+    # operation on graphql-core's standard executor (same results, slower).
+    execution_plans: bool = True
 
     @property
     def uses_sqlite(self) -> bool:
@@ -165,6 +168,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         email_retry_seconds=_int(env, "EMAIL_RETRY_SECONDS", 60, minimum=0),
         email_lease_seconds=_int(env, "EMAIL_LEASE_SECONDS", 300),
         smtp_connections=_int(env, "SMTP_CONNECTIONS", 4),
+        execution_plans=_bool(env, "EXECUTION_PLANS", True),
     )
 
 

@@ -49,6 +49,7 @@ _SESSION_COLUMNS = ",".join(
         "client_address",
         "expires_at",
         "acting_customer_id",
+        "parent_session_id",
         "user_id",
         "id",
         "revoked_at",

@@ -35,6 +35,7 @@ from schema.platform.extensions import (
     ValidationCacheByRole,
 )
 from schema.platform.limits import CostlyValidationLimiter
+from schema.platform.planned_execution import PlannedExecution
 from schema.platform.shared_events import SharedEventExecutionContext
 from schema.platform.system import SystemSubscription
 from schema.renewals.schema import RenewalMutation, RenewalQuery
@@ -97,6 +98,10 @@ class Subscription(
     pass
 
 
+class ChannelportExecutionContext(PlannedExecution, SharedEventExecutionContext):
+    """Queries run through cached execution plans, shared subscription events once."""
+
+
 def should_mask(error: GraphQLError) -> bool:
     """Mask unexpected errors only: ours and GraphQL's own (validation, syntax) pass through."""
     original = error.original_error
@@ -121,7 +126,7 @@ class ChannelportSchema(strawberry.Schema):
 
 
 schema = ChannelportSchema(
-    execution_context_class=SharedEventExecutionContext,
+    execution_context_class=ChannelportExecutionContext,
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

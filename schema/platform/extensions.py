@@ -193,6 +193,9 @@ class RefuseControlCharacters(SchemaExtension):
     anything else a GraphQL error with code INVALID. The resolver does not run: nothing is
     written. Field semantics (one line, length, email syntax) stay with the services."""
 
+    # Acts on root fields only: execution plans may read nested plain fields without it.
+    resolves_root_fields_only = True
+
     def resolve(
         self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
     ) -> Any:

@@ -1,0 +1,286 @@
+"""Run a query through its execution plan (schema.platform.execution_plan) instead of
+graphql-core's general machinery, with exactly the standard executor's result.
+
+`PlannedExecution` is a graphql-core executor: every step mirrors graphql-core's own
+`execute_fields`, `execute_field`, `complete_value` and list completion, in the same order and
+with the same error handling (`handle_field_error`: located errors, null propagation to the
+nearest nullable parent, one error per nulled position), so that data, errors, their order and
+the DataLoader batches come out as the standard executor makes them. The plan saves the rest:
+selection sets are collected once per operation instead of once per object, a plain field is an
+attribute read and an inline scalar coercion, and only fields with a resolver of their own get a
+`GraphQLResolveInfo`, their arguments, the middleware and their resolver.
+
+It runs queries only, and only when every middleware (a schema extension's `resolve` hook) acts
+on root fields alone (declares `resolves_root_fields_only`): plain reads skip the middleware,
+which root fields always go through. Mutations, subscriptions, an abort signal, incremental
+delivery, and what a plan cannot express run on the standard executor, as does the completion of
+abstract types and objects with `is_type_of` inside a plan.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError, GraphQLOutputType
+from graphql.execution.values import get_argument_values
+from graphql.language import OperationType
+from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
+
+from schema.platform.execution_plan import Completer, FieldStep, ObjectPlan, plan_for
+
+
+class PlannedExecution:
+    """Mixin for a graphql-core executor class (put it before the executor in the bases)."""
+
+    undefined = Undefined
+
+    def plain_reads_allowed(self) -> bool:
+        manager = self.middleware_manager  # type: ignore[attr-defined]
+        if manager is None:
+            return True
+        return all(getattr(m, "resolves_root_fields_only", False) for m in manager.middlewares)
+
+    def plans_enabled(self) -> bool:
+        """Off with EXECUTION_PLANS=false in the context's settings (default on)."""
+        settings = getattr(self.context_value, "settings", None)  # type: ignore[attr-defined]
+        return bool(getattr(settings, "execution_plans", True))
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        operation = self.operation  # type: ignore[attr-defined]
+        plan = None
+        if (
+            operation.operation is OperationType.QUERY
+            and self.plans_enabled()
+            and not serially
+            and self.abort_signal is None  # type: ignore[attr-defined]
+            and self.plain_reads_allowed()
+        ):
+            root_type = self.schema.get_root_type(OperationType.QUERY)  # type: ignore[attr-defined]
+            if root_type is not None:
+                plan = plan_for(self, root_type)  # type: ignore[arg-type]
+        if plan is None:
+            return super().execute_operation(serially)  # type: ignore[misc]
+        return self._run_root(plan.root)
+
+    def _run_root(self, root: ObjectPlan) -> Any:
+        # As graphql-core's execute_operation, after it has collected the root fields.
+        try:
+            result = self.execute_plan(root, self.root_value, None)  # type: ignore[attr-defined]
+            if self.is_awaitable(result):  # type: ignore[attr-defined]
+
+                async def await_result() -> Any:
+                    try:
+                        data = await result
+                    except GraphQLError as error:
+                        self.collected_errors.add(error, None)  # type: ignore[attr-defined]
+                        return self.build_response(None)  # type: ignore[attr-defined]
+                    except Exception:
+                        await self.cancel_incremental_work()  # type: ignore[attr-defined]
+                        self.run_async_work_finished_hook()  # type: ignore[attr-defined]
+                        raise
+                    return self.build_response(data)  # type: ignore[attr-defined]
+
+                return await_result()
+        except GraphQLError as error:
+            self.collected_errors.add(error, None)  # type: ignore[attr-defined]
+            return self.finish(self.build_response(None))  # type: ignore[attr-defined]
+        return self.finish(self.build_response(result))  # type: ignore[attr-defined]
+
+    # ---- selection sets ------------------------------------------------------------------
+
+    def execute_plan(self, plan: ObjectPlan, source: Any, path: Path | None) -> Any:
+        """graphql-core's execute_fields over a plan's steps."""
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable  # type: ignore[attr-defined]
+        awaitable_keys: list[str] = []
+        try:
+            for step in plan.steps:
+                read = step.read
+                leaf_type = step.leaf_type
+                if read is not None and leaf_type is not None:
+                    # A plain scalar or enum: complete_value's steps for it, inline.
+                    try:
+                        value = read(source)
+                        if isinstance(value, Exception):
+                            raise value
+                        if value is None or value is Undefined:
+                            if step.non_null:
+                                raise TypeError(step.null_message)
+                            value = None
+                        else:
+                            value = self.complete_leaf_value(leaf_type, value)  # type: ignore[attr-defined]
+                    except Exception as raw_error:
+                        self.handle_field_error(  # type: ignore[attr-defined]
+                            raw_error,
+                            step.return_type,
+                            step.details,
+                            Path(path, step.key, step.parent_name),
+                        )
+                        value = None
+                    results[step.key] = value
+                    continue
+                result = self.execute_step(step, source, Path(path, step.key, step.parent_name))
+                results[step.key] = result
+                if is_awaitable(result):
+                    awaitable_keys.append(step.key)
+        except Exception:
+            if awaitable_keys:
+                self.settle_in_background([results[k] for k in awaitable_keys])  # type: ignore[attr-defined]
+            raise
+        if not awaitable_keys:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_keys) == 1:
+                key = awaitable_keys[0]
+                results[key] = await results[key]
+            else:
+                awaited = await gather_with_cancel(*(results[k] for k in awaitable_keys))
+                results.update(zip(awaitable_keys, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    def execute_step(self, step: FieldStep, source: Any, path: Path) -> Any:
+        """graphql-core's execute_field for one step (a plain read or the field's resolver)."""
+        complete = step.complete
+        assert complete is not None
+        if step.read is not None:
+            try:
+                completed = complete(self, step.read(source), path)  # type: ignore[arg-type]
+                if self.is_awaitable(completed):  # type: ignore[attr-defined]
+                    return self._await_completed(completed, step.return_type, step, path)
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, step.return_type, step.details, path)  # type: ignore[attr-defined]
+                return None
+            return completed
+        resolve_fn = step.resolve
+        manager = self.middleware_manager  # type: ignore[attr-defined]
+        if manager:
+            resolve_fn = manager.get_field_resolver(resolve_fn)
+        info = self.build_resolve_info(step.field_def, step.nodes, step.parent_type, path)  # type: ignore[attr-defined]
+        try:
+            args = (
+                get_argument_values(
+                    step.field_def,
+                    step.details[0].node,
+                    self.variable_values,  # type: ignore[attr-defined]
+                    step.details[0].fragment_variable_values,
+                    self.hide_suggestions,  # type: ignore[attr-defined]
+                )
+                if step.has_args
+                else {}
+            )
+            result = resolve_fn(source, info, **args)
+            if self.is_awaitable(result):  # type: ignore[attr-defined]
+                return self._complete_awaitable(result, complete, step, path)
+            completed = complete(self, result, path)  # type: ignore[arg-type]
+            if self.is_awaitable(completed):  # type: ignore[attr-defined]
+                return self._await_completed(completed, step.return_type, step, path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, step.return_type, step.details, path)  # type: ignore[attr-defined]
+            return None
+        return completed
+
+    async def _complete_awaitable(
+        self, result: Any, complete: Completer, step: FieldStep, path: Path
+    ) -> Any:
+        """graphql-core's complete_awaitable_value."""
+        try:
+            resolved = await result
+            completed = complete(self, resolved, path)  # type: ignore[arg-type]
+            if self.is_awaitable(completed):  # type: ignore[attr-defined]
+                completed = await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, step.return_type, step.details, path)  # type: ignore[attr-defined]
+            completed = None
+        return completed
+
+    async def _await_completed(
+        self, completed: Any, return_type: GraphQLOutputType, step: FieldStep, path: Path
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, step.details, path)  # type: ignore[attr-defined]
+            return None
+
+    # ---- lists and the standard fallback -------------------------------------------------
+
+    def complete_planned_list(
+        self,
+        item: Completer,
+        item_type: GraphQLOutputType,
+        list_type: GraphQLOutputType,
+        step: FieldStep,
+        value: Any,
+        path: Path,
+    ) -> Any:
+        """graphql-core's complete_list_value and complete_iterable_value."""
+        if self.is_async_iterable(value) or not is_iterable(value):  # type: ignore[attr-defined]
+            return self.complete_standard(list_type, step, value, path)
+        is_awaitable = self.is_awaitable  # type: ignore[attr-defined]
+        completed_results: list[Any] = []
+        append = completed_results.append
+        awaitable_indices: list[int] = []
+        index = 0
+        try:
+            for entry in value:
+                item_path = Path(path, index, None)
+                if is_awaitable(entry):
+                    append(
+                        self.complete_awaitable_list_item_value(  # type: ignore[attr-defined]
+                            entry, item_type, step.details, self._info(step, path), item_path, None
+                        )
+                    )
+                    awaitable_indices.append(index)
+                else:
+                    try:
+                        completed = item(self, entry, item_path)  # type: ignore[arg-type]
+                        if is_awaitable(completed):
+                            append(self._await_completed(completed, item_type, step, item_path))
+                            awaitable_indices.append(index)
+                        else:
+                            append(completed)
+                    except Exception as raw_error:
+                        self.handle_field_error(raw_error, item_type, step.details, item_path)  # type: ignore[attr-defined]
+                        append(None)
+                index += 1
+        except Exception:
+            pending = [completed_results[i] for i in awaitable_indices]
+            if pending:
+                self.settle_in_background(pending)  # type: ignore[attr-defined]
+            raise
+        if not awaitable_indices:
+            return completed_results
+
+        async def get_completed_results() -> list[Any]:
+            if len(awaitable_indices) == 1:
+                position = awaitable_indices[0]
+                completed_results[position] = await completed_results[position]
+            else:
+                awaited = await gather_with_cancel(
+                    *(completed_results[i] for i in awaitable_indices)
+                )
+                for position, sub_result in zip(awaitable_indices, awaited, strict=True):
+                    completed_results[position] = sub_result
+            return completed_results
+
+        return get_completed_results()
+
+    def complete_standard(
+        self, return_type: GraphQLOutputType, step: FieldStep, value: Any, path: Path
+    ) -> Any:
+        """graphql-core's own complete_value, for what plans leave to it."""
+        return self.complete_value(  # type: ignore[attr-defined]
+            return_type, step.details, self._info(step, path), path, value, None
+        )
+
+    def _info(self, step: FieldStep, path: Path) -> Any:
+        """The field's resolve info, as graphql-core passes it while completing the field."""
+        field_path = path
+        while isinstance(field_path.key, int) and field_path.prev is not None:
+            field_path = field_path.prev
+        return self.build_resolve_info(  # type: ignore[attr-defined]
+            step.field_def, step.nodes, step.parent_type, field_path
+        )
