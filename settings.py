@@ -52,6 +52,9 @@ class Settings:
     email_max_attempts: int = 8
     email_retry_seconds: int = 60
     email_lease_seconds: int = 300
+    # A manifest of trusted documents (resolvers/platform/trusted_documents.py): when set, only
+    # the operations it lists run, named by hash. "" = any operation runs.
+    trusted_documents: str = ""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -163,6 +166,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         email_max_attempts=_int(env, "EMAIL_MAX_ATTEMPTS", 8),
         email_retry_seconds=_int(env, "EMAIL_RETRY_SECONDS", 60, minimum=0),
         email_lease_seconds=_int(env, "EMAIL_LEASE_SECONDS", 300),
+        trusted_documents=(env.get("TRUSTED_DOCUMENTS") or "").strip(),
     )
 
 
