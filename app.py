@@ -118,6 +118,13 @@ class ChannelportGraphQL(GraphQL):
         context.viewer = viewer
         return None
 
+    def should_render_graphql_ide(self, request: AsyncHTTPRequestAdapter) -> bool:
+        """The console for a browser's GET /graphql, not for a GET that names a document."""
+        names_document = any(
+            request.query_params.get(name) is not None for name in ("documentId", "extensions")
+        )
+        return not names_document and super().should_render_graphql_ide(request)
+
     async def render_graphql_ide(self, request: Request) -> Response:
         return console_page()
 

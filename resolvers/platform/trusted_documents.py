@@ -173,7 +173,7 @@ def resolve_document(
     document = trusted.get(requested) if trusted is not None else None
     if document is None:
         raise TrustedDocumentError(NOT_FOUND, "PersistedQueryNotFound")
-    if query is not None and query != document and document_hash(str(query)) != requested:
+    if query not in (None, "") and query != document and document_hash(str(query)) != requested:
         raise TrustedDocumentError(
             HASH_MISMATCH, "The query text sent does not have the hash sent with it."
         )
