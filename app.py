@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from console import console_page, static_directory
@@ -40,6 +41,12 @@ from resolvers.platform.graphql_http import (
     unexpected_error_response,
 )
 from resolvers.platform.live_sessions import SessionBoundTransportWSHandler
+from resolvers.platform.trusted_documents import (
+    TrustedDocumentError,
+    TrustedDocuments,
+    load_trusted_documents,
+    resolve_document,
+)
 from resolvers.platform.web_middleware import (
     QuietClientDisconnectMiddleware,
     SecurityHeadersMiddleware,
@@ -70,7 +77,7 @@ class ChannelportGraphQL(GraphQL):
 
     graphql_transport_ws_handler_class = SessionBoundTransportWSHandler
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, trusted_documents: TrustedDocuments | None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
@@ -82,6 +89,7 @@ class ChannelportGraphQL(GraphQL):
             max_subscriptions_per_connection=20,
         )
         self.settings = settings
+        self.trusted_documents = trusted_documents
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -110,11 +118,46 @@ class ChannelportGraphQL(GraphQL):
         context.viewer = viewer
         return None
 
+    def should_render_graphql_ide(self, request: AsyncHTTPRequestAdapter) -> bool:
+        """The console for a browser's GET /graphql, not for a GET that names a document."""
+        names_document = any(
+            request.query_params.get(name) is not None for name in ("documentId", "extensions")
+        )
+        return not names_document and super().should_render_graphql_ide(request)
+
     async def render_graphql_ide(self, request: Request) -> Response:
         return console_page()
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_request_json(data)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The request, with the document a hash names (the trusted-documents rules)."""
+        request_data = await super().parse_http_body(request)
+        if isinstance(request_data, list):
+            return request_data  # a batch: the view refuses it
+        try:
+            request_data.query = resolve_document(  # type: ignore[assignment]
+                self.trusted_documents,
+                request_data.query,
+                request_data.extensions,
+                await self._document_id(request),
+            )
+        except TrustedDocumentError as error:
+            raise error.as_http_exception() from None
+        return request_data
+
+    async def _document_id(self, request: AsyncHTTPRequestAdapter) -> object:
+        """`documentId` of the request (query parameter or body member), which Strawberry drops."""
+        if request.method == "GET":
+            return request.query_params.get("documentId")
+        body = await request.get_body()
+        if b"documentId" not in (body if isinstance(body, bytes) else body.encode()):
+            return None
+        data = self.parse_json(body)
+        return data.get("documentId") if isinstance(data, dict) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Every HTTP answer is GraphQL-shaped, also for a request that fails before execution."""
@@ -244,8 +287,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     except ConfigError as error:
         sys.exit(f"Channelport cannot start: {error}")
     configure_logging(settings.log_level)
+    try:
+        trusted_documents = load_trusted_documents(settings.trusted_documents)
+    except ConfigError as error:
+        sys.exit(f"Channelport cannot start: {error}")
     pubsub = PubSub(settings.broadcast_url)
-    graphql_app = ChannelportGraphQL(settings)
+    graphql_app = ChannelportGraphQL(settings, trusted_documents)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""The `channelport` command: serve, worker, migrate, create-admin, demo, mailbox, export-schema."""
+"""The `channelport` command: serve, worker, migrate, create-admin, demo, mailbox, export-schema,
+trusted-documents."""
 
 from __future__ import annotations
 
@@ -173,6 +174,21 @@ def cmd_export_schema(args: argparse.Namespace) -> None:
     print(f"Wrote {SCHEMA_FILE.name}.")
 
 
+def cmd_trusted_documents(args: argparse.Namespace) -> None:
+    import json
+
+    from resolvers.platform.trusted_documents import build_manifest
+
+    try:
+        manifest = build_manifest(Path(name) for name in args.files)
+    except (OSError, ValueError) as error:
+        sys.exit(f"Cannot build the manifest: {error}")
+    if not manifest:
+        sys.exit("Cannot build the manifest: the files hold no operations.")
+    json.dump(manifest, sys.stdout, indent=2)
+    print()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="channelport", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -209,6 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="write schema.graphql from the code")
     export.add_argument("--check", action="store_true", help="fail if schema.graphql differs")
     export.set_defaults(func=cmd_export_schema)
+
+    trusted = commands.add_parser(
+        "trusted-documents", help="build the TRUSTED_DOCUMENTS manifest from .graphql files"
+    )
+    trusted.add_argument("action", choices=["build"])
+    trusted.add_argument("files", nargs="+", help=".graphql files with the operations to allow")
+    trusted.set_defaults(func=cmd_trusted_documents)
     return parser
 
 

@@ -56,6 +56,9 @@ class Settings:
     # Queries run through cached execution plans (schema/platform/execution_plan.py); off: every
     # operation on graphql-core's standard executor (same results, slower).
     execution_plans: bool = True
+    # A manifest of trusted documents (resolvers/platform/trusted_documents.py): when set, only
+    # the operations it lists run, named by hash. "" = any operation runs.
+    trusted_documents: str = ""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -169,6 +172,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         email_lease_seconds=_int(env, "EMAIL_LEASE_SECONDS", 300),
         smtp_connections=_int(env, "SMTP_CONNECTIONS", 4),
         execution_plans=_bool(env, "EXECUTION_PLANS", True),
+        trusted_documents=(env.get("TRUSTED_DOCUMENTS") or "").strip(),
     )
 
 

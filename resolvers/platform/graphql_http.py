@@ -94,7 +94,7 @@ def graphql_error_response(status_code: int, message: str, code: str) -> JSONRes
 
 def http_error_response(error: HTTPException) -> JSONResponse:
     """A refused request (bad body, method, content type) as a GraphQL-shaped error."""
-    code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
+    code = getattr(error, "code", None) or _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
     return graphql_error_response(error.status_code, error.reason, code)
 
 

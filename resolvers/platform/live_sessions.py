@@ -20,6 +20,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 
+from resolvers.platform.trusted_documents import TrustedDocumentError, resolve_document
 from services.platform.pubsub import RESYNC, SubscriberDropped, current_pubsub
 from services.platform.viewer import Viewer
 from services.users.auth import why_session_ended
@@ -80,6 +81,30 @@ class SessionBoundTransportWSHandler(BaseGraphQLTransportWSHandler):
         viewer: Viewer | None = getattr(self.context, "viewer", None)
         if self.connection_acknowledged and viewer is not None and self.session_watch is None:
             self.session_watch = asyncio.create_task(self._close_when_session_ends(viewer))
+
+    async def handle_subscribe(self, message: Any) -> None:
+        """Subscribe with the document a hash names (the trusted-documents rules), or refuse it."""
+        payload = message.get("payload")
+        if not isinstance(payload, dict):
+            await self.handle_invalid_message("A subscribe message needs a payload object.")
+            return
+        if self.connection_acknowledged:
+            try:
+                query = resolve_document(
+                    getattr(self.view, "trusted_documents", None),
+                    payload.get("query"),
+                    payload.get("extensions"),
+                    payload.get("documentId"),
+                )
+            except TrustedDocumentError as error:
+                refusal = {"id": message["id"], "type": "error"}
+                await self.send_message({**refusal, "payload": [error.as_graphql_error()]})
+                return
+            if not isinstance(query, str):
+                await self.handle_invalid_message("A subscribe payload needs a query string.")
+                return
+            message = {**message, "payload": {**payload, "query": query}}
+        await super().handle_subscribe(message)
 
     async def _close_when_session_ends(self, viewer: Viewer) -> None:
         while True:
