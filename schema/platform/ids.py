@@ -47,7 +47,7 @@ def decode_global_id(value: object) -> tuple[str, int] | None:
 
 
 def _article(name: str) -> str:
-    return "an" if name[:1].upper() in "AEIOU" else "a"
+    return "an" if name[:1].upper() in "AEIO" else "a"
 
 
 def expected_message(type_names: tuple[str, ...]) -> str:
