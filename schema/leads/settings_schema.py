@@ -282,8 +282,8 @@ class LeadSettingsMutation:
             result = await resolve.set_notification_recipients(
                 info,
                 optional_partner_id(partner_id),
-                [parse_id(u, "User") for u in user_ids],
-                [parse_id(r, "SalesRep") for r in sales_rep_ids],
+                [parse_id(u, "User", "userIds") for u in user_ids],
+                [parse_id(r, "SalesRep", "salesRepIds") for r in sales_rep_ids],
             )
             return LeadNotificationRecipients.build(result)
 

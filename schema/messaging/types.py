@@ -246,7 +246,7 @@ class NewMessageInput:
             body=self.body,
             language=self.language,
             all_partners=self.all_partners,
-            group_ids=[parse_id(g, "PartnerGroup") for g in self.group_ids],
+            group_ids=[parse_id(g, "PartnerGroup", "groupIds") for g in self.group_ids],
             locales=self.locales,
             pages=self.pages if self.kind is models.MessageKind.POPUP or self.pages else None,
             ends_at=self.ends_at,
@@ -273,7 +273,7 @@ class MessageChangesInput:
             all_partners=self.all_partners,
             group_ids=None
             if self.group_ids is None
-            else [parse_id(g, "PartnerGroup") for g in self.group_ids],
+            else [parse_id(g, "PartnerGroup", "groupIds") for g in self.group_ids],
             locales=self.locales,
             pages=self.pages,
             ends_at=self.ends_at,
