@@ -55,7 +55,7 @@ from schema.schema import schema
 from services.platform.database import close_database, database_is_reachable, open_database
 from services.platform.pubsub import PubSub
 from services.platform.worker import run_worker
-from services.users.auth import authenticate
+from services.users.auth import TOKEN_FAULT_MESSAGES, authenticate, token_fault
 from settings import ConfigError, Settings, get_settings
 
 log = logging.getLogger("channelport")
@@ -95,16 +95,19 @@ class ChannelportGraphQL(GraphQL):
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
         viewer = None
+        fault = None
         if isinstance(request, Request):
-            viewer = await authenticate(
-                self.settings, _bearer_token(request.headers.get("authorization"))
-            )
+            token = _bearer_token(request.headers.get("authorization"))
+            viewer = await authenticate(self.settings, token)
+            if viewer is None and token:
+                fault = await token_fault(self.settings, token)
         return Context(
             request=request,
             response=response if isinstance(response, Response) else None,
             settings=self.settings,
             viewer=viewer,
             client_address=_client_address(request),
+            token_fault=fault,
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:  # type: ignore[override]
@@ -112,9 +115,17 @@ class ChannelportGraphQL(GraphQL):
         token = params.get("token") if isinstance(params, dict) else None
         if not isinstance(token, str) and isinstance(params, dict):
             token = _bearer_token(params.get("Authorization") or params.get("authorization"))
-        viewer = await authenticate(self.settings, token if isinstance(token, str) else None)
+        token = token if isinstance(token, str) else None
+        viewer = await authenticate(self.settings, token)
         if viewer is None:
-            raise ConnectionRejectionError({"reason": "A valid token is required."})
+            # The close reason starts with the code: UNAUTHENTICATED (no token), INVALID_TOKEN or
+            # TOKEN_EXPIRED (see SessionBoundTransportWSHandler).
+            if token:
+                fault = await token_fault(self.settings, token)
+                reason = f"{fault.value}: {TOKEN_FAULT_MESSAGES[fault]}"
+            else:
+                reason = "UNAUTHENTICATED: A valid token is required."
+            raise ConnectionRejectionError({"reason": reason})
         context.viewer = viewer
         return None
 

@@ -35,6 +35,7 @@ from schema.platform.extensions import (
     ValidationCacheByRole,
 )
 from schema.platform.limits import CostlyValidationLimiter
+from schema.platform.node import NodeQuery
 from schema.platform.planned_execution import PlannedExecution
 from schema.platform.shared_events import SharedEventExecutionContext
 from schema.platform.system import SystemSubscription
@@ -58,6 +59,7 @@ LIMIT_RULES = (
 
 @strawberry.type
 class Query(
+    NodeQuery,
     AuthQuery,
     PartnerQuery,
     UserQuery,

@@ -20,6 +20,7 @@ import asyncpg
 import httpx
 import pytest
 from starlette.applications import Starlette
+from strawberry.relay import GlobalID
 from tortoise import Tortoise, connections
 
 from app import create_app
@@ -144,6 +145,22 @@ async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def gql(http: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(http)
+
+
+# ---- global ids ----------------------------------------------------------------------------
+
+
+def gid(type_name: str, pk: int) -> str:
+    """The API's global id of a record, e.g. gid("Partner", partner.id)."""
+    return str(GlobalID(type_name, str(pk)))
+
+
+def pk_of(global_id: str, type_name: str | None = None) -> int:
+    """The primary key in a global id the API returned (checking its type if given)."""
+    decoded = GlobalID.from_id(global_id)
+    if type_name is not None:
+        assert decoded.type_name == type_name, (global_id, decoded.type_name, type_name)
+    return int(decoded.node_id)
 
 
 # ---- factories -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from models.customers import Customer
 from models.deals import Commission, CommissionStatus, Deal, DealNote, DealStatus
 from models.enums import CustomerStatus
 from tests.accounts_support import fixed_now, make_customer
-from tests.conftest import count_statements
+from tests.conftest import count_statements, gid, pk_of
 
 REGISTER = """
 mutation Register($customer: ID!, $product: String!, $amount: Decimal!, $currency: String!,
@@ -63,7 +63,7 @@ query { deals(first: 50) { nodes { id product status customer { name } notes { b
 
 def _deal_vars(customer: Customer, **overrides: object) -> dict[str, object]:
     values: dict[str, object] = {
-        "customer": str(customer.id),
+        "customer": gid("Customer", customer.id),
         "product": "Compliance Pro",
         "amount": "12000.00",
         "currency": "eur",
@@ -157,7 +157,7 @@ async def test_conversion_wins_the_deal_and_creates_the_commission_at_the_partne
                 """mutation($p: ID!, $r: Decimal) {
                    setPartnerCommissionRate(partnerId: $p, ratePercent: $r) {
                      ... on PartnerCommissionRate { ratePercent isPartnerRate } } }""",
-                {"p": str(world.partner_a.id), "r": value},
+                {"p": gid("Partner", world.partner_a.id), "r": value},
             )
             assert result["setPartnerCommissionRate"] == {
                 "ratePercent": "30.00",
@@ -167,7 +167,7 @@ async def test_conversion_wins_the_deal_and_creates_the_commission_at_the_partne
             result = await admin.data(
                 """mutation($p: ID!) { setPartnerCommissionRate(partnerId: $p, ratePercent: null) {
                    ... on PartnerCommissionRate { ratePercent isPartnerRate } } }""",
-                {"p": str(world.partner_a.id)},
+                {"p": gid("Partner", world.partner_a.id)},
             )
             assert result["setPartnerCommissionRate"]["isPartnerRate"] is False
         elif change is not None:
@@ -180,7 +180,8 @@ async def test_conversion_wins_the_deal_and_creates_the_commission_at_the_partne
         deal = (await client.data(REGISTER, _deal_vars(customer, amount="1000.00")))["registerDeal"]
         conversion = (
             await client.data(
-                CONVERT, {"customer": str(customer.id), "deal": None, "plan": "", "term": 12}
+                CONVERT,
+                {"customer": gid("Customer", customer.id), "deal": None, "plan": "", "term": 12},
             )
         )["convertTrialToPaid"]
         assert conversion["__typename"] == "Conversion", conversion
@@ -201,7 +202,12 @@ async def test_conversion_wins_the_deal_and_creates_the_commission_at_the_partne
     beta = (
         await gql.data(
             CONVERT,
-            {"customer": str(beta_customer.id), "deal": None, "plan": "Gold plan", "term": 24},
+            {
+                "customer": gid("Customer", beta_customer.id),
+                "deal": None,
+                "plan": "Gold plan",
+                "term": 24,
+            },
             token=world.token("user_b"),
         )
     )["convertTrialToPaid"]
@@ -211,7 +217,8 @@ async def test_conversion_wins_the_deal_and_creates_the_commission_at_the_partne
     # Converting twice is refused and creates nothing.
     twice = (
         await client.data(
-            CONVERT, {"customer": str(customer.id), "deal": None, "plan": "", "term": 12}
+            CONVERT,
+            {"customer": gid("Customer", customer.id), "deal": None, "plan": "", "term": 12},
         )
     )["convertTrialToPaid"]
     assert twice["errors"][0]["code"] == "INVALID"
@@ -226,18 +233,25 @@ async def test_several_open_deals_need_the_won_one_named(world, gql) -> None:
     second = (await client.data(REGISTER, _deal_vars(customer, product="Pro")))["registerDeal"]
     unnamed = (
         await client.data(
-            CONVERT, {"customer": str(customer.id), "deal": None, "plan": "", "term": 12}
+            CONVERT,
+            {"customer": gid("Customer", customer.id), "deal": None, "plan": "", "term": 12},
         )
     )["convertTrialToPaid"]
     assert unnamed["errors"][0]["field"] == "dealId"
     assert (await Customer.get(id=customer.id)).status is CustomerStatus.TRIAL
     named = (
         await client.data(
-            CONVERT, {"customer": str(customer.id), "deal": second["id"], "plan": "", "term": 12}
+            CONVERT,
+            {
+                "customer": gid("Customer", customer.id),
+                "deal": second["id"],
+                "plan": "",
+                "term": 12,
+            },
         )
     )["convertTrialToPaid"]
     assert named["deal"]["status"] == "WON"
-    assert (await Deal.get(id=int(first["id"]))).status is DealStatus.OPEN
+    assert (await Deal.get(id=pk_of(first["id"]))).status is DealStatus.OPEN
 
 
 async def test_vendor_admins_approve_and_pay_commissions(world, gql) -> None:
@@ -247,7 +261,8 @@ async def test_vendor_admins_approve_and_pay_commissions(world, gql) -> None:
     await client.data(REGISTER, _deal_vars(customer))
     conversion = (
         await client.data(
-            CONVERT, {"customer": str(customer.id), "deal": None, "plan": "", "term": 12}
+            CONVERT,
+            {"customer": gid("Customer", customer.id), "deal": None, "plan": "", "term": 12},
         )
     )["convertTrialToPaid"]
     commission_id = conversion["commission"]["id"]
@@ -271,7 +286,7 @@ async def test_vendor_admins_approve_and_pay_commissions(world, gql) -> None:
     assert approved["approveCommission"] == {"__typename": "Commission", "status": "APPROVED"}
     paid = await gql.data(PAY, {"id": commission_id}, token=world.token("vendor_admin"))
     assert paid["markCommissionPaid"]["status"] == "PAID"
-    row = await Commission.get(id=int(commission_id))
+    row = await Commission.get(id=pk_of(commission_id))
     assert row.status is CommissionStatus.PAID
     assert row.approved_at is not None
     assert row.paid_by_id == world.vendor_admin.id  # type: ignore[attr-defined]
@@ -285,7 +300,8 @@ async def test_deal_list_statement_count_does_not_grow(world, gql) -> None:
         await client.data(REGISTER, _deal_vars(customer, note=f"note {index}"))
         if index % 3 == 0:
             await client.data(
-                CONVERT, {"customer": str(customer.id), "deal": None, "plan": "", "term": 12}
+                CONVERT,
+                {"customer": gid("Customer", customer.id), "deal": None, "plan": "", "term": 12},
             )
     few = DEALS.replace("first: 50", "first: 3")
     with count_statements() as small:

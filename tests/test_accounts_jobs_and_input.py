@@ -15,6 +15,7 @@ from models.renewals import RenewalReminder
 from services.platform.worker import JOBS, run_worker
 from services.vendor.service import get_vendor_settings
 from tests.accounts_support import fixed_now, make_customer, noon_in
+from tests.conftest import gid
 
 ROW = """
 query($search: String) { customerOverview(search: $search) {
@@ -98,16 +99,16 @@ async def test_account_users_and_reported_activity(world, gql) -> None:
     add = """mutation($c: ID!, $e: String!) { addCustomerAccountUser(customerId: $c, email: $e) {
                __typename ... on CustomerAccountUser { id email }
                ... on OperationErrors { errors { field code } } } }"""
-    first = (await client.data(add, {"c": str(customer.id), "e": " Anna@Usage.test "}))[
+    first = (await client.data(add, {"c": gid("Customer", customer.id), "e": " Anna@Usage.test "}))[
         "addCustomerAccountUser"
     ]
     assert first["email"] == "anna@usage.test"
-    await client.data(add, {"c": str(customer.id), "e": "bob@usage.test"})
-    duplicate = (await client.data(add, {"c": str(customer.id), "e": "anna@usage.test"}))[
-        "addCustomerAccountUser"
-    ]
+    await client.data(add, {"c": gid("Customer", customer.id), "e": "bob@usage.test"})
+    duplicate = (
+        await client.data(add, {"c": gid("Customer", customer.id), "e": "anna@usage.test"})
+    )["addCustomerAccountUser"]
     assert duplicate["errors"] == [{"field": "email", "code": "DUPLICATE"}]
-    invalid = (await client.data(add, {"c": str(customer.id), "e": "not an address"}))[
+    invalid = (await client.data(add, {"c": gid("Customer", customer.id), "e": "not an address"}))[
         "addCustomerAccountUser"
     ]
     assert invalid["errors"][0]["code"] == "INVALID"
@@ -122,13 +123,13 @@ async def test_account_users_and_reported_activity(world, gql) -> None:
       reportCustomerActivity(customerId: $c, summary: "Finished the risk assessment",
                              occurredAt: $at) {
         __typename ... on OperationErrors { errors { field code } } } }"""
-    refused = await client.data(report, {"c": str(customer.id), "at": None})
+    refused = await client.data(report, {"c": gid("Customer", customer.id), "at": None})
     assert refused["reportCustomerActivity"]["errors"][0]["code"] == "FORBIDDEN"
     admin = gql.as_user(world.token("vendor_admin"))
     future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
-    too_late = await admin.data(report, {"c": str(customer.id), "at": future})
+    too_late = await admin.data(report, {"c": gid("Customer", customer.id), "at": future})
     assert too_late["reportCustomerActivity"]["errors"][0]["field"] == "occurredAt"
-    ok = await admin.data(report, {"c": str(customer.id), "at": None})
+    ok = await admin.data(report, {"c": gid("Customer", customer.id), "at": None})
     assert ok["reportCustomerActivity"]["__typename"] == "CustomerActivity"
     row = (await client.data(ROW, {"search": "usage"}))["customerOverview"]["nodes"][0]
     # One user left; the activities are the two users joining and the reported one.

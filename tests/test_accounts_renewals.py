@@ -21,7 +21,7 @@ from services.renewals.notices import send_renewal_notices, set_reminder_offsets
 from services.renewals.service import set_customer_renewal_owner, set_partner_renewal_default
 from settings import Settings
 from tests.accounts_support import SmtpServer, fixed_now, make_customer, noon_in, viewer_for
-from tests.conftest import make_settings
+from tests.conftest import gid, make_settings
 
 UPCOMING = """
 query Upcoming($days: Int, $first: Int, $after: String) {
@@ -329,7 +329,7 @@ async def test_who_may_set_renewal_ownership(world, gql) -> None:
     refused = (
         await gql.data(
             SET_DEFAULT,
-            {"owner": "PARTNER", "contact": str(world.user_a.id)},
+            {"owner": "PARTNER", "contact": gid("User", world.user_a.id)},
             token=world.token("user_a"),
         )
     )["setPartnerRenewalDefault"]
@@ -337,7 +337,7 @@ async def test_who_may_set_renewal_ownership(world, gql) -> None:
     foreign_contact = (
         await gql.data(
             SET_DEFAULT,
-            {"owner": "PARTNER", "contact": str(world.user_b.id)},
+            {"owner": "PARTNER", "contact": gid("User", world.user_b.id)},
             token=world.token("admin_a"),
         )
     )["setPartnerRenewalDefault"]
@@ -349,7 +349,7 @@ async def test_who_may_set_renewal_ownership(world, gql) -> None:
     done = (
         await gql.data(
             SET_DEFAULT,
-            {"owner": "PARTNER", "contact": str(world.user_a.id)},
+            {"owner": "PARTNER", "contact": gid("User", world.user_a.id)},
             token=world.token("admin_a"),
         )
     )["setPartnerRenewalDefault"]
@@ -362,7 +362,7 @@ async def test_who_may_set_renewal_ownership(world, gql) -> None:
     other = (
         await gql.data(
             SET_DEFAULT,
-            {"owner": "VENDOR", "partner": str(world.partner_a.id)},
+            {"owner": "VENDOR", "partner": gid("Partner", world.partner_a.id)},
             token=world.token("admin_b"),
         )
     )["setPartnerRenewalDefault"]
@@ -370,7 +370,7 @@ async def test_who_may_set_renewal_ownership(world, gql) -> None:
     override = (
         await gql.data(
             SET_OVERRIDE,
-            {"customer": str(customer.id), "owner": "VENDOR"},
+            {"customer": gid("Customer", customer.id), "owner": "VENDOR"},
             token=world.token("admin_b"),
         )
     )["setCustomerRenewalOwner"]
@@ -380,7 +380,7 @@ async def test_who_may_set_renewal_ownership(world, gql) -> None:
         result = (
             await gql.data(
                 SET_OVERRIDE,
-                {"customer": str(customer.id), "owner": "VENDOR"},
+                {"customer": gid("Customer", customer.id), "owner": "VENDOR"},
                 token=world.token(name),
             )
         )["setCustomerRenewalOwner"]

@@ -16,6 +16,7 @@ from services.customers.attention import refresh_attention_items
 from services.deals import service as deals
 from services.deals.conversion import convert_to_paid
 from tests.accounts_support import fixed_now, make_customer, viewer_for
+from tests.conftest import gid
 
 SWITCH = """
 mutation($id: ID!) { switchAccount(customerId: $id) {
@@ -60,7 +61,7 @@ async def test_another_partner_sees_none_of_it(world, settings, gql) -> None:
     }
     explicit = await beta.request(
         "query($p: ID!) { customerOverview(partnerId: $p) { nodes { name } } }",
-        {"p": str(world.partner_a.id)},
+        {"p": gid("Partner", world.partner_a.id)},
     )
     assert explicit["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert (await beta.data("{ deals { nodes { id } } }"))["deals"]["nodes"] == []
@@ -69,26 +70,26 @@ async def test_another_partner_sees_none_of_it(world, settings, gql) -> None:
         "upcomingRenewals"
     ]["nodes"] == []
     for query, variables in (
-        ("query($id: ID!) { deal(id: $id) { id } }", {"id": str(open_deal.id)}),
+        ("query($id: ID!) { deal(id: $id) { id } }", {"id": gid("Deal", open_deal.id)}),
         (
             "query($id: ID!) { customerActivities(customerId: $id) { nodes { id } } }",
-            {"id": str(trial.id)},
+            {"id": gid("Customer", trial.id)},
         ),
         (
             "query($id: ID!) { customerAttentionItems(customerId: $id) { id } }",
-            {"id": str(trial.id)},
+            {"id": gid("Customer", trial.id)},
         ),
         (
             "query($id: ID!) { customerAccountUsers(customerId: $id) { id } }",
-            {"id": str(trial.id)},
+            {"id": gid("Customer", trial.id)},
         ),
         (
             "query($id: ID!) { customerRenewalOwner(customerId: $id) { owner } }",
-            {"id": str(paying.id)},
+            {"id": gid("Customer", paying.id)},
         ),
         (
             "query($id: ID!) { partnerCommissionRate(partnerId: $id) { ratePercent } }",
-            {"id": str(world.partner_a.id)},
+            {"id": gid("Partner", world.partner_a.id)},
         ),
     ):
         body = await beta.request(query, variables)
@@ -111,49 +112,49 @@ async def test_another_partner_cannot_change_any_of_it(world, settings, gql) -> 
         (
             'mutation($id: ID!) { updateDeal(id: $id, input: {amount: "1"}) '
             "{ ... on OperationErrors { errors { code } } } }",
-            {"id": str(open_deal.id)},
+            {"id": gid("Deal", open_deal.id)},
             "updateDeal",
         ),
         (
             'mutation($id: ID!) { markDealLost(id: $id, reason: "x") '
             "{ ... on OperationErrors { errors { code } } } }",
-            {"id": str(open_deal.id)},
+            {"id": gid("Deal", open_deal.id)},
             "markDealLost",
         ),
         (
             'mutation($id: ID!) { addDealNote(dealId: $id, body: "x") '
             "{ ... on OperationErrors { errors { code } } } }",
-            {"id": str(open_deal.id)},
+            {"id": gid("Deal", open_deal.id)},
             "addDealNote",
         ),
         (
             'mutation($id: ID!) { registerDeal(customerId: $id, product: "x", amount: "5") '
             "{ ... on OperationErrors { errors { code } } } }",
-            {"id": str(trial.id)},
+            {"id": gid("Customer", trial.id)},
             "registerDeal",
         ),
         (
             "mutation($id: ID!) { convertTrialToPaid(customerId: $id) "
             "{ ... on OperationErrors { errors { code } } } }",
-            {"id": str(trial.id)},
+            {"id": gid("Customer", trial.id)},
             "convertTrialToPaid",
         ),
         (
             'mutation($id: ID!) { addCustomerAccountUser(customerId: $id, email: "x@y.test") '
             "{ ... on OperationErrors { errors { code } } } }",
-            {"id": str(trial.id)},
+            {"id": gid("Customer", trial.id)},
             "addCustomerAccountUser",
         ),
         (
             "mutation($id: ID!) { setCustomerRenewalOwner(customerId: $id, owner: VENDOR) "
             "{ ... on OperationErrors { errors { code } } } }",
-            {"id": str(paying.id)},
+            {"id": gid("Customer", paying.id)},
             "setCustomerRenewalOwner",
         ),
         (
             "mutation($id: ID!) { approveCommission(id: $id) "
             "{ ... on OperationErrors { errors { code } } } }",
-            {"id": str(commission.id)},
+            {"id": gid("Commission", commission.id)},
             "approveCommission",
         ),
     ]
@@ -176,9 +177,9 @@ async def test_switch_account_is_scoped_short_lived_and_audited(world, settings,
     other_mine = await make_customer(world.partner_a, "Also Mine", now)
     foreign = await make_customer(world.partner_b, "Foreign", now)
 
-    granted = (await gql.data(SWITCH, {"id": str(mine.id)}, token=world.token("user_a")))[
-        "switchAccount"
-    ]
+    granted = (
+        await gql.data(SWITCH, {"id": gid("Customer", mine.id)}, token=world.token("user_a"))
+    )["switchAccount"]
     assert granted["__typename"] == "SwitchAccountGrant"
     assert granted["customer"]["name"] == "Mine"
     expires = datetime.fromisoformat(granted["expiresAt"])
@@ -190,19 +191,19 @@ async def test_switch_account_is_scoped_short_lived_and_audited(world, settings,
     assert names["nodes"] == [{"name": "Mine"}]
     body = await acting.request(
         "query($id: ID!) { customerActivities(customerId: $id) { nodes { id } } }",
-        {"id": str(other_mine.id)},
+        {"id": gid("Customer", other_mine.id)},
     )
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    chained = (await acting.data(SWITCH, {"id": str(other_mine.id)}))["switchAccount"]
+    chained = (await acting.data(SWITCH, {"id": gid("Customer", other_mine.id)}))["switchAccount"]
     assert chained["errors"][0]["code"] == "FORBIDDEN"
     ordinary = await gql.data("{ actingCustomer { name } }", token=world.token("user_a"))
     assert ordinary["actingCustomer"] is None
 
     # Into another partner's customer, or one that does not exist: refused, and logged.
     for target in (foreign.id, 999999):
-        refused = (await gql.data(SWITCH, {"id": str(target)}, token=world.token("user_a")))[
-            "switchAccount"
-        ]
+        refused = (
+            await gql.data(SWITCH, {"id": gid("Customer", target)}, token=world.token("user_a"))
+        )["switchAccount"]
         assert refused["errors"][0]["code"] == "NOT_FOUND"
     rows = await SwitchAccountAudit.all().order_by("id")
     assert [(r.customer_id, r.outcome, r.user_email) for r in rows] == [
@@ -216,14 +217,18 @@ async def test_switch_account_is_scoped_short_lived_and_audited(world, settings,
     assert all(r.client_address == "10.0.0.1" for r in rows)
 
     # Partner B switches into its own customer; the logs stay per organisation.
-    await gql.data(SWITCH, {"id": str(foreign.id)}, token=world.token("admin_b"))
+    await gql.data(SWITCH, {"id": gid("Customer", foreign.id)}, token=world.token("admin_b"))
     log = "{ switchAccountLog(first: 50) { nodes { userEmail customerId outcome } } }"
     alpha_log = (await gql.data(log, token=world.token("admin_a")))["switchAccountLog"]["nodes"]
     assert {entry["userEmail"] for entry in alpha_log} == {"user@alpha.test"}
     assert len(alpha_log) == 4
     beta_log = (await gql.data(log, token=world.token("admin_b")))["switchAccountLog"]["nodes"]
     assert beta_log == [
-        {"userEmail": "admin@beta.test", "customerId": str(foreign.id), "outcome": "GRANTED"}
+        {
+            "userEmail": "admin@beta.test",
+            "customerId": gid("Customer", foreign.id),
+            "outcome": "GRANTED",
+        }
     ]
     everything = (await gql.data(log, token=world.token("vendor_admin")))["switchAccountLog"]
     assert len(everything["nodes"]) == 5
@@ -248,15 +253,15 @@ async def test_act_as_token_reaches_nothing_outside_its_customer(gql, world):
     now = fixed_now()
     mine = await make_customer(world.partner_a, "Mine", now)
     other_mine = await make_customer(world.partner_a, "Other Mine", now)
-    granted = (await gql.data(SWITCH, {"id": str(mine.id)}, token=world.token("admin_a")))[
-        "switchAccount"
-    ]
+    granted = (
+        await gql.data(SWITCH, {"id": gid("Customer", mine.id)}, token=world.token("admin_a"))
+    )["switchAccount"]
     acting = gql.as_user(granted["token"])
     # Inside the customer's domain it works, for that customer only.
     listed = await acting.data("{ customers { nodes { name contacts { email } } } }")
     assert [c["name"] for c in listed["customers"]["nodes"]] == ["Mine"]
     hidden = await acting.request(
-        "query($id: ID!) { customer(id: $id) { name } }", {"id": str(other_mine.id)}
+        "query($id: ID!) { customer(id: $id) { name } }", {"id": gid("Customer", other_mine.id)}
     )
     assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert (await acting.data("{ me { email } }"))["me"] == {"email": "admin@alpha.test"}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from models.enums import Role
 from models.users import AuthSession, LoginFailure
 from settings import Settings
-from tests.conftest import TEST_PASSWORD, GraphQLClient, World, make_user
+from tests.conftest import TEST_PASSWORD, GraphQLClient, World, gid, make_user
 
 LOGIN = """
 mutation Login($email: String!, $password: String!) {
@@ -95,7 +95,7 @@ async def test_logout_revokes_the_token(gql: GraphQLClient, world: World):
     assert result["logout"]["__typename"] == "Done"
     body = await gql.request(ME, token=token)
     assert body["data"] is None
-    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_TOKEN"
     # Other sessions of other users still work.
     assert (await gql.data(ME, token=world.token("user_b")))["me"]["email"] == "user@beta.test"
 
@@ -107,21 +107,26 @@ async def test_expired_forged_and_missing_tokens_are_refused(gql: GraphQLClient,
     await AuthSession.filter(user_id=world.admin_a.id).update(
         expires_at=datetime.now(UTC) - timedelta(seconds=1)
     )
-    for bad in (forged, world.token("admin_a"), "garbage", ""):
+    for bad, code in (
+        (forged, "INVALID_TOKEN"),
+        (world.token("admin_a"), "TOKEN_EXPIRED"),
+        ("garbage", "INVALID_TOKEN"),
+        ("", "UNAUTHENTICATED"),
+    ):
         body = await gql.request(ME, token=bad)
         assert body["data"] is None
-        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert body["errors"][0]["extensions"]["code"] == code
 
 
 async def test_deactivated_user_loses_access_at_once(gql: GraphQLClient, world: World):
     result = await gql.data(
         "mutation($id: ID!) { updateUser(id: $id, input: {isActive: false}) { __typename } }",
-        {"id": str(world.user_a.id)},
+        {"id": gid("User", world.user_a.id)},
         token=world.token("admin_a"),
     )
     assert result["updateUser"]["__typename"] == "User"
     body = await gql.request(ME, token=world.token("user_a"))
-    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_TOKEN"
     login = (await gql.data(LOGIN, {"email": "user@alpha.test", "password": TEST_PASSWORD}))[
         "login"
     ]

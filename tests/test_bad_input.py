@@ -22,12 +22,27 @@ from schema.platform.limits import MAX_FIELD_REPEATS
 from schema.schema import MAX_ALIASES, MAX_QUERY_DEPTH, MAX_TOKENS
 from services.vendor.service import get_vendor_settings
 from settings import Settings
-from tests.conftest import GraphQLClient, World
+from tests.conftest import GraphQLClient, World, gid
 from tests.database_state import database_state
 
 RESULT = "__typename ... on OperationErrors { errors { field code message } }"
-MISSING_ID = "987654"
-MALFORMED_IDS = [MISSING_ID, "abc", "-5", "0", "1.5", "", " 1", "99999999999999999999"]
+MISSING_PK = 987654
+# Not a global id of the expected type: bare pks, other text, an id of another type (no argument
+# here takes a Lead id), pks out of range, and a right id spelled another way (padding).
+MALFORMED_IDS = [
+    str(MISSING_PK),
+    "abc",
+    "-5",
+    "",
+    " 1",
+    "99999999999999999999",
+    gid("Lead", 1),
+    "TGVhZDox",
+    gid("Partner", 0).rstrip("="),
+    "UGFydG5lcjox==",
+]
+# Stands for the bad id in the mutation checks: a malformed one, or a missing one of the type.
+BAD = "<bad id>"
 
 CREATE_USER = f"""mutation($input: NewUserInput!, $partner: ID) {{
   createUser(input: $input, partnerId: $partner) {{ {RESULT} }} }}"""
@@ -120,86 +135,127 @@ async def test_syntax_errors_have_a_code(gql: GraphQLClient, world_with_settings
 # ---- unknown and malformed ids ---------------------------------------------------------------
 
 
+ID_QUERIES = [
+    ("partner", "Partner", "Partner"),
+    ("user", "User", "User"),
+    ("customer", "Customer", "Customer"),
+    ("partnerGroup", "PartnerGroup", "Partner group"),
+]
+
+
 @pytest.mark.parametrize("bad_id", MALFORMED_IDS)
-@pytest.mark.parametrize(
-    ("field", "kind"),
-    [
-        ("partner", "Partner"),
-        ("user", "User"),
-        ("customer", "Customer"),
-        ("partnerGroup", "Partner group"),
-    ],
-)
-async def test_unknown_or_malformed_ids_in_queries_are_not_found(
-    gql: GraphQLClient, world_with_settings: World, field: str, kind: str, bad_id: str
+@pytest.mark.parametrize(("field", "type_name", "kind"), ID_QUERIES)
+async def test_malformed_ids_in_queries_are_invalid(
+    gql: GraphQLClient, world_with_settings: World, field: str, type_name: str, kind: str, bad_id
 ):
     query = f"query($id: ID!) {{ {field}(id: $id) {{ id }} }}"
     error = await graphql_error(
         gql, query, {"id": bad_id}, world_with_settings.token("vendor_admin")
     )
+    assert error["extensions"]["code"] == "INVALID"
+    assert error["message"] == f"Expected a {type_name} id."
+
+
+@pytest.mark.parametrize(("field", "type_name", "kind"), ID_QUERIES)
+async def test_unknown_ids_in_queries_are_not_found(
+    gql: GraphQLClient, world_with_settings: World, field: str, type_name: str, kind: str
+):
+    query = f"query($id: ID!) {{ {field}(id: $id) {{ id }} }}"
+    error = await graphql_error(
+        gql, query, {"id": gid(type_name, MISSING_PK)}, world_with_settings.token("vendor_admin")
+    )
     assert error["extensions"]["code"] == "NOT_FOUND"
     assert error["message"] == f"{kind} not found."
 
 
-@pytest.mark.parametrize("bad_id", MALFORMED_IDS)
+def _with_bad_id(value: Any, bad_id: str) -> Any:
+    if value == BAD:
+        return bad_id
+    if isinstance(value, list):
+        return [_with_bad_id(item, bad_id) for item in value]
+    if isinstance(value, dict):
+        return {key: _with_bad_id(item, bad_id) for key, item in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("bad_id", [*MALFORMED_IDS, "missing"])
 async def test_unknown_or_malformed_ids_in_mutations_are_typed_errors(
     gql: GraphQLClient, world_with_settings: World, bad_id: str
 ):
+    """A malformed id (or one of another type) is INVALID; a missing one NOT_FOUND."""
     w = world_with_settings
     token = w.token("vendor_admin")
     group = await PartnerGroup.create(name="Static", kind=GroupKind.STATIC)
-    partner_a, manager = str(w.partner_a.id), str(w.manager.id)
-    checks: list[tuple[str, dict[str, Any], str]] = [
-        (UPDATE_PARTNER, {"id": bad_id, "input": {"country": "BE"}}, "id"),
-        (UPDATE_USER, {"id": bad_id, "input": {"fullName": "X"}}, "id"),
-        (SAVE_GROUP, {"id": bad_id, "input": {"name": "Renamed"}}, "id"),
+    partner_a, manager = gid("Partner", w.partner_a.id), gid("User", w.manager.id)
+    group_id = gid("PartnerGroup", group.id)
+    checks: list[tuple[str, dict[str, Any], str, str]] = [
+        (UPDATE_PARTNER, {"id": BAD, "input": {"country": "BE"}}, "id", "Partner"),
+        (UPDATE_USER, {"id": BAD, "input": {"fullName": "X"}}, "id", "User"),
+        (SAVE_GROUP, {"id": BAD, "input": {"name": "Renamed"}}, "id", "PartnerGroup"),
         (
             f"mutation($id: ID!) {{ deletePartnerGroup(id: $id) {{ {RESULT} }} }}",
-            {"id": bad_id},
+            {"id": BAD},
             "id",
+            "PartnerGroup",
         ),
         (
             f"""mutation($g: ID!, $p: [ID!]!) {{ addPartnersToGroup(groupId: $g, partnerIds: $p)
                 {{ {RESULT} }} }}""",
-            {"g": bad_id, "p": [partner_a]},
+            {"g": BAD, "p": [partner_a]},
             "groupId",
+            "PartnerGroup",
         ),
         (
             f"""mutation($g: ID!, $p: [ID!]!) {{ addPartnersToGroup(groupId: $g, partnerIds: $p)
                 {{ {RESULT} }} }}""",
-            {"g": str(group.id), "p": [partner_a, bad_id]},
+            {"g": group_id, "p": [partner_a, BAD]},
             "partnerIds",
+            "Partner",
         ),
         (
             f"""mutation($g: ID!, $p: [ID!]!) {{ removePartnersFromGroup(groupId: $g,
                 partnerIds: $p) {{ {RESULT} }} }}""",
-            {"g": str(group.id), "p": [bad_id]},
+            {"g": group_id, "p": [BAD]},
             "partnerIds",
+            "Partner",
         ),
         (
             f"""mutation($m: ID!, $p: [ID!]!) {{ setManagedPartners(managerId: $m, partnerIds: $p)
                 {{ {RESULT} }} }}""",
-            {"m": bad_id, "p": [partner_a]},
+            {"m": BAD, "p": [partner_a]},
             "managerId",
+            "User",
         ),
         (
             f"""mutation($m: ID!, $p: [ID!]!) {{ setManagedPartners(managerId: $m, partnerIds: $p)
                 {{ {RESULT} }} }}""",
-            {"m": manager, "p": [bad_id]},
+            {"m": manager, "p": [BAD]},
             "partnerIds",
+            "Partner",
         ),
         (
             CREATE_PARTNER,
-            {"input": {"name": "Gamma"}, "admin": {"email": "a@gamma.test"}, "groups": [bad_id]},
+            {"input": {"name": "Gamma"}, "admin": {"email": "a@gamma.test"}, "groups": [BAD]},
             "groupIds",
+            "PartnerGroup",
         ),
-        (CREATE_USER, {"input": {"email": "new@alpha.test"}, "partner": bad_id}, "partnerId"),
-        (CREATE_CUSTOMER, {"name": "Newco", "partner": bad_id}, "partnerId"),
+        (
+            CREATE_USER,
+            {"input": {"email": "new@alpha.test"}, "partner": BAD},
+            "partnerId",
+            "Partner",
+        ),
+        (CREATE_CUSTOMER, {"name": "Newco", "partner": BAD}, "partnerId", "Partner"),
     ]
-    for query, variables, field in checks:
-        errors = await refused(gql, query, variables, token)
-        assert [(e["code"], e["field"]) for e in errors] == [("NOT_FOUND", field)], query
-        assert errors[0]["message"].endswith("not found.")
+    for query, template, field, type_name in checks:
+        value = gid(type_name, MISSING_PK) if bad_id == "missing" else bad_id
+        errors = await refused(gql, query, _with_bad_id(template, value), token)
+        if bad_id == "missing":
+            assert [(e["code"], e["field"]) for e in errors] == [("NOT_FOUND", field)], query
+            assert errors[0]["message"].endswith("not found.")
+        else:
+            assert [(e["code"], e["field"]) for e in errors] == [("INVALID", field)], query
+            assert errors[0]["message"] == f"Expected a {type_name} id."
 
 
 async def test_a_user_who_is_not_a_channel_manager_cannot_be_given_partners(
@@ -210,7 +266,7 @@ async def test_a_user_who_is_not_a_channel_manager_cannot_be_given_partners(
         gql,
         f"""mutation($m: ID!, $p: [ID!]!) {{ setManagedPartners(managerId: $m, partnerIds: $p)
             {{ {RESULT} }} }}""",
-        {"m": str(w.admin_b.id), "p": [str(w.partner_a.id)]},
+        {"m": gid("User", w.admin_b.id), "p": [gid("Partner", w.partner_a.id)]},
         w.token("vendor_admin"),
     )
     assert [(e["code"], e["field"]) for e in errors] == [("NOT_FOUND", "managerId")]
@@ -249,7 +305,7 @@ async def test_duplicate_partner_names_are_refused(
     )
     assert [(e["code"], e["field"]) for e in errors] == [("DUPLICATE", "name")]
     errors = await refused(
-        gql, UPDATE_PARTNER, {"id": str(w.partner_b.id), "input": {"name": name}}, token
+        gql, UPDATE_PARTNER, {"id": gid("Partner", w.partner_b.id), "input": {"name": name}}, token
     )
     assert [(e["code"], e["field"]) for e in errors] == [("DUPLICATE", "name")]
 
@@ -260,7 +316,7 @@ async def test_a_partner_keeps_its_own_name_when_saved_again(
     w = world_with_settings
     data = await gql.data(
         UPDATE_PARTNER,
-        {"id": str(w.partner_a.id), "input": {"name": "alpha partners"}},
+        {"id": gid("Partner", w.partner_a.id), "input": {"name": "alpha partners"}},
         token=w.token("vendor_admin"),
     )
     assert data["updatePartner"]["__typename"] == "Partner"
@@ -275,7 +331,10 @@ async def test_duplicate_group_names_are_refused(
     token = world_with_settings.token("vendor_admin")
     await PartnerGroup.create(name="Gold partners", kind=GroupKind.STATIC)
     other = await PartnerGroup.create(name="Silver partners", kind=GroupKind.STATIC)
-    for variables in ({"input": {"name": name}}, {"id": str(other.id), "input": {"name": name}}):
+    for variables in (
+        {"input": {"name": name}},
+        {"id": gid("PartnerGroup", other.id), "input": {"name": name}},
+    ):
         errors = await refused(gql, SAVE_GROUP, variables, token)
         assert [(e["code"], e["field"]) for e in errors] == [("DUPLICATE", "name")]
 
@@ -329,7 +388,7 @@ async def test_invalid_group_rules_are_refused(
     )
     for variables in (
         {"input": {"name": "New group", "kind": "DYNAMIC", "rule": rule}},
-        {"id": str(existing.id), "input": {"rule": rule}},
+        {"id": gid("PartnerGroup", existing.id), "input": {"rule": rule}},
     ):
         errors = await refused(gql, SAVE_GROUP, variables, token)
         assert errors[0]["code"] == "INVALID"
@@ -396,7 +455,7 @@ async def test_invalid_emails_are_refused_everywhere(
         checks.append(
             (
                 UPDATE_PARTNER,
-                {"id": str(w.partner_a.id), "input": {"invoicing": {"email": email}}},
+                {"id": gid("Partner", w.partner_a.id), "input": {"invoicing": {"email": email}}},
                 "invoicing.email",
                 vendor,
             )
@@ -543,9 +602,9 @@ async def test_invalid_field_values_are_typed_errors(
     w = world_with_settings
     query, variables = {
         "create_partner": (CREATE_PARTNER, {"admin": {"email": "admin@gamma.test"}, **variables}),
-        "update_partner": (UPDATE_PARTNER, {"id": str(w.partner_a.id), **variables}),
+        "update_partner": (UPDATE_PARTNER, {"id": gid("Partner", w.partner_a.id), **variables}),
         "create_user": (CREATE_USER, variables),
-        "update_user": (UPDATE_USER, {"id": str(w.user_a.id), **variables}),
+        "update_user": (UPDATE_USER, {"id": gid("User", w.user_a.id), **variables}),
         "create_customer": (CREATE_CUSTOMER, variables),
         "save_group": (SAVE_GROUP, variables),
     }[operation]
@@ -641,9 +700,10 @@ async def test_tokens_are_limited(gql: GraphQLClient, world_with_settings: World
     group = await PartnerGroup.create(name="Static", kind=GroupKind.STATIC)
 
     def add_partner_repeatedly(times: int) -> str:
-        ids = f' "{w.partner_a.id}"' * times
+        ids = f' "{gid("Partner", w.partner_a.id)}"' * times
         return (
-            f'mutation {{ addPartnersToGroup(groupId: "{group.id}", partnerIds: [{ids}]) '
+            f'mutation {{ addPartnersToGroup(groupId: "{gid("PartnerGroup", group.id)}", '
+            f"partnerIds: [{ids}]) "
             "{ __typename } }"
         )
 
@@ -707,9 +767,9 @@ async def test_a_field_repeated_up_to_the_limit_still_works(
 ):
     token = world_with_settings.token("user_a")
     data = await gql.data(repeated(["me", "partner"], 5), token=token)  # 25 per path
-    assert data["me"]["partner"]["id"] == str(world_with_settings.partner_a.id)
+    assert data["me"]["partner"]["id"] == gid("Partner", world_with_settings.partner_a.id)
     data = await gql.data(repeated(["me"], MAX_FIELD_REPEATS), token=token)
-    assert data["me"]["id"] == str(world_with_settings.user_a.id)
+    assert data["me"]["id"] == gid("User", world_with_settings.user_a.id)
 
 
 async def test_fragments_that_multiply_are_refused(gql: GraphQLClient, world_with_settings: World):
@@ -826,7 +886,7 @@ async def test_unexpected_errors_are_masked(gql: GraphQLClient, world_with_setti
     )
     body = await gql.request(
         "query($id: ID!) { partnerGroup(id: $id) { name rule { field operator values } } }",
-        {"id": str(group.id)},
+        {"id": gid("PartnerGroup", group.id)},
         token=world_with_settings.token("vendor_admin"),
     )
     assert body["data"] is None

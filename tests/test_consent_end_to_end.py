@@ -21,7 +21,7 @@ import websockets
 from models.consent import ConsentLedgerEntry, NewsletterSubscriber, SubscriberStatus
 from models.leads import Lead, RegistrationStatus
 from services.email.sender import deliver_due_emails
-from tests.conftest import LiveServer, World, make_settings
+from tests.conftest import LiveServer, World, make_settings, pk_of
 from tests.email_sink import SmtpSink
 from tests.test_consent_registration import REGISTER, forms_of, snapshot
 
@@ -102,7 +102,7 @@ async def test_register_email_approve_and_live_update(
             assert page.status_code == 200
             assert "Alpha Partners" in page.text
             assert await snapshot() == before  # the GET changed nothing
-            assert (await Lead.get(id=int(lead["id"]))).registration_status is (
+            assert (await Lead.get(id=pk_of(lead["id"]))).registration_status is (
                 RegistrationStatus.PENDING_CONSENT
             )
             approve = next(f for f in forms_of(page.text) if f["fields"]["answer"] == "approve")
@@ -115,7 +115,7 @@ async def test_register_email_approve_and_live_update(
         assert await _next_lead(alpha_socket) == {
             "id": lead["id"], "email": "eva@example.test", "status": "REGISTERED", "linked": True,
         }  # fmt: skip
-        stored = await Lead.get(id=int(lead["id"]))
+        stored = await Lead.get(id=pk_of(lead["id"]))
         assert stored.registration_status is RegistrationStatus.REGISTERED
         assert stored.partner_id == world.partner_a.id  # type: ignore[attr-defined]
         subscriber = await NewsletterSubscriber.get(email="eva@example.test")

@@ -25,7 +25,7 @@ from models.outbox import OutboxEmail
 from services.consent.jobs import expire_consent_requests
 from settings import Settings
 from tests.accounts_support import fixed_now, make_customer
-from tests.conftest import GraphQLClient, World
+from tests.conftest import GraphQLClient, World, gid, pk_of
 from tests.test_consent_invariant import check_invariant
 from tests.test_consent_registration import (
     RESEND,
@@ -99,8 +99,8 @@ async def test_email_of_a_pending_registered_or_conflict_lead_cannot_change(
     assert_refused_on_email(await update_email(gql, user_a, pending["id"], "other@example.test"))
     assert await snapshot() == before
     # The pending request still works for the address it was sent to.
-    await answer(http, await latest_token(int(pending["id"])), "approve")
-    registered = await Lead.get(id=int(pending["id"]))
+    await answer(http, await latest_token(pk_of(pending["id"])), "approve")
+    registered = await Lead.get(id=pk_of(pending["id"]))
     assert registered.registration_status is RegistrationStatus.REGISTERED
 
     before = await snapshot()
@@ -147,7 +147,7 @@ async def test_auto_registration_asks_the_customer_and_respects_the_protection_w
     await gql.data(ENABLE_RULES, {"groups": EMAIL_NOT_EMPTY}, token=world.token("admin_a"))
     # Beta holds one customer with consent.
     held = await register(gql, world.token("user_b"), "held@example.test")
-    await answer(http, await latest_token(int(held["id"])), "approve")
+    await answer(http, await latest_token(pk_of(held["id"])), "approve")
 
     # Alpha's rule matches a lead for that customer: a conflict, no email, not linked.
     clash = (
@@ -156,13 +156,13 @@ async def test_auto_registration_asks_the_customer_and_respects_the_protection_w
         )
     )["createLead"]
     assert clash["registrationStatus"] == "CONFLICT"
-    assert await consent_emails(int(clash["id"])) == []
+    assert await consent_emails(pk_of(clash["id"])) == []
     view = (await gql.data(REGISTRATION, {"id": clash["id"]}, token=world.token("user_a")))[
         "leadRegistration"
     ]
     assert (view["status"], view["linked"], view["registeredAt"]) == ("CONFLICT", False, None)
-    assert await LeadConflict.filter(lead_id=int(clash["id"])).count() == 1
-    holder = await Lead.get(id=int(held["id"]))
+    assert await LeadConflict.filter(lead_id=pk_of(clash["id"])).count() == 1
+    holder = await Lead.get(id=pk_of(held["id"]))
     assert holder.registration_status is RegistrationStatus.REGISTERED
 
     # A free customer: the consent email goes out, and the lead is linked only on approval.
@@ -172,14 +172,14 @@ async def test_auto_registration_asks_the_customer_and_respects_the_protection_w
         )
     )["createLead"]
     assert fresh["registrationStatus"] == "PENDING_CONSENT"
-    [email] = await consent_emails(int(fresh["id"]))
+    [email] = await consent_emails(pk_of(fresh["id"]))
     assert email.recipient == "new@example.test"
     assert "Alpha Partners" in email.subject
     view = (await gql.data(REGISTRATION, {"id": fresh["id"]}, token=world.token("user_a")))[
         "leadRegistration"
     ]
     assert (view["linked"], [e["action"] for e in view["consentHistory"]]) == (False, ["REQUEST"])
-    await answer(http, await latest_token(int(fresh["id"])), "approve")
+    await answer(http, await latest_token(pk_of(fresh["id"])), "approve")
     view = (await gql.data(REGISTRATION, {"id": fresh["id"]}, token=world.token("user_a")))[
         "leadRegistration"
     ]
@@ -204,10 +204,10 @@ async def test_auto_registration_on_update_takes_the_same_path(
         )
     )["updateLead"]
     assert updated["registrationStatus"] == "PENDING_CONSENT"
-    assert len(await consent_emails(int(created["id"]))) == 1
+    assert len(await consent_emails(pk_of(created["id"]))) == 1
     assert not await ConsentLedgerEntry.exists(action=ConsentAction.APPROVAL)
-    await answer(http, await latest_token(int(created["id"])), "decline")
-    assert (await Lead.get(id=int(created["id"]))).registration_status is (
+    await answer(http, await latest_token(pk_of(created["id"])), "decline")
+    assert (await Lead.get(id=pk_of(created["id"]))).registration_status is (
         RegistrationStatus.DECLINED
     )
 
@@ -224,42 +224,42 @@ async def test_resend_to_a_customer_another_partner_holds_sends_nothing_and_conf
 ):
     user_a, user_b = world.token("user_a"), world.token("user_b")
     held = await register(gql, user_b, "held@example.test")
-    await answer(http, await latest_token(int(held["id"])), "approve")
+    await answer(http, await latest_token(pk_of(held["id"])), "approve")
     held_emails = await OutboxEmail.filter(recipient="held@example.test").count()
 
     # A declined lead whose address is then changed to the held customer's.
     declined = await register(gql, user_a, "wrong@example.test")
-    await answer(http, await latest_token(int(declined["id"])), "decline")
+    await answer(http, await latest_token(pk_of(declined["id"])), "decline")
     changed = await update_email(gql, user_a, declined["id"], "held@example.test")
     assert (changed["email"], changed["registrationStatus"]) == ("held@example.test", "DECLINED")
     resent = await resend(gql, user_a, declined["id"])
     assert resent == {"__typename": "LeadRegistration", "id": declined["id"], "status": "CONFLICT"}
     assert await OutboxEmail.filter(recipient="held@example.test").count() == held_emails
-    assert len(await consent_emails(int(declined["id"]))) == 1  # the first one, to wrong@
-    [conflict] = await LeadConflict.filter(lead_id=int(declined["id"]))
-    assert conflict.holder_lead_id == int(held["id"])  # type: ignore[attr-defined]
+    assert len(await consent_emails(pk_of(declined["id"]))) == 1  # the first one, to wrong@
+    [conflict] = await LeadConflict.filter(lead_id=pk_of(declined["id"]))
+    assert conflict.holder_lead_id == pk_of(held["id"])  # type: ignore[attr-defined]
     assert not await ConsentLedgerEntry.filter(
-        lead_id=int(declined["id"]), action=ConsentAction.RESEND
+        lead_id=pk_of(declined["id"]), action=ConsentAction.RESEND
     ).exists()
 
     # An expired request to a customer another partner registered in the meantime.
     late = await register(gql, user_a, "late@example.test")
     other = await register(gql, user_b, "late@example.test")
-    await answer(http, await latest_token(int(other["id"])), "approve")
+    await answer(http, await latest_token(pk_of(other["id"])), "approve")
     await expire_consent_requests(settings, fixed_now().replace(year=fixed_now().year + 1))
-    assert (await Lead.get(id=int(late["id"]))).registration_status is RegistrationStatus.EXPIRED
+    assert (await Lead.get(id=pk_of(late["id"]))).registration_status is RegistrationStatus.EXPIRED
     resent = await resend(gql, user_a, late["id"])
     assert resent["status"] == "CONFLICT"
-    assert len(await consent_emails(int(late["id"]))) == 1
+    assert len(await consent_emails(pk_of(late["id"]))) == 1
 
     # Still pending, but the customer approved another partner first: the open link stops working.
     pending = await register(gql, user_a, "both@example.test")
     first = await register(gql, user_b, "both@example.test")
-    await answer(http, await latest_token(int(first["id"])), "approve")
-    open_link = await latest_token(int(pending["id"]))
+    await answer(http, await latest_token(pk_of(first["id"])), "approve")
+    open_link = await latest_token(pk_of(pending["id"]))
     resent = await resend(gql, user_a, pending["id"])
     assert resent["status"] == "CONFLICT"
-    assert len(await consent_emails(int(pending["id"]))) == 1
+    assert len(await consent_emails(pk_of(pending["id"]))) == 1
     page = await http.get(f"/consent/{open_link}")
     assert (page.status_code, "replaced" in page.text) == (410, True)
     assert forms_of(page.text) == []
@@ -269,9 +269,9 @@ async def test_resend_to_a_customer_another_partner_holds_sends_nothing_and_conf
     alpha = (await gql.data(HISTORY, token=user_a))["managedLeads"]["nodes"]
     assert _mentions_beta(alpha, world) == []
     free = await register(gql, user_a, "free@example.test")
-    await answer(http, await latest_token(int(free["id"])), "decline")
+    await answer(http, await latest_token(pk_of(free["id"])), "decline")
     assert (await resend(gql, user_a, free["id"]))["status"] == "PENDING_CONSENT"
-    assert len(await consent_emails(int(free["id"]))) == 2
+    assert len(await consent_emails(pk_of(free["id"]))) == 2
 
 
 # ---- 3. nobody learns who holds a customer -----------------------------------------------------
@@ -287,7 +287,7 @@ def _mentions_beta(value: Any, world: World) -> list[str]:
         found.append("name")
     entries = [e for node in value for e in node.get("history", [])]
     for entry in entries:
-        if entry["partnerId"] == str(world.partner_b.id):
+        if entry["partnerId"] == gid("Partner", world.partner_b.id):
             found.append("entry of the holder")
         details = entry["details"]
         if IDENTIFYING_KEYS & set(details):
@@ -298,7 +298,7 @@ def _mentions_beta(value: Any, world: World) -> list[str]:
             found.append("registration date")
     for node in value:
         for item in node.get("consentHistory", []):
-            if item["partnerId"] == str(world.partner_b.id):
+            if item["partnerId"] == gid("Partner", world.partner_b.id):
                 found.append("holder in the consent history")
     return found
 
@@ -307,7 +307,7 @@ async def test_lead_history_never_names_the_partner_holding_the_customer(
     gql: GraphQLClient, http: httpx.AsyncClient, world: World
 ):
     held = await register(gql, world.token("user_b"), "held@example.test")
-    await answer(http, await latest_token(int(held["id"])), "approve")
+    await answer(http, await latest_token(pk_of(held["id"])), "approve")
     clash = await register(gql, world.token("user_a"), "held@example.test")
     assert clash["status"] == "CONFLICT"
 
@@ -317,15 +317,15 @@ async def test_lead_history_never_names_the_partner_holding_the_customer(
     assert "another partner" in entry["details"]["reason"]
 
     # The vendor asks the customer, with a note naming the holder; the customer chooses Alpha.
-    conflict = await LeadConflict.get(lead_id=int(clash["id"]))
+    conflict = await LeadConflict.get(lead_id=pk_of(clash["id"]))
     resolved = await gql.data(
         """mutation($id: ID!) { resolveLeadConflict(id: $id, resolution: ASK_CUSTOMER,
              note: "Beta Partners had it first") { __typename } }""",
-        {"id": str(conflict.id)},
+        {"id": gid("LeadConflict", conflict.id)},
         token=world.token("vendor_admin"),
     )
     assert resolved["resolveLeadConflict"]["__typename"] == "LeadConflict"
-    await answer(http, await latest_token(int(clash["id"])), "approve")
+    await answer(http, await latest_token(pk_of(clash["id"])), "approve")
 
     alpha = (await gql.data(HISTORY, token=world.token("admin_a")))["managedLeads"]["nodes"]
     assert _mentions_beta(alpha, world) == []
@@ -361,7 +361,7 @@ async def test_history_written_before_the_rule_is_filtered_for_partners(
 ):
     lead = await register(gql, world.token("user_a"), "old@example.test")
     await LeadEvent.create(
-        lead_id=int(lead["id"]),
+        lead_id=pk_of(lead["id"]),
         kind="registration_conflict",
         partner_id=world.partner_a.id,
         details={
@@ -371,7 +371,7 @@ async def test_history_written_before_the_rule_is_filtered_for_partners(
         },
     )
     await LeadEvent.create(
-        lead_id=int(lead["id"]),
+        lead_id=pk_of(lead["id"]),
         kind="conflict_resolved",
         partner_id=world.partner_a.id,
         details={"resolution": "keep_holder", "note": "Beta Partners keeps it"},
@@ -391,12 +391,12 @@ async def test_switch_account_log_does_not_tell_who_owns_a_customer(
     refused = await gql.data(
         """mutation($id: ID!) { switchAccount(customerId: $id) {
              ... on OperationErrors { errors { code message } } } }""",
-        {"id": str(foreign.id)},
+        {"id": gid("Customer", foreign.id)},
         token=world.token("admin_a"),
     )
     assert refused["switchAccount"]["errors"][0]["code"] == "NOT_FOUND"
     missing = await gql.data(
-        'mutation { switchAccount(customerId: "987654") { __typename } }',
+        f'mutation {{ switchAccount(customerId: "{gid("Customer", 987654)}") {{ __typename }} }}',
         token=world.token("admin_a"),
     )
     assert missing["switchAccount"]["__typename"] == "OperationErrors"

@@ -28,7 +28,7 @@ from services.consent.jobs import expire_consent_requests
 from services.consent.tokens import newsletter_withdraw_url
 from services.vendor.service import get_vendor_settings
 from settings import Settings
-from tests.conftest import GraphQLClient, empty_all_tables, make_partner, make_user, token_for
+from tests.conftest import GraphQLClient, empty_all_tables, gid, make_partner, make_user, token_for
 from tests.test_consent_registration import REGISTER, RESEND, consent_emails, forms_of, token_in
 
 CUSTOMERS = ("one@example.test", "two@example.test", "three@example.test")
@@ -130,7 +130,7 @@ class Portal:
                 DISTRIBUTE,
                 {
                     "ids": [created["createVendorLead"]["id"]],
-                    "partner": str(self.partner_ids[pick % 2]),
+                    "partner": gid("Partner", self.partner_ids[pick % 2]),
                 },
                 token=self.vendor,
             )
@@ -141,11 +141,17 @@ class Portal:
             if token is None:
                 return
             query, variables = {
-                "update_email": (UPDATE, {"id": str(lead.id), "input": {"email": customer}}),
-                "update_country": (UPDATE, {"id": str(lead.id), "input": {"country": "NL"}}),
-                "accept": (ACCEPT, {"id": str(lead.id)}),
-                "reject": (REJECT, {"id": str(lead.id)}),
-                "resend": (RESEND, {"id": str(lead.id)}),
+                "update_email": (
+                    UPDATE,
+                    {"id": gid("Lead", lead.id), "input": {"email": customer}},
+                ),
+                "update_country": (
+                    UPDATE,
+                    {"id": gid("Lead", lead.id), "input": {"country": "NL"}},
+                ),
+                "accept": (ACCEPT, {"id": gid("Lead", lead.id)}),
+                "reject": (REJECT, {"id": gid("Lead", lead.id)}),
+                "resend": (RESEND, {"id": gid("Lead", lead.id)}),
             }[operation]
             await self.gql.request(query, variables, token=token)
         elif operation in ("approve", "decline"):
@@ -155,7 +161,9 @@ class Portal:
             if conflict is not None:
                 resolution = ("KEEP_HOLDER", "ASK_CUSTOMER")[pick % 2]
                 await self.gql.request(
-                    RESOLVE, {"id": str(conflict.id), "resolution": resolution}, token=self.vendor
+                    RESOLVE,
+                    {"id": gid("LeadConflict", conflict.id), "resolution": resolution},
+                    token=self.vendor,
                 )
         elif operation == "withdraw":
             url = newsletter_withdraw_url(self.settings, customer).removeprefix(

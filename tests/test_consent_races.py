@@ -29,6 +29,7 @@ from tests.conftest import (
     GraphQLClient,
     LiveServer,
     World,
+    pk_of,
     server_environment,
     start_live_server,
     stop_live_server,
@@ -64,7 +65,7 @@ async def approve_both_at_once(
         alpha = await register(gql, world.token("user_a"), customer)
         beta = await register(gql, world.token("user_b"), customer)
         assert (alpha["status"], beta["status"]) == ("PENDING_CONSENT", "PENDING_CONSENT")
-        lead_ids = (int(alpha["id"]), int(beta["id"]))
+        lead_ids = (pk_of(alpha["id"]), pk_of(beta["id"]))
         forms = [
             await approval_form(client, lead_id)
             for client, lead_id in zip(clients, lead_ids, strict=True)

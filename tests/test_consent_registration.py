@@ -36,7 +36,7 @@ from services.consent.tokens import (
     newsletter_withdraw_url,
 )
 from settings import Settings
-from tests.conftest import GraphQLClient, World, count_statements
+from tests.conftest import GraphQLClient, World, count_statements, gid, pk_of
 
 REGISTER = """
 mutation($input: RegisterLeadInput!) {
@@ -166,7 +166,7 @@ async def test_register_queues_a_consent_email_naming_the_partner(gql: GraphQLCl
     assert lead["email"] == "customer@example.test"
     assert lead["partner"]["name"] == "Alpha Partners"
 
-    stored = await Lead.get(id=int(lead["id"]))
+    stored = await Lead.get(id=pk_of(lead["id"]))
     assert stored.partner_id == world.partner_a.id  # type: ignore[attr-defined]
     assert (stored.company, stored.first_name, stored.notes) == (
         "Example BV",
@@ -194,7 +194,7 @@ async def test_register_queues_a_consent_email_naming_the_partner(gql: GraphQLCl
 async def test_token_lifetime_comes_from_vendor_settings(gql: GraphQLClient, world: World):
     await VendorSettings.create(id=1, consent_token_lifetime_days=3)
     lead = await register(gql, world.token("user_a"), "short@example.test")
-    request = await ConsentRequest.get(lead_id=int(lead["id"]))
+    request = await ConsentRequest.get(lead_id=pk_of(lead["id"]))
     lifetime = request.expires_at - datetime.now(UTC)
     assert timedelta(days=3) - timedelta(minutes=1) < lifetime <= timedelta(days=3)
 
@@ -219,9 +219,9 @@ async def test_dutch_and_german_customers_get_their_language(
     dutch = await register(gql, world.token("user_a"), "klant@example.nl", locale="nl")
     german = await register(gql, world.token("user_a"), "kunde@example.de", locale="de-DE")
     other = await register(gql, world.token("user_a"), "client@example.fr", locale="fr")
-    [nl_email] = await consent_emails(int(dutch["id"]))
-    [de_email] = await consent_emails(int(german["id"]))
-    [fr_email] = await consent_emails(int(other["id"]))
+    [nl_email] = await consent_emails(pk_of(dutch["id"]))
+    [de_email] = await consent_emails(pk_of(german["id"]))
+    [fr_email] = await consent_emails(pk_of(other["id"]))
     assert "nieuwsbrief" in nl_email.subject
     assert 'lang="nl"' in nl_email.html_body
     assert "Newsletter" in de_email.subject
@@ -243,7 +243,7 @@ async def test_get_shows_the_question_and_changes_nothing_post_approves(
     gql: GraphQLClient, http: httpx.AsyncClient, world: World
 ):
     lead = await register(gql, world.token("user_a"), "eva@example.test")
-    lead_id = int(lead["id"])
+    lead_id = pk_of(lead["id"])
     token = await latest_token(lead_id)
     before = await snapshot()
     for _ in range(3):  # a mail scanner following the link, several times
@@ -287,7 +287,7 @@ async def test_decline_marks_the_lead_declined_and_subscribes_no_one(
     gql: GraphQLClient, http: httpx.AsyncClient, world: World
 ):
     lead = await register(gql, world.token("user_a"), "no@example.test")
-    lead_id = int(lead["id"])
+    lead_id = pk_of(lead["id"])
     page = await http.get(f"/consent/{await latest_token(lead_id)}?answer=decline")
     first_form = forms_of(page.text)[0]
     assert first_form["fields"]["answer"] == "decline"  # the decline link offers decline first
@@ -307,22 +307,22 @@ async def test_expiry_job_expires_unanswered_requests_only(
     await VendorSettings.create(id=1, consent_token_lifetime_days=14)
     stale = await register(gql, world.token("user_a"), "stale@example.test")
     answered = await register(gql, world.token("user_a"), "quick@example.test")
-    await answer(http, await latest_token(int(answered["id"])), "approve")
+    await answer(http, await latest_token(pk_of(answered["id"])), "approve")
 
     assert await expire_consent_requests(settings, datetime.now(UTC) + timedelta(days=13)) == 0
-    assert (await Lead.get(id=int(stale["id"]))).registration_status is (
+    assert (await Lead.get(id=pk_of(stale["id"]))).registration_status is (
         RegistrationStatus.PENDING_CONSENT
     )
     assert await expire_consent_requests(settings, datetime.now(UTC) + timedelta(days=15)) == 1
     assert await expire_consent_requests(settings, datetime.now(UTC) + timedelta(days=15)) == 0
 
-    assert (await Lead.get(id=int(stale["id"]))).registration_status is RegistrationStatus.EXPIRED
-    assert (await Lead.get(id=int(answered["id"]))).registration_status is (
+    assert (await Lead.get(id=pk_of(stale["id"]))).registration_status is RegistrationStatus.EXPIRED
+    assert (await Lead.get(id=pk_of(answered["id"]))).registration_status is (
         RegistrationStatus.REGISTERED
     )
-    assert await actions_of(int(stale["id"])) == ["request", "expiry"]
+    assert await actions_of(pk_of(stale["id"])) == ["request", "expiry"]
     before = await snapshot()
-    token = await latest_token(int(stale["id"]))
+    token = await latest_token(pk_of(stale["id"]))
     page = await http.get(f"/consent/{token}")
     assert page.status_code == 410
     assert "expired" in page.text
@@ -335,8 +335,8 @@ async def test_a_link_past_its_lifetime_is_refused_before_the_job_runs(
     gql: GraphQLClient, http: httpx.AsyncClient, world: World
 ):
     lead = await register(gql, world.token("user_a"), "late@example.test")
-    token = await latest_token(int(lead["id"]))
-    await ConsentRequest.filter(lead_id=int(lead["id"])).update(
+    token = await latest_token(pk_of(lead["id"]))
+    await ConsentRequest.filter(lead_id=pk_of(lead["id"])).update(
         expires_at=datetime.now(UTC) - timedelta(seconds=1)
     )
     before = await snapshot()
@@ -349,7 +349,7 @@ async def test_resend_issues_a_new_token_and_invalidates_the_old_one(
     gql: GraphQLClient, http: httpx.AsyncClient, world: World
 ):
     lead = await register(gql, world.token("user_a"), "again@example.test")
-    lead_id = int(lead["id"])
+    lead_id = pk_of(lead["id"])
     old = await latest_token(lead_id)
     resent = await gql.data(RESEND, {"id": lead["id"]}, token=world.token("user_a"))
     assert resent["resendConsentRequest"]["status"] == "PENDING_CONSENT"
@@ -388,7 +388,7 @@ async def test_a_reused_token_changes_nothing(
     gql: GraphQLClient, http: httpx.AsyncClient, world: World
 ):
     lead = await register(gql, world.token("user_a"), "once@example.test")
-    token = await latest_token(int(lead["id"]))
+    token = await latest_token(pk_of(lead["id"]))
     await answer(http, token, "approve")
     before = await snapshot()
     for choice in ("approve", "decline"):
@@ -403,7 +403,7 @@ async def test_forged_and_tampered_tokens_change_nothing(
     gql: GraphQLClient, http: httpx.AsyncClient, world: World
 ):
     lead = await register(gql, world.token("user_a"), "target@example.test")
-    token = await latest_token(int(lead["id"]))
+    token = await latest_token(pk_of(lead["id"]))
     lead_id, secret, signature = token.split(".")
     flipped = "A" if signature[-1] != "A" else "B"
     forged = [
@@ -435,9 +435,9 @@ async def test_a_token_for_another_lead_changes_nothing(
 ):
     first = await register(gql, world.token("user_a"), "first@example.test")
     second = await register(gql, world.token("user_b"), "second@example.test")
-    second_secret = (await latest_token(int(second["id"]))).split(".")[1]
+    second_secret = (await latest_token(pk_of(second["id"]))).split(".")[1]
     # Correctly signed for the first lead and its email, but carrying the second lead's secret.
-    crossed = make_consent_token(settings, int(first["id"]), second_secret, "first@example.test")
+    crossed = make_consent_token(settings, pk_of(first["id"]), second_secret, "first@example.test")
     before = await snapshot()
     response = await http.post("/consent/answer", data={"token": crossed, "answer": "approve"})
     assert response.status_code == 400
@@ -461,8 +461,8 @@ mutation($id: ID!, $resolution: LeadConflictResolution!) {
 
 async def _approved_by_alpha(gql: GraphQLClient, http: httpx.AsyncClient, world: World) -> int:
     lead = await register(gql, world.token("user_a"), "shared@example.test")
-    await answer(http, await latest_token(int(lead["id"])), "approve")
-    return int(lead["id"])
+    await answer(http, await latest_token(pk_of(lead["id"])), "approve")
+    return pk_of(lead["id"])
 
 
 async def test_conflict_inside_the_protection_window(
@@ -498,7 +498,7 @@ async def test_conflict_inside_the_protection_window(
     assert kept["resolveLeadConflict"] == {
         "__typename": "LeadConflict", "status": "RESOLVED", "resolution": "KEEP_HOLDER"
     }  # fmt: skip
-    assert (await Lead.get(id=int(lead["id"]))).registration_status is (
+    assert (await Lead.get(id=pk_of(lead["id"]))).registration_status is (
         RegistrationStatus.NOT_REGISTERED
     )
     assert (await Lead.get(id=holder_id)).registration_status is RegistrationStatus.REGISTERED
@@ -513,18 +513,20 @@ async def test_conflict_resolved_by_asking_the_customer_moves_the_registration(
 ):
     holder_id = await _approved_by_alpha(gql, http, world)
     lead = await register(gql, world.token("user_b"), "shared@example.test")
-    conflict = await LeadConflict.get(lead_id=int(lead["id"]))
+    conflict = await LeadConflict.get(lead_id=pk_of(lead["id"]))
     moved = await gql.data(
         RESOLVE,
-        {"id": str(conflict.id), "resolution": "ASK_CUSTOMER"},
+        {"id": gid("LeadConflict", conflict.id), "resolution": "ASK_CUSTOMER"},
         token=world.token("vendor_admin"),
     )
     assert moved["resolveLeadConflict"]["status"] == "RESOLVED"
-    assert (await Lead.get(id=int(lead["id"]))).registration_status is (
+    assert (await Lead.get(id=pk_of(lead["id"]))).registration_status is (
         RegistrationStatus.PENDING_CONSENT
     )
-    await answer(http, await latest_token(int(lead["id"])), "approve")
-    assert (await Lead.get(id=int(lead["id"]))).registration_status is RegistrationStatus.REGISTERED
+    await answer(http, await latest_token(pk_of(lead["id"])), "approve")
+    assert (
+        await Lead.get(id=pk_of(lead["id"]))
+    ).registration_status is RegistrationStatus.REGISTERED
     assert (await Lead.get(id=holder_id)).registration_status is RegistrationStatus.NOT_REGISTERED
     subscriber = await NewsletterSubscriber.get(email="shared@example.test")
     assert subscriber.partner_id == world.partner_b.id  # type: ignore[attr-defined]
@@ -540,7 +542,7 @@ async def test_no_conflict_outside_the_protection_window(
     lead = await register(gql, world.token("user_b"), "shared@example.test")
     assert lead["status"] == "PENDING_CONSENT"
     assert not await LeadConflict.exists()
-    assert len(await consent_emails(int(lead["id"]))) == 1
+    assert len(await consent_emails(pk_of(lead["id"]))) == 1
 
 
 async def test_resubmitting_an_approved_customer_never_resets_it(
@@ -550,12 +552,12 @@ async def test_resubmitting_an_approved_customer_never_resets_it(
     registered_at = (await Lead.get(id=lead_id)).registered_at
     before = await snapshot()
     again = await register(gql, world.token("admin_a"), "SHARED@example.test", company="New")
-    assert again["id"] == str(lead_id)
+    assert again["id"] == gid("Lead", lead_id)
     assert again["status"] == "REGISTERED"
     assert again["linked"] is True
     assert await snapshot() == before
     assert (await Lead.get(id=lead_id)).registered_at == registered_at
-    refused = await gql.data(RESEND, {"id": str(lead_id)}, token=world.token("user_a"))
+    refused = await gql.data(RESEND, {"id": gid("Lead", lead_id)}, token=world.token("user_a"))
     assert refused["resendConsentRequest"]["errors"][0]["code"] == "INVALID"
     assert await snapshot() == before
 
@@ -600,7 +602,7 @@ async def test_withdrawal_through_the_newsletter_unsubscribe_link(
     gql: GraphQLClient, http: httpx.AsyncClient, world: World, settings: Settings
 ):
     lead = await register(gql, world.token("user_a"), "reader@example.test", locale="nl")
-    await answer(http, await latest_token(int(lead["id"])), "approve")
+    await answer(http, await latest_token(pk_of(lead["id"])), "approve")
     url = newsletter_withdraw_url(settings, "reader@example.test").removeprefix(
         "http://portal.test"
     )
@@ -616,15 +618,15 @@ async def test_withdrawal_through_the_newsletter_unsubscribe_link(
 
     subscriber = await NewsletterSubscriber.get(email="reader@example.test")
     assert subscriber.status is SubscriberStatus.UNSUBSCRIBED
-    assert await actions_of(int(lead["id"])) == ["request", "approval", "withdrawal"]
+    assert await actions_of(pk_of(lead["id"])) == ["request", "approval", "withdrawal"]
     assert await EmailSuppression.exists(address="reader@example.test")
     # The registration the customer approved stays on record.
-    assert (await Lead.get(id=int(lead["id"]))).registration_status is (
+    assert (await Lead.get(id=pk_of(lead["id"]))).registration_status is (
         RegistrationStatus.REGISTERED
     )
     again = await http.post(form["action"], data=form["fields"])  # repeating is harmless
     assert again.status_code == 200
-    assert await actions_of(int(lead["id"])) == ["request", "approval", "withdrawal"]
+    assert await actions_of(pk_of(lead["id"])) == ["request", "approval", "withdrawal"]
     forged = await http.post(form["action"], data={"token": "reader@example.test.forged"})
     assert forged.status_code == 400
 
@@ -637,7 +639,7 @@ async def test_unsubscribing_from_a_newsletter_email_records_a_withdrawal(
     from services.email.outbox import queue_email
 
     lead = await register(gql, world.token("user_a"), "news@example.test")
-    await answer(http, await latest_token(int(lead["id"])), "approve")
+    await answer(http, await latest_token(pk_of(lead["id"])), "approve")
     async with in_transaction():
         newsletter = await queue_email(
             settings,
@@ -655,7 +657,7 @@ async def test_unsubscribing_from_a_newsletter_email_records_a_withdrawal(
         headers={"user-agent": "Mail/2.0"},
     )
     assert response.status_code == 200
-    assert await actions_of(int(lead["id"])) == ["request", "approval", "withdrawal"]
+    assert await actions_of(pk_of(lead["id"])) == ["request", "approval", "withdrawal"]
     withdrawal = await ConsentLedgerEntry.get(action=ConsentAction.WITHDRAWAL)
     assert withdrawal.user_agent == "Mail/2.0"
     assert withdrawal.source.value == "self_service"
@@ -676,7 +678,7 @@ async def test_vendor_admins_query_the_ledger_and_export_one_email(
 ):
     lead = await register(gql, world.token("user_a"), "gdpr@example.test", company="GDPR BV")
     await register(gql, world.token("user_a"), "someone-else@example.test")
-    await answer(http, await latest_token(int(lead["id"])), "approve")
+    await answer(http, await latest_token(pk_of(lead["id"])), "approve")
 
     ledger = await gql.data(
         LEDGER, {"email": "GDPR@example.test"}, token=world.token("vendor_admin")
@@ -714,7 +716,7 @@ async def test_concurrent_answers_count_once(
     gql: GraphQLClient, http: httpx.AsyncClient, world: World
 ):
     lead = await register(gql, world.token("user_a"), "double@example.test")
-    token = await latest_token(int(lead["id"]))
+    token = await latest_token(pk_of(lead["id"]))
     responses = await asyncio.gather(
         *(
             http.post("/consent/answer", data={"token": token, "answer": choice})
@@ -722,10 +724,10 @@ async def test_concurrent_answers_count_once(
         )
     )
     assert sorted(r.status_code for r in responses) == [200, 409, 409, 409]
-    actions = await actions_of(int(lead["id"]))
+    actions = await actions_of(pk_of(lead["id"]))
     assert actions[0] == "request"
     assert len(actions) == 2
-    final = (await Lead.get(id=int(lead["id"]))).registration_status
+    final = (await Lead.get(id=pk_of(lead["id"]))).registration_status
     assert final is (
         RegistrationStatus.REGISTERED if actions[1] == "approval" else RegistrationStatus.DECLINED
     )
@@ -735,12 +737,12 @@ async def test_the_worker_runs_the_expiry_job(gql: GraphQLClient, world: World, 
     from services.platform.worker import JOBS
 
     lead = await register(gql, world.token("user_a"), "worker@example.test")
-    await ConsentRequest.filter(lead_id=int(lead["id"])).update(
+    await ConsentRequest.filter(lead_id=pk_of(lead["id"])).update(
         expires_at=datetime.now(UTC) - timedelta(minutes=1)
     )
     [job] = [job for job in JOBS if job.name == "consent-request-expiry"]
     assert await job.run(settings) == 1
-    assert (await Lead.get(id=int(lead["id"]))).registration_status is RegistrationStatus.EXPIRED
+    assert (await Lead.get(id=pk_of(lead["id"]))).registration_status is RegistrationStatus.EXPIRED
 
 
 LIST_WITH_HISTORY = """

@@ -16,7 +16,7 @@ from models.deals import Deal
 from models.lead_management import DistributionState, LeadDistribution
 from models.leads import DistributionStatus, Lead, LeadEvent
 from models.messaging import Message, MessageStatus
-from tests.conftest import GraphQLClient, World
+from tests.conftest import GraphQLClient, World, gid, pk_of
 
 DISTRIBUTE = """mutation($ids: [ID!]!, $p: ID!, $by: DateTime) {
   distributeLeads(leadIds: $ids, partnerId: $p, acceptBy: $by) {
@@ -40,7 +40,7 @@ async def _distributed_lead(gql: GraphQLClient, world: World, email: str) -> str
     accept_by = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
     distributed = await gql.data(
         DISTRIBUTE,
-        {"ids": [lead_id], "p": str(world.partner_a.id), "by": accept_by},
+        {"ids": [lead_id], "p": gid("Partner", world.partner_a.id), "by": accept_by},
         token=world.token("vendor_admin"),
     )
     assert distributed["distributeLeads"]["__typename"] == "DistributedLeads"
@@ -48,13 +48,13 @@ async def _distributed_lead(gql: GraphQLClient, world: World, email: str) -> str
 
 
 async def _deadline_passes(lead_id: str) -> None:
-    await LeadDistribution.filter(lead_id=int(lead_id)).update(
+    await LeadDistribution.filter(lead_id=pk_of(lead_id)).update(
         accept_by=datetime.now(UTC) - timedelta(seconds=1)
     )
 
 
 async def _assert_returned_once(lead_id: str) -> None:
-    lead = await Lead.get(id=int(lead_id))
+    lead = await Lead.get(id=pk_of(lead_id))
     assert lead.distribution_status is DistributionStatus.RETURNED
     assert lead.partner_id is None  # type: ignore[attr-defined]
     distribution = await LeadDistribution.get(lead_id=lead.id)
@@ -108,11 +108,11 @@ async def test_the_vendor_can_hand_out_an_overdue_lead_again_without_the_job(
     # The vendor's first action after the deadline: give it to partner B.
     body = await gql.data(
         DISTRIBUTE,
-        {"ids": [lead_id], "p": str(world.partner_b.id), "by": None},
+        {"ids": [lead_id], "p": gid("Partner", world.partner_b.id), "by": None},
         token=world.token("vendor_admin"),
     )
     assert body["distributeLeads"]["__typename"] == "DistributedLeads"
-    lead = await Lead.get(id=int(lead_id))
+    lead = await Lead.get(id=pk_of(lead_id))
     assert lead.partner_id == world.partner_b.id  # type: ignore[attr-defined]
     assert lead.distribution_status is DistributionStatus.PENDING
     kinds = [event.kind for event in await LeadEvent.filter(lead_id=lead.id).order_by("id")]
@@ -140,7 +140,7 @@ async def test_an_ended_popup_reads_and_acts_as_expired_without_the_job(
     assert (await gql.data(unread, token=world.token("user_a")))["unreadPopupCount"] == 1
 
     # Its end date passes; the schedule job has not run.
-    await Message.filter(id=int(message_id)).update(
+    await Message.filter(id=pk_of(message_id)).update(
         ends_at=datetime.now(UTC) - timedelta(seconds=1)
     )
     assert (await gql.data(unread, token=world.token("user_a")))["unreadPopupCount"] == 0
@@ -164,7 +164,7 @@ async def test_an_ended_popup_reads_and_acts_as_expired_without_the_job(
         "__typename": "OperationErrors",
         "errors": [{"field": "status", "code": "EXPIRED"}],
     }
-    message = await Message.get(id=int(message_id))
+    message = await Message.get(id=pk_of(message_id))
     assert message.title == "Webinar"
     assert message.status is MessageStatus.PUBLISHED  # the job's bookkeeping is still to come
 
@@ -192,7 +192,7 @@ async def test_an_ended_trial_reads_and_acts_as_closed_without_the_job(
     assert registered["registerDeal"]["__typename"] == "Deal"
 
     # The trial ends; the close-ended-trials job has not run.
-    await Customer.filter(id=int(customer["id"])).update(
+    await Customer.filter(id=pk_of(customer["id"])).update(
         trial_ends_at=datetime.now(UTC) - timedelta(seconds=1)
     )
     trials = (await gql.data(OVERVIEW, {"status": "TRIAL"}, token=token))["customerOverview"]
@@ -207,8 +207,8 @@ async def test_an_ended_trial_reads_and_acts_as_closed_without_the_job(
     assert [(d["product"], d["status"]) for d in deals] == [("Pro plan", "LOST")]
     refused = await gql.data(REGISTER_DEAL, {"customer": customer["id"]}, token=token)
     assert refused["registerDeal"]["__typename"] == "OperationErrors"
-    assert await Deal.filter(customer_id=int(customer["id"])).count() == 1
+    assert await Deal.filter(customer_id=pk_of(customer["id"])).count() == 1
     ended = await CustomerActivity.filter(
-        customer_id=int(customer["id"]), kind=ActivityKind.TRIAL_ENDED
+        customer_id=pk_of(customer["id"]), kind=ActivityKind.TRIAL_ENDED
     ).count()
     assert ended == 1

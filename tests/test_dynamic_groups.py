@@ -10,7 +10,7 @@ import pytest
 from models.enums import PartnerStatus, PartnerTier
 from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg
 from services.partners.groups import partner_ids_in_groups
-from tests.conftest import GraphQLClient, World, make_partner
+from tests.conftest import GraphQLClient, World, gid, make_partner, pk_of
 from tests.database_state import database_state
 
 RESULT = "__typename ... on OperationErrors { errors { field code message } }"
@@ -100,7 +100,7 @@ class Groups:
         assert inverted == groups
         names_by_id = dict(await PartnerOrg.all().values_list("id", "name"))
         for group, group_id in self.ids.items():
-            targeted = await partner_ids_in_groups([int(group_id)])
+            targeted = await partner_ids_in_groups([pk_of(group_id)])
             assert {names_by_id[p] for p in targeted} == members[group], group
         return {group: names & set(self.partners) for group, names in members.items()}
 
@@ -119,7 +119,10 @@ async def groups(gql: GraphQLClient, world: World) -> Groups:
         MEMBERSHIP,
         {
             "group": groups.ids["Hand-picked"],
-            "partners": [str(partners["Platinum DE"].id), str(partners["Silver NL"].id)],
+            "partners": [
+                gid("Partner", partners["Platinum DE"].id),
+                gid("Partner", partners["Silver NL"].id),
+            ],
         },
         token=groups.token,
     )
@@ -137,7 +140,7 @@ async def test_dynamic_and_static_membership(groups: Groups):
 
 
 async def test_changing_a_partner_moves_it_in_and_out_of_dynamic_groups(groups: Groups):
-    silver = str(groups.partners["Silver NL"].id)
+    silver = gid("Partner", groups.partners["Silver NL"].id)
 
     async def update(**partner_input: Any) -> None:
         result = await groups.gql.data(
@@ -200,8 +203,8 @@ async def test_rules_are_normalised(groups: Groups):
 
 async def test_a_dynamic_group_refuses_manual_members(groups: Groups, gql: GraphQLClient):
     dynamic = groups.ids["Dutch"]
-    platinum = str(groups.partners["Platinum DE"].id)
-    gold = str(groups.partners["Gold NL"].id)
+    platinum = gid("Partner", groups.partners["Platinum DE"].id)
+    gold = gid("Partner", groups.partners["Gold NL"].id)
     before = await database_state()
     for query, partner in ((MEMBERSHIP, platinum), (REMOVAL, gold)):
         data = await gql.data(query, {"group": dynamic, "partners": [partner]}, token=groups.token)
@@ -223,20 +226,20 @@ async def test_a_dynamic_group_refuses_manual_members(groups: Groups, gql: Graph
 async def test_switching_a_group_between_static_and_dynamic(groups: Groups):
     # Static -> dynamic: the hand-picked members go, the rule decides.
     await groups.save("Hand-picked", kind="DYNAMIC", rule=[cond("country", "in", "BE")])
-    assert not await PartnerGroupMember.filter(group_id=int(groups.ids["Hand-picked"])).exists()
+    assert not await PartnerGroupMember.filter(group_id=pk_of(groups.ids["Hand-picked"])).exists()
     assert (await groups.members())["Hand-picked"] == {"Gold BE test"}
     # Dynamic -> static: the rule goes and the group starts empty.
     saved = await groups.save("Hand-picked", kind="STATIC")
     assert saved["rule"] == []
-    assert (await PartnerGroup.get(id=int(groups.ids["Hand-picked"]))).rule == []
+    assert (await PartnerGroup.get(id=pk_of(groups.ids["Hand-picked"]))).rule == []
     assert (await groups.members())["Hand-picked"] == set()
 
 
 async def test_static_membership_is_idempotent_and_removable(groups: Groups, gql: GraphQLClient):
     group = groups.ids["Hand-picked"]
-    platinum = str(groups.partners["Platinum DE"].id)
-    gold = str(groups.partners["Gold NL"].id)
+    platinum = gid("Partner", groups.partners["Platinum DE"].id)
+    gold = gid("Partner", groups.partners["Gold NL"].id)
     await gql.data(MEMBERSHIP, {"group": group, "partners": [platinum, gold]}, token=groups.token)
-    assert await PartnerGroupMember.filter(group_id=int(group)).count() == 3
+    assert await PartnerGroupMember.filter(group_id=pk_of(group)).count() == 3
     await gql.data(REMOVAL, {"group": group, "partners": [platinum]}, token=groups.token)
     assert (await groups.members())["Hand-picked"] == {"Silver NL", "Gold NL"}

@@ -25,7 +25,7 @@ from services.leads.service import LeadInput
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed
 from services.platform.worker import JOBS, run_worker
 from settings import Settings
-from tests.conftest import GraphQLClient, World, count_statements, make_partner, make_settings
+from tests.conftest import GraphQLClient, World, count_statements, gid, make_partner, make_settings
 from tests.email_sink import SmtpSink
 from tests.test_lead_rules import viewer_for
 
@@ -249,7 +249,9 @@ async def test_distribution_refuses_bad_requests_and_writes_nothing(
         __typename } }"""
     for name in ("admin_a", "manager", "user_a"):
         body = await gql.request(
-            mutation, {"ids": [str(lead.id)], "p": str(world.partner_a.id)}, world.token(name)
+            mutation,
+            {"ids": [gid("Lead", lead.id)], "p": gid("Partner", world.partner_a.id)},
+            world.token(name),
         )
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await LeadDistribution.all().count() == 0
@@ -269,11 +271,15 @@ async def test_distribution_over_graphql_and_partner_views(world: World, gql: Gr
         """mutation($ids: [ID!]!, $p: ID!, $by: DateTime) {
           distributeLeads(leadIds: $ids, partnerId: $p, acceptBy: $by) {
             ... on DistributedLeads { leads { id distributionStatus partnerId } } } }""",
-        {"ids": [lead["id"]], "p": str(world.partner_b.id), "by": accept_by},
+        {"ids": [lead["id"]], "p": gid("Partner", world.partner_b.id), "by": accept_by},
         token=world.token("vendor_admin"),
     )
     assert distributed["distributeLeads"]["leads"] == [
-        {"id": lead["id"], "distributionStatus": "PENDING", "partnerId": str(world.partner_b.id)}
+        {
+            "id": lead["id"],
+            "distributionStatus": "PENDING",
+            "partnerId": gid("Partner", world.partner_b.id),
+        }
     ]
     pending = """{ managedLeads(distributionStatus: PENDING) { nodes { id
         distribution { acceptBy state } history { kind } } } }"""

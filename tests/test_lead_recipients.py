@@ -4,7 +4,7 @@ may choose the recipients and the supplier-assigned default user."""
 from __future__ import annotations
 
 from models.users import SalesRep, User
-from tests.conftest import GraphQLClient, World, make_partner
+from tests.conftest import GraphQLClient, World, gid, make_partner
 
 CREATE_USER = """mutation($p: ID, $email: String!) {
   createUser(partnerId: $p, input: {email: $email, role: PARTNER_USER}) {
@@ -19,7 +19,9 @@ SET_RECIPIENTS = """mutation($p: ID, $users: [ID!]!, $reps: [ID!]!) {
 
 
 async def add_user(gql: GraphQLClient, token: str, partner_id: int, email: str) -> dict:
-    data = await gql.data(CREATE_USER, {"p": str(partner_id), "email": email}, token=token)
+    data = await gql.data(
+        CREATE_USER, {"p": gid("Partner", partner_id), "email": email}, token=token
+    )
     return data["createUser"]["user"]
 
 
@@ -59,7 +61,7 @@ async def test_first_user_gets_the_flag_then_the_next_after_removal(
 
     # Clearing every recipient through the lead settings counts as removal too.
     cleared = await gql.data(
-        SET_RECIPIENTS, {"p": str(partner.id), "users": [], "reps": []}, token=vendor
+        SET_RECIPIENTS, {"p": gid("Partner", partner.id), "users": [], "reps": []}, token=vendor
     )
     assert cleared["setLeadNotificationRecipients"]["users"] == []
     sixth = await add_user(gql, vendor, partner.id, "sixth@gamma.test")
@@ -76,7 +78,7 @@ async def test_partner_admin_chooses_recipients_of_their_own_org_only(
     rep_b = await SalesRep.create(partner=world.partner_b, full_name="Rep B", email="rep@b.example")
     chosen = await gql.data(
         SET_RECIPIENTS,
-        {"users": [str(world.user_a.id)], "reps": [str(rep.id)]},
+        {"users": [gid("User", world.user_a.id)], "reps": [gid("SalesRep", rep.id)]},
         token=world.token("admin_a"),
     )
     assert chosen["setLeadNotificationRecipients"] == {
@@ -87,7 +89,7 @@ async def test_partner_admin_chooses_recipients_of_their_own_org_only(
     # Users or reps of another partner are refused, and nothing changes.
     refused = await gql.data(
         SET_RECIPIENTS,
-        {"users": [str(world.user_b.id)], "reps": [str(rep_b.id)]},
+        {"users": [gid("User", world.user_b.id)], "reps": [gid("SalesRep", rep_b.id)]},
         token=world.token("admin_a"),
     )
     errors = refused["setLeadNotificationRecipients"]["errors"]
@@ -101,7 +103,7 @@ async def test_partner_admin_chooses_recipients_of_their_own_org_only(
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     body = await gql.request(
         SET_RECIPIENTS,
-        {"p": str(world.partner_a.id), "users": [], "reps": []},
+        {"p": gid("Partner", world.partner_a.id), "users": [], "reps": []},
         token=world.token("admin_b"),
     )
     assert body["data"]["setLeadNotificationRecipients"]["errors"][0]["code"] == "NOT_FOUND"
@@ -114,11 +116,13 @@ async def test_only_the_vendor_assigns_the_supplier_default_user(world: World, g
       setSupplierDefaultLeadUser(partnerId: $p, userId: $u) {
         __typename ... on LeadNotificationRecipients { supplierDefaultUser { email } }
         ... on OperationErrors { errors { field code } } } }"""
-    variables = {"p": str(world.partner_a.id), "u": str(world.admin_a.id)}
+    variables = {"p": gid("Partner", world.partner_a.id), "u": gid("User", world.admin_a.id)}
     body = await gql.request(mutation, variables, token=world.token("admin_a"))
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     wrong = await gql.data(
-        mutation, {**variables, "u": str(world.user_b.id)}, token=world.token("vendor_admin")
+        mutation,
+        {**variables, "u": gid("User", world.user_b.id)},
+        token=world.token("vendor_admin"),
     )
     assert wrong["setSupplierDefaultLeadUser"]["errors"][0]["field"] == "userId"
     done = await gql.data(mutation, variables, token=world.token("vendor_admin"))
@@ -126,7 +130,9 @@ async def test_only_the_vendor_assigns_the_supplier_default_user(world: World, g
         "email": "admin@alpha.test"
     }
     moved = await gql.data(
-        mutation, {**variables, "u": str(world.user_a.id)}, token=world.token("vendor_admin")
+        mutation,
+        {**variables, "u": gid("User", world.user_a.id)},
+        token=world.token("vendor_admin"),
     )
     assert moved["setSupplierDefaultLeadUser"]["supplierDefaultUser"] == {
         "email": "user@alpha.test"

@@ -40,7 +40,7 @@ from services.leads.service import LeadInput
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed
 from services.platform.viewer import Viewer
 from settings import Settings
-from tests.conftest import GraphQLClient, World
+from tests.conftest import GraphQLClient, World, gid, pk_of
 
 F, Op = LeadField, Operator
 
@@ -418,7 +418,7 @@ async def test_every_edit_is_a_new_version_with_who_and_when(world: World, gql: 
     data = await gql.data(query, {"owner": "PARTNER"}, token=world.token("admin_a"))
     history = data["autoRegistrationHistory"]
     assert [h["version"] for h in history] == [5, 4, 3, 2, 1]
-    assert history[0]["createdById"] == str(world.admin_a.id)
+    assert history[0]["createdById"] == gid("User", world.admin_a.id)
     assert history[0]["editable"] is True
     assert history[-1]["groups"] == [{"conditions": [{"field": "COUNTRY", "operator": "EQUALS"}]}]
 
@@ -437,7 +437,11 @@ async def test_partner_reads_but_cannot_edit_supplier_rules_over_graphql(
         __typename ... on RuleSet { version editable }
         ... on OperationErrors { errors { field message code } } } }"""
     groups = [{"conditions": [{"field": "COUNTRY", "operator": "IN_LIST", "values": ["nl", "be"]}]}]
-    as_vendor = {"owner": "SUPPLIER", "groups": groups, "partnerId": str(world.partner_a.id)}
+    as_vendor = {
+        "owner": "SUPPLIER",
+        "groups": groups,
+        "partnerId": gid("Partner", world.partner_a.id),
+    }
     saved = await gql.data(replace, as_vendor, token=world.token("vendor_admin"))
     assert saved["replaceAutoRegistrationRules"] == {
         "__typename": "RuleSet",
@@ -465,7 +469,7 @@ async def test_partner_reads_but_cannot_edit_supplier_rules_over_graphql(
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     other = await gql.request(
         "query($p: ID) { leadManagementSettings(partnerId: $p) { autoAccept } }",
-        {"p": str(world.partner_a.id)},
+        {"p": gid("Partner", world.partner_a.id)},
         token=world.token("admin_b"),
     )
     assert other["errors"][0]["extensions"]["code"] == "NOT_FOUND"
@@ -503,7 +507,7 @@ async def test_other_partners_never_see_or_touch_a_lead(
     )
     lead = created["createLead"]
     assert lead["email"] == "lee@prospect.example"
-    assert lead["partnerId"] == str(world.partner_a.id)
+    assert lead["partnerId"] == gid("Partner", world.partner_a.id)
     update = """mutation($id: ID!) { updateLead(id: $id, input: {company: "Stolen"}) {
         __typename ... on OperationErrors { errors { code } } } }"""
     refused = await gql.data(update, {"id": lead["id"]}, token=world.token("user_b"))
@@ -516,7 +520,7 @@ async def test_other_partners_never_see_or_touch_a_lead(
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     listed = await gql.data("{ managedLeads { nodes { id } } }", token=world.token("user_b"))
     assert listed["managedLeads"]["nodes"] == []
-    assert (await Lead.get(id=int(lead["id"]))).company == "Prospect"
+    assert (await Lead.get(id=pk_of(lead["id"]))).company == "Prospect"
     # The channel manager of A sees it; vendor staff cannot create partner leads.
     seen = await gql.data("{ managedLeads { nodes { id } } }", token=world.token("manager"))
     assert seen["managedLeads"]["nodes"] == [{"id": lead["id"]}]
@@ -588,17 +592,17 @@ async def test_explain_over_recent_leads_matches_what_registration_does(
     assert result["version"] is None
     by_id = {item["lead"]["id"]: item for item in result["leads"]}
     assert [item["lead"]["id"] for item in result["leads"]] == [
-        str(lead.id) for lead in reversed(leads)
+        gid("Lead", lead.id) for lead in reversed(leads)
     ]
     expected = {leads[0].id: 1, leads[1].id: None, leads[2].id: None, leads[3].id: 0}
     for lead_id, group in expected.items():
-        item = by_id[str(lead_id)]
+        item = by_id[gid("Lead", lead_id)]
         assert item["matchedGroupIndex"] == group
         assert item["wouldRegister"] is (group is not None)
-    ignored = by_id[str(leads[2].id)]
+    ignored = by_id[gid("Lead", leads[2].id)]
     assert ignored["ignoredCompany"] is True
     assert ignored["groups"][0]["matched"] is True
-    second = by_id[str(leads[1].id)]["groups"][1]["conditions"]
+    second = by_id[gid("Lead", leads[1].id)]["groups"][1]["conditions"]
     assert [(c["actualValue"], c["matched"]) for c in second] == [("Software", True), ("10", False)]
     # Nothing was registered by the dry run.
     assert await Lead.exclude(registration_status=RegistrationStatus.NOT_REGISTERED).count() == 0
@@ -618,7 +622,9 @@ async def test_explain_over_recent_leads_matches_what_registration_does(
         )
         await again.refresh_from_db()
         saved = await gql.data(
-            EXPLAIN_QUERY, {"leadId": str(again.id), "recent": 1}, token=world.token("admin_a")
+            EXPLAIN_QUERY,
+            {"leadId": gid("Lead", again.id), "recent": 1},
+            token=world.token("admin_a"),
         )
         [item] = saved["explainAutoRegistration"]["leads"]
         assert saved["explainAutoRegistration"]["version"] == 1

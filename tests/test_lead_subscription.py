@@ -18,6 +18,7 @@ from tests.conftest import (
     LiveServer,
     World,
     free_port,
+    gid,
     server_environment,
     start_live_server,
     start_private_redis,
@@ -34,7 +35,10 @@ async def distribute(server: LiveServer, world: World, lead_id: int, partner_id:
     async with httpx.AsyncClient() as client:
         response = await client.post(
             f"{server.url}/graphql",
-            json={"query": DISTRIBUTE, "variables": {"ids": [str(lead_id)], "p": str(partner_id)}},
+            json={
+                "query": DISTRIBUTE,
+                "variables": {"ids": [gid("Lead", lead_id)], "p": gid("Partner", partner_id)},
+            },
             headers={"authorization": f"Bearer {world.token('vendor_admin')}"},
         )
     body = response.json()
@@ -88,18 +92,18 @@ async def test_lead_assigned_replays_pending_then_pushes_new_leads_to_the_right_
         # On subscribe: the pending leads of the viewer's own partner, read from the database.
         first_a = await next_lead(socket_a)
         assert first_a == {
-            "id": str(leads[0].id),
+            "id": gid("Lead", leads[0].id),
             "company": "Company 0",
-            "partnerId": str(a),
+            "partnerId": gid("Partner", a),
             "distributionStatus": "PENDING",
         }
-        assert (await next_lead(socket_b))["id"] == str(leads[1].id)
+        assert (await next_lead(socket_b))["id"] == gid("Lead", leads[1].id)
 
         # Then live: each partner gets its own new leads and nothing of the other's.
         await distribute(live_server, world, leads[2].id, a)
         await distribute(live_server, world, leads[3].id, b)
-        assert (await next_lead(socket_a))["id"] == str(leads[2].id)
-        assert (await next_lead(socket_b))["id"] == str(leads[3].id)
+        assert (await next_lead(socket_a))["id"] == gid("Lead", leads[2].id)
+        assert (await next_lead(socket_b))["id"] == gid("Lead", leads[3].id)
     finally:
         await socket_b.close()
         await socket_a.close()
@@ -109,7 +113,11 @@ async def test_lead_assigned_replays_pending_then_pushes_new_leads_to_the_right_
     socket_a = await subscribe(live_server, world.token("admin_a"))
     try:
         replayed = [(await next_lead(socket_a))["id"] for _ in range(3)]
-        assert replayed == [str(leads[0].id), str(leads[2].id), str(leads[4].id)]
+        assert replayed == [
+            gid("Lead", leads[0].id),
+            gid("Lead", leads[2].id),
+            gid("Lead", leads[4].id),
+        ]
     finally:
         await socket_a.close()
 
@@ -150,10 +158,10 @@ async def test_a_lead_distributed_on_one_server_reaches_users_on_another(
         await distribute(first, world, waiting.id, world.partner_a.id)
         socket = await subscribe(second, world.token("user_a"))
         try:
-            assert (await next_lead(socket))["id"] == str(waiting.id)  # subscribed by now
+            assert (await next_lead(socket))["id"] == gid("Lead", waiting.id)  # subscribed by now
             await distribute(first, world, lead.id, world.partner_a.id)
             pushed = await next_lead(socket)
-            assert pushed["id"] == str(lead.id)
+            assert pushed["id"] == gid("Lead", lead.id)
             assert pushed["company"] == "Cross"
         finally:
             await socket.close()

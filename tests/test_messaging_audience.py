@@ -16,7 +16,7 @@ from models.outbox import OutboxEmail
 from models.partners import PartnerGroup, PartnerGroupMember
 from services.messaging.jobs import run_message_schedule
 from settings import Settings
-from tests.conftest import GraphQLClient, World
+from tests.conftest import GraphQLClient, World, gid, pk_of
 from tests.messaging_support import (
     PUBLISH,
     RETURN_TO_DRAFT,
@@ -50,15 +50,15 @@ async def test_deleting_a_group_that_scheduled_messages_target_is_refused(
     await _opt_in(world)
     admin = world.token("vendor_admin")
     group = await make_group("Benelux", world.partner_a)
-    email = await create_message(gql, admin, kind="EMAIL", groupIds=[str(group.id)])
-    popup = await create_message(gql, admin, kind="POPUP", groupIds=[str(group.id)])
-    draft = await create_message(gql, admin, kind="EMAIL", groupIds=[str(group.id)])
+    email = await create_message(gql, admin, kind="EMAIL", groupIds=[gid("PartnerGroup", group.id)])
+    popup = await create_message(gql, admin, kind="POPUP", groupIds=[gid("PartnerGroup", group.id)])
+    draft = await create_message(gql, admin, kind="EMAIL", groupIds=[gid("PartnerGroup", group.id)])
     for message in (email, popup):
         assert (await run(gql, SCHEDULE, admin, id=message["id"], at=_soon()))["status"] == (
             "SCHEDULED"
         )
 
-    refused = await run(gql, DELETE_GROUP, admin, id=str(group.id))
+    refused = await run(gql, DELETE_GROUP, admin, id=gid("PartnerGroup", group.id))
     assert refused["__typename"] == "OperationErrors"
     [error] = refused["errors"]
     assert (error["field"], error["code"]) == ("id", "IN_USE")
@@ -67,12 +67,12 @@ async def test_deleting_a_group_that_scheduled_messages_target_is_refused(
     groups = "query($id: ID!) { message(id: $id) { groups { id } } }"
     for message in (email, popup, draft):
         data = await gql.data(groups, {"id": message["id"]}, token=admin)
-        assert data["message"]["groups"] == [{"id": str(group.id)}]
+        assert data["message"]["groups"] == [{"id": gid("PartnerGroup", group.id)}]
 
     # Once no scheduled message targets it, it can go (drafts do not hold it).
     for message in (email, popup):
         assert (await run(gql, RETURN_TO_DRAFT, admin, id=message["id"]))["status"] == "DRAFT"
-    deleted = await run(gql, DELETE_GROUP, admin, id=str(group.id))
+    deleted = await run(gql, DELETE_GROUP, admin, id=gid("PartnerGroup", group.id))
     assert deleted["__typename"] == "Done"
     assert not await PartnerGroup.exists(id=group.id)
 
@@ -82,8 +82,12 @@ async def test_send_now_and_publish_now_refuse_an_empty_audience(world: World, g
     admin = world.token("vendor_admin")
     empty_group = await make_group("Nobody yet")
     nobody_speaks = await create_message(gql, admin, kind="EMAIL", allPartners=True, locales=["fr"])
-    no_members = await create_message(gql, admin, kind="EMAIL", groupIds=[str(empty_group.id)])
-    popup = await create_message(gql, admin, kind="POPUP", groupIds=[str(empty_group.id)])
+    no_members = await create_message(
+        gql, admin, kind="EMAIL", groupIds=[gid("PartnerGroup", empty_group.id)]
+    )
+    popup = await create_message(
+        gql, admin, kind="POPUP", groupIds=[gid("PartnerGroup", empty_group.id)]
+    )
     for message, document in ((nobody_speaks, SEND), (no_members, SEND), (popup, PUBLISH)):
         refused = await run(gql, document, admin, id=message["id"])
         assert error_codes(refused) == [("to", "NO_RECIPIENTS")]
@@ -110,9 +114,9 @@ async def test_a_scheduled_message_that_reaches_nobody_at_its_time_returns_to_dr
     await _opt_in(world)
     admin = world.token("vendor_admin")
     group = await make_group("Alpha only", world.partner_a)
-    email = await create_message(gql, admin, kind="EMAIL", groupIds=[str(group.id)])
+    email = await create_message(gql, admin, kind="EMAIL", groupIds=[gid("PartnerGroup", group.id)])
     in_french = await create_message(gql, admin, kind="EMAIL", allPartners=True, locales=["fr"])
-    popup = await create_message(gql, admin, kind="POPUP", groupIds=[str(group.id)])
+    popup = await create_message(gql, admin, kind="POPUP", groupIds=[gid("PartnerGroup", group.id)])
     at = datetime.now(UTC) + timedelta(minutes=5)
     for message in (email, in_french, popup):
         scheduled = await run(gql, SCHEDULE, admin, id=message["id"], at=at.isoformat())
@@ -123,7 +127,7 @@ async def test_a_scheduled_message_that_reaches_nobody_at_its_time_returns_to_dr
     report = await run_message_schedule(settings, now=at + timedelta(seconds=1))
     assert (report.sent, report.published) == ([], [])
     assert sorted(report.returned_to_draft) == sorted(
-        int(m["id"]) for m in (email, in_french, popup)
+        pk_of(m["id"]) for m in (email, in_french, popup)
     )
     for message, verb in ((email, "sent"), (in_french, "sent"), (popup, "published")):
         state = (await gql.data(STATE, {"id": message["id"]}, token=admin))["message"]
@@ -140,7 +144,7 @@ async def test_a_scheduled_message_that_reaches_nobody_at_its_time_returns_to_dr
     state = (await gql.data(STATE, {"id": email["id"]}, token=admin))["message"]
     assert (state["status"], state["notSentReason"]) == ("SCHEDULED", None)
     report = await run_message_schedule(settings, now=later + timedelta(seconds=1))
-    assert report.sent == [int(email["id"])]
+    assert report.sent == [pk_of(email["id"])]
     assert await OutboxEmail.all().count() == 2
 
 
@@ -149,13 +153,13 @@ async def test_an_edit_that_leaves_a_scheduled_message_without_audience_is_refus
 ):
     admin = world.token("vendor_admin")
     group = await make_group("Alpha", world.partner_a)
-    email = await create_message(gql, admin, kind="EMAIL", groupIds=[str(group.id)])
+    email = await create_message(gql, admin, kind="EMAIL", groupIds=[gid("PartnerGroup", group.id)])
     await run(gql, SCHEDULE, admin, id=email["id"], at=_soon())
     refused = await run(gql, UPDATE, admin, id=email["id"], input={"groupIds": []})
     assert error_codes(refused) == [("to", "INVALID")]
-    message = await Message.get(id=int(email["id"]))
+    message = await Message.get(id=pk_of(email["id"]))
     assert message.status is MessageStatus.SCHEDULED
     data = await gql.data(
         "query($id: ID!) { message(id: $id) { groups { id } } }", {"id": email["id"]}, token=admin
     )
-    assert data["message"]["groups"] == [{"id": str(group.id)}]
+    assert data["message"]["groups"] == [{"id": gid("PartnerGroup", group.id)}]

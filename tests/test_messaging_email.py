@@ -18,7 +18,7 @@ from models.users import User
 from services.email.sender import deliver_due_emails
 from services.messaging.jobs import run_message_schedule
 from settings import Settings
-from tests.conftest import GraphQLClient, World, make_settings, make_user
+from tests.conftest import GraphQLClient, World, gid, make_settings, make_user, pk_of
 from tests.email_sink import SinkBehaviour, SmtpSink
 from tests.messaging_support import SEND, UPDATE, create_message, error_codes, make_group, run
 
@@ -80,14 +80,14 @@ async def test_campaign_reaches_exactly_the_eligible_opted_in_users_with_statist
         kind="EMAIL",
         title="Partner summit 2027",
         body='<p>Register <a href="https://vendor.test/summit">here</a>.</p><script>x()</script>',
-        groupIds=[str(group.id)],
+        groupIds=[gid("PartnerGroup", group.id)],
     )
     assert (await run(gql, SEND, admin, id=email["id"]))["status"] == "SENDING"
 
     # Frozen from SENDING on: the edit is refused and changes nothing.
     refused = await run(gql, UPDATE, admin, id=email["id"], input={"title": "Too late"})
     assert error_codes(refused) == [("status", "INVALID")]
-    assert (await Message.get(id=int(email["id"]))).title == "Partner summit 2027"
+    assert (await Message.get(id=pk_of(email["id"]))).title == "Partner summit 2027"
 
     report = await deliver_due_emails(settings)
     assert (report.sent, report.bounced) == (2, 1)
@@ -100,7 +100,7 @@ async def test_campaign_reaches_exactly_the_eligible_opted_in_users_with_statist
     assert "Register" in message.body("plain")
 
     await run_message_schedule(settings)
-    assert (await Message.get(id=int(email["id"]))).status is MessageStatus.SENT
+    assert (await Message.get(id=pk_of(email["id"]))).status is MessageStatus.SENT
 
     # user_a opens it and clicks the link; admin_a's mail bounces later (a bounce report).
     pixel = re.search(r'src="([^"]+/email/open/[^"]+)"', html)
@@ -171,4 +171,4 @@ async def test_unsubscribe_link_turns_supplier_emails_off_with_a_ledger_entry(
     # The next campaign does not go to the user any more.
     second = await create_message(gql, admin, kind="EMAIL", allPartners=True)
     await run(gql, SEND, admin, id=second["id"])
-    assert await MessageRecipient.filter(message_id=int(second["id"])).count() == 0
+    assert await MessageRecipient.filter(message_id=pk_of(second["id"])).count() == 0

@@ -24,6 +24,7 @@ from tests.conftest import (
     LiveServer,
     World,
     free_port,
+    gid,
     make_partner,
     make_user,
     server_environment,
@@ -127,7 +128,10 @@ async def graphql(server: LiveServer, query: str, token: str, **variables: Any) 
 
 async def publish_popup(server: LiveServer, token: str, title: str, group_id: int) -> str:
     created = await graphql(
-        server, CREATE, token, input=message_input(title=title, groupIds=[str(group_id)])
+        server,
+        CREATE,
+        token,
+        input=message_input(title=title, groupIds=[gid("PartnerGroup", group_id)]),
     )
     published = await graphql(server, PUBLISH, token, id=created["id"])
     assert published["status"] == "PUBLISHED", published

@@ -15,7 +15,7 @@ from models.users import User
 from models.vendor import VendorSettings
 from services.messaging.jobs import run_message_schedule
 from settings import Settings
-from tests.conftest import GraphQLClient, World, make_partner, make_user, token_for
+from tests.conftest import GraphQLClient, World, gid, make_partner, make_user, pk_of, token_for
 from tests.messaging_support import (
     CENTRE,
     COPY,
@@ -48,7 +48,7 @@ def _future(minutes: int = 30) -> str:
 
 async def _recipient_emails(message_id: str) -> set[str]:
     return set(
-        await MessageRecipient.filter(message_id=int(message_id)).values_list("email", flat=True)
+        await MessageRecipient.filter(message_id=pk_of(message_id)).values_list("email", flat=True)
     )
 
 
@@ -77,7 +77,7 @@ async def test_only_vendor_admins_create_and_manage_messages(
         body = await gql.request(document, variables, token=token)
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", document
     assert await Message.all().count() == 1
-    stored = await Message.get(id=int(popup["id"]))
+    stored = await Message.get(id=pk_of(popup["id"]))
     assert stored.title == "Partner summit"
     assert stored.status is MessageStatus.DRAFT
     assert await MessageRecipient.all().count() == 0
@@ -182,12 +182,12 @@ async def test_email_eligibility(gql: GraphQLClient, world: World, settings: Set
     for partner_id in {u.partner_id for u in users.values()} - {users["other_group"].partner_id}:
         await PartnerGroupMember.create(group=group, partner_id=partner_id)
     admin = world.token("vendor_admin")
-    email = await create_message(gql, admin, kind="EMAIL", groupIds=[str(group.id)])
+    email = await create_message(gql, admin, kind="EMAIL", groupIds=[gid("PartnerGroup", group.id)])
     sent = await run(gql, SEND, admin, id=email["id"])
     assert sent["status"] == "SENDING"
     expected = {"admin@active.test", "user@active.test", "user@testing.test", "de@active.test"}
     assert await _recipient_emails(email["id"]) == expected
-    outbox = await OutboxEmail.filter(reference=f"message:{email['id']}").values_list(
+    outbox = await OutboxEmail.filter(reference=f"message:{pk_of(email['id'])}").values_list(
         "recipient", "category", "source"
     )
     assert {row[0] for row in outbox} == expected
@@ -195,7 +195,7 @@ async def test_email_eligibility(gql: GraphQLClient, world: World, settings: Set
 
     # Narrowed by locale: only the German-speaking user.
     german = await create_message(
-        gql, admin, kind="EMAIL", groupIds=[str(group.id)], locales=["de"]
+        gql, admin, kind="EMAIL", groupIds=[gid("PartnerGroup", group.id)], locales=["de"]
     )
     await run(gql, SEND, admin, id=german["id"])
     assert await _recipient_emails(german["id"]) == {"de@active.test"}
@@ -228,7 +228,7 @@ async def test_popup_eligibility_needs_no_opt_in(
 async def test_the_snapshot_is_frozen_at_publication(gql: GraphQLClient, world: World):
     admin = world.token("vendor_admin")
     group = await make_group("Alpha only", world.partner_a)
-    popup = await create_message(gql, admin, groupIds=[str(group.id)])
+    popup = await create_message(gql, admin, groupIds=[gid("PartnerGroup", group.id)])
     await run(gql, PUBLISH, admin, id=popup["id"])
     before = await _recipient_emails(popup["id"])
     assert before == {world.admin_a.email, world.user_a.email}
@@ -246,7 +246,7 @@ async def test_email_is_frozen_from_sending_and_copy_makes_a_draft(
 ):
     admin = world.token("vendor_admin")
     group = await make_group("Alpha", world.partner_a)
-    email = await create_message(gql, admin, kind="EMAIL", groupIds=[str(group.id)])
+    email = await create_message(gql, admin, kind="EMAIL", groupIds=[gid("PartnerGroup", group.id)])
     # A scheduled email can still be changed, audience included.
     scheduled = await run(gql, SCHEDULE, admin, id=email["id"], at=_future())
     assert scheduled["status"] == "SCHEDULED"
@@ -264,7 +264,7 @@ async def test_email_is_frozen_from_sending_and_copy_makes_a_draft(
     assert error_codes(await run(gql, RETURN_TO_DRAFT, admin, id=email["id"])) == [
         ("status", "INVALID")
     ]
-    stored = await Message.get(id=int(email["id"]))
+    stored = await Message.get(id=pk_of(email["id"]))
     assert stored.title == "Partner summit"
     assert stored.status is MessageStatus.SENDING
 
@@ -282,25 +282,36 @@ async def test_popup_audience_is_frozen_once_scheduled(gql: GraphQLClient, world
     admin = world.token("vendor_admin")
     alpha = await make_group("Alpha", world.partner_a)
     beta = await make_group("Beta", world.partner_b)
-    popup = await create_message(gql, admin, groupIds=[str(alpha.id)])
+    popup = await create_message(gql, admin, groupIds=[gid("PartnerGroup", alpha.id)])
     await run(gql, SCHEDULE, admin, id=popup["id"], at=_future())
 
-    for changes in ({"groupIds": [str(beta.id)]}, {"allPartners": True}, {"locales": ["nl"]}):
+    for changes in (
+        {"groupIds": [gid("PartnerGroup", beta.id)]},
+        {"allPartners": True},
+        {"locales": ["nl"]},
+    ):
         refused = await run(gql, UPDATE, admin, id=popup["id"], input=changes)
         assert error_codes(refused) == [("to", "INVALID")]
     # Content can still be changed while scheduled.
     retitled = await run(gql, UPDATE, admin, id=popup["id"], input={"title": "New date"})
     assert retitled["title"] == "New date"
-    assert [g["id"] for g in retitled["groups"]] == [str(alpha.id)]
+    assert [g["id"] for g in retitled["groups"]] == [gid("PartnerGroup", alpha.id)]
 
     # Return to draft: the audience can change again.
     draft = await run(gql, RETURN_TO_DRAFT, admin, id=popup["id"])
     assert draft["status"] == "DRAFT"
     assert draft["scheduledAt"] is None
     widened = await run(
-        gql, UPDATE, admin, id=popup["id"], input={"groupIds": [str(alpha.id), str(beta.id)]}
+        gql,
+        UPDATE,
+        admin,
+        id=popup["id"],
+        input={"groupIds": [gid("PartnerGroup", alpha.id), gid("PartnerGroup", beta.id)]},
     )
-    assert {g["id"] for g in widened["groups"]} == {str(alpha.id), str(beta.id)}
+    assert {g["id"] for g in widened["groups"]} == {
+        gid("PartnerGroup", alpha.id),
+        gid("PartnerGroup", beta.id),
+    }
 
     published = await run(gql, PUBLISH, admin, id=popup["id"])
     assert published["status"] == "PUBLISHED"
@@ -312,7 +323,10 @@ async def test_popup_audience_is_frozen_once_scheduled(gql: GraphQLClient, world
     assert error_codes(await run(gql, PUBLISH, admin, id=popup["id"])) == [("status", "INVALID")]
     copy = await run(gql, COPY, admin, id=popup["id"])
     assert copy["status"] == "DRAFT"
-    assert {g["id"] for g in copy["groups"]} == {str(alpha.id), str(beta.id)}
+    assert {g["id"] for g in copy["groups"]} == {
+        gid("PartnerGroup", alpha.id),
+        gid("PartnerGroup", beta.id),
+    }
 
 
 async def test_sending_needs_an_audience_and_pages(gql: GraphQLClient, world: World):
@@ -342,23 +356,23 @@ async def test_scheduled_messages_go_out_and_pop_ups_expire_by_the_worker_job(
     early = await run_message_schedule(settings, now=at - timedelta(seconds=1))
     assert (early.sent, early.published) == ([], [])
     report = await run_message_schedule(settings, now=at + timedelta(seconds=1))
-    assert report.published == [int(popup["id"])]
-    assert report.sent == [int(email["id"])]
-    assert (await Message.get(id=int(email["id"]))).status is MessageStatus.SENDING
+    assert report.published == [pk_of(popup["id"])]
+    assert report.sent == [pk_of(email["id"])]
+    assert (await Message.get(id=pk_of(email["id"]))).status is MessageStatus.SENDING
     assert await _recipient_emails(email["id"]) == {world.user_a.email}
     assert len(await _recipient_emails(popup["id"])) == 4
     # Running again sends nothing twice.
     again = await run_message_schedule(settings, now=at + timedelta(seconds=2))
     assert (again.sent, again.published) == ([], [])
-    assert await OutboxEmail.filter(reference=f"message:{email['id']}").count() == 1
+    assert await OutboxEmail.filter(reference=f"message:{pk_of(email['id'])}").count() == 1
 
     # Once the outbox delivered the email, it is SENT. After its end date the pop-up expires.
-    await OutboxEmail.filter(reference=f"message:{email['id']}").update(state="sent")
+    await OutboxEmail.filter(reference=f"message:{pk_of(email['id'])}").update(state="sent")
     later = await run_message_schedule(settings, now=ends + timedelta(seconds=1))
     assert later.expired == 1
     assert later.finished == 1
-    assert (await Message.get(id=int(email["id"]))).status is MessageStatus.SENT
-    assert (await Message.get(id=int(popup["id"]))).status is MessageStatus.EXPIRED
+    assert (await Message.get(id=pk_of(email["id"]))).status is MessageStatus.SENT
+    assert (await Message.get(id=pk_of(popup["id"]))).status is MessageStatus.EXPIRED
 
 
 # ---- message centre and read state ----------------------------------------------------------
@@ -369,10 +383,14 @@ async def test_message_centre_read_state_and_counts(gql: GraphQLClient, world: W
     alpha = await make_group("Alpha", world.partner_a)
     ids = []
     for title in ("First", "Second", "Third"):
-        popup = await create_message(gql, admin, title=title, groupIds=[str(alpha.id)])
+        popup = await create_message(
+            gql, admin, title=title, groupIds=[gid("PartnerGroup", alpha.id)]
+        )
         await run(gql, PUBLISH, admin, id=popup["id"])
         ids.append(popup["id"])
-    draft = await create_message(gql, admin, title="Not yet", groupIds=[str(alpha.id)])
+    draft = await create_message(
+        gql, admin, title="Not yet", groupIds=[gid("PartnerGroup", alpha.id)]
+    )
 
     user_a = world.token("user_a")
     page = (await gql.data(CENTRE, {"first": 2}, token=user_a))["messageCentre"]

@@ -24,7 +24,9 @@ from tests.conftest import (
     LiveServer,
     World,
     free_port,
+    gid,
     make_settings,
+    pk_of,
     start_private_redis,
 )
 from tests.messaging_support import POPUPS, PUBLISH, create_message, make_group, run
@@ -82,11 +84,15 @@ async def test_unread_then_live_pop_ups_filtered_by_page(
 ):
     admin = world.token("vendor_admin")
     alpha = await make_group("Alpha", world.partner_a)
-    earlier = await create_message(gql, admin, title="Earlier", groupIds=[str(alpha.id)])
+    earlier = await create_message(
+        gql, admin, title="Earlier", groupIds=[gid("PartnerGroup", alpha.id)]
+    )
     await run(gql, PUBLISH, admin, id=earlier["id"])
-    expired = await create_message(gql, admin, title="Expired", groupIds=[str(alpha.id)])
+    expired = await create_message(
+        gql, admin, title="Expired", groupIds=[gid("PartnerGroup", alpha.id)]
+    )
     await run(gql, PUBLISH, admin, id=expired["id"])
-    await Message.filter(id=int(expired["id"])).update(
+    await Message.filter(id=pk_of(expired["id"])).update(
         ends_at=datetime.now(UTC) - timedelta(minutes=1)
     )
 
@@ -98,7 +104,7 @@ async def test_unread_then_live_pop_ups_filtered_by_page(
         assert await _next_titles(dashboard, 1) == ["Earlier"]
         assert await _next_titles(everywhere, 1) == ["Earlier"]
         for_leads = await create_message(
-            gql, admin, title="For leads", pages=["leads"], groupIds=[str(alpha.id)]
+            gql, admin, title="For leads", pages=["leads"], groupIds=[gid("PartnerGroup", alpha.id)]
         )
         await _publish_over_http(live_server, admin, for_leads["id"])
         assert await _next_titles(leads, 1) == ["For leads"]  # "Earlier" is not for leads
@@ -127,7 +133,9 @@ async def test_stream_re_syncs_from_the_database_after_a_reconnect(
 ):
     admin = world.token("vendor_admin")
     alpha = await make_group("Alpha", world.partner_a)
-    first = await create_message(gql, admin, title="First", groupIds=[str(alpha.id)])
+    first = await create_message(
+        gql, admin, title="First", groupIds=[gid("PartnerGroup", alpha.id)]
+    )
     await run(gql, PUBLISH, admin, id=first["id"])
     viewer = Viewer(
         user_id=world.user_a.id,
@@ -143,7 +151,9 @@ async def test_stream_re_syncs_from_the_database_after_a_reconnect(
         received: list[ReceivedPopup] = [await asyncio.wait_for(anext(stream), 3)]
         assert [p.title for p in received] == ["First"]
         # Published while this process's pub/sub was away: no announcement reached the stream.
-        missed = await create_message(gql, admin, title="Missed", groupIds=[str(alpha.id)])
+        missed = await create_message(
+            gql, admin, title="Missed", groupIds=[gid("PartnerGroup", alpha.id)]
+        )
         pending = asyncio.ensure_future(anext(stream))
         await asyncio.sleep(0.05)
         await pubsub.publish(POPUP_CHANNEL, {"type": "other"})

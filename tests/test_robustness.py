@@ -12,7 +12,7 @@ import pytest
 from models.users import User
 from schema.schema import schema
 from services.vendor.service import get_vendor_settings
-from tests.conftest import GraphQLClient, World
+from tests.conftest import GraphQLClient, World, gid
 from tests.database_state import database_state
 
 RESULT = "__typename ... on OperationErrors { errors { field code message } }"
@@ -45,21 +45,23 @@ async def test_a_renewal_default_with_a_contact_can_be_read_by_everyone_who_may(
     world = ready
     saved = await gql.data(
         SET_RENEWAL_DEFAULT,
-        {"owner": "PARTNER", "contact": str(world.user_a.id)},
+        {"owner": "PARTNER", "contact": gid("User", world.user_a.id)},
         token=world.token("admin_a"),
     )
     assert saved["setPartnerRenewalDefault"]["contact"] == {"email": "user@alpha.test"}
     expected = {
-        "partnerId": str(world.partner_a.id),
+        "partnerId": gid("Partner", world.partner_a.id),
         "owner": "PARTNER",
-        "contact": {"id": str(world.user_a.id), "email": "user@alpha.test"},
+        "contact": {"id": gid("User", world.user_a.id), "email": "user@alpha.test"},
     }
     for role in ("admin_a", "user_a"):
         data = await gql.data(RENEWAL_DEFAULT, {}, token=world.token(role))
         assert data["partnerRenewalDefault"] == expected
     for role in ("vendor_admin", "manager"):
         data = await gql.data(
-            RENEWAL_DEFAULT, {"partner": str(world.partner_a.id)}, token=world.token(role)
+            RENEWAL_DEFAULT,
+            {"partner": gid("Partner", world.partner_a.id)},
+            token=world.token(role),
         )
         assert data["partnerRenewalDefault"] == expected
 
@@ -129,7 +131,9 @@ async def test_every_optional_argument_may_be_omitted(gql: GraphQLClient, ready:
     world = ready
     query = f"""mutation($partner: ID!) {{ setPartnerCommissionRate(partnerId: $partner) {{
       {RESULT} ... on PartnerCommissionRate {{ ratePercent isPartnerRate }} }} }}"""
-    data = await gql.data(query, {"partner": str(world.partner_a.id)}, world.token("vendor_admin"))
+    data = await gql.data(
+        query, {"partner": gid("Partner", world.partner_a.id)}, world.token("vendor_admin")
+    )
     assert data["setPartnerCommissionRate"]["isPartnerRate"] is False
 
 
@@ -146,7 +150,7 @@ async def test_unknown_partner_ids_in_lead_settings_are_not_found(gql: GraphQLCl
     ]
     for query in mutations:
         before = await database_state()
-        data = await gql.data(query, {"p": "987654"}, world.token("vendor_admin"))
+        data = await gql.data(query, {"p": gid("Partner", 987654)}, world.token("vendor_admin"))
         assert typed_errors(data) == [("partnerId", "NOT_FOUND")]
         assert await database_state() == before
 
@@ -211,7 +215,9 @@ async def test_control_characters_in_any_text_argument_are_a_typed_error(
     query = f"""mutation($id: ID!, $input: UserChangesInput!) {{
       updateUser(id: $id, input: $input) {{ {RESULT} }} }}"""
     data = await gql.data(
-        query, {"id": str(world.user_a.id), "input": {"fullName": "x\x00"}}, world.token("admin_a")
+        query,
+        {"id": gid("User", world.user_a.id), "input": {"fullName": "x\x00"}},
+        world.token("admin_a"),
     )
     assert typed_errors(data) == [("fullName", "INVALID")]
     body = await gql.request(

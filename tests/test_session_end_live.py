@@ -19,6 +19,7 @@ from tests.conftest import (
     LiveServer,
     World,
     free_port,
+    gid,
     server_environment,
     start_live_server,
     start_private_redis,
@@ -76,7 +77,7 @@ async def test_logout_on_another_process_closes_the_websocket_and_the_act_as_tok
     admin = world.token("vendor_admin")
     token = await open_session(settings, world.admin_a, "10.0.0.1")
     customer = await make_customer(world.partner_a, "Mine", fixed_now())
-    switched = await _post(server_a, SWITCH, token, id=str(customer.id))
+    switched = await _post(server_a, SWITCH, token, id=gid("Customer", customer.id))
     acting_token = switched["data"]["switchAccount"]["token"]
 
     watching = await PopupClient.open("admin_a@A", server_a, token, "dashboard")
@@ -92,7 +93,7 @@ async def test_logout_on_another_process_closes_the_websocket_and_the_act_as_tok
         # The act-as token derived from the logged-out session works nowhere any more.
         for server in (server_a, server_b):
             body = await _post(server, "{ customers { nodes { name } } }", acting_token)
-            assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+            assert body["errors"][0]["extensions"]["code"] == "INVALID_TOKEN"
 
         second = await publish_popup(server_b, admin, "After logout", group.id)
         assert await until(lambda: second in bystander.arrived_at, 5)
@@ -116,7 +117,7 @@ async def test_expiry_and_deactivation_close_the_websocket(
             server_b,
             "mutation($id: ID!) { updateUser(id: $id, input: {isActive: false}) { __typename } }",
             world.token("admin_b"),
-            id=str(world.user_b.id),
+            id=gid("User", world.user_b.id),
         )
         assert body["data"]["updateUser"]["__typename"] == "User", body
         assert await _closed_with(deactivated) == (4403, "Account deactivated.")

@@ -19,12 +19,25 @@ from models.enums import ContactRole, GroupKind, PartnerTier, Role
 from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg
 from models.users import ChannelManagerAssignment, User
 from services.vendor.service import get_vendor_settings
-from tests.conftest import GraphQLClient, World, make_user, token_for
+from tests.conftest import GraphQLClient, World, gid, make_user, token_for
 from tests.database_state import database_state
 
 ROLES = ("vendor_admin", "manager", "admin_a", "user_a", "admin_b", "user_b")
 PARTNER_ROLES = ("admin_a", "user_a", "admin_b", "user_b")
-MISSING_ID = "987654"
+MISSING_PK = 987654
+# The GraphQL type of each kind of object, for its global id.
+TYPE_OF_KIND = {
+    "partner": "Partner",
+    "user": "User",
+    "customer": "Customer",
+    "group": "PartnerGroup",
+}
+
+
+def missing_id(kind: str) -> str:
+    """The global id of an object of this kind that does not exist."""
+    return gid(TYPE_OF_KIND[kind], MISSING_PK)
+
 
 # Symbolic object -> (kind, the label the API shows for it: a name or an email).
 OBJECTS: dict[str, tuple[str, str]] = {
@@ -76,7 +89,7 @@ class Tenancy:
         return None if role == "anonymous" else self.world.token(role)
 
     def id(self, name: str) -> str:
-        return str(self.ids[name])
+        return gid(TYPE_OF_KIND[OBJECTS[name][0]], self.ids[name])
 
 
 @pytest.fixture
@@ -158,12 +171,13 @@ async def test_read_by_id_shows_own_objects_and_hides_others_exactly_like_missin
             assert label in (node.get("name"), node.get("email"))
             readable.add(name)
             continue
-        # A foreign object gets the same answer as a missing id and a malformed id.
-        missing = await gql.request(BY_ID[kind], {"id": MISSING_ID}, token=token)
+        # A foreign object gets the same answer as a missing id; a malformed id is INVALID.
+        missing = await gql.request(BY_ID[kind], {"id": missing_id(kind)}, token=token)
         malformed = await gql.request(BY_ID[kind], {"id": "not-a-number"}, token=token)
-        assert body == missing == malformed, (name, body, missing)
+        assert body == missing, (name, body, missing)
         assert body["data"] is None
         assert error_code(body) == "NOT_FOUND"
+        assert error_code(malformed) == "INVALID"
     assert readable == {n for n in READABLE[role] if not (role in PARTNER_ROLES and n in GROUPS)}
 
 
@@ -175,7 +189,7 @@ async def test_partners_cannot_read_partner_groups_at_all(
     own_partner = "partner_a" if role.endswith("_a") else "partner_b"
     for query, variables in (
         (BY_ID["group"], {"id": tenancy.id("static_group")}),
-        (BY_ID["group"], {"id": MISSING_ID}),
+        (BY_ID["group"], {"id": missing_id("group")}),
         ("{ partnerGroups { edges { node { name } } } }", {}),
         (
             "query($id: ID!) { partner(id: $id) { groups { name } } }",
@@ -220,7 +234,7 @@ async def test_lists_never_contain_foreign_rows(gql: GraphQLClient, tenancy: Ten
     assert listed_users == labels(expected_users)
 
     # Filtering by a partner the viewer may not see gives the same empty lists as a missing one.
-    missing = await gql.data(LISTS, {"partner": MISSING_ID}, token=token)
+    missing = await gql.data(LISTS, {"partner": missing_id("partner")}, token=token)
     assert missing["users"]["edges"] == missing["customers"]["edges"] == []
     for partner in ("partner_a", "partner_b"):
         filtered = await gql.data(LISTS, {"partner": tenancy.id(partner)}, token=token)
@@ -415,15 +429,17 @@ UNAUTHENTICATED_QUERIES = [
 async def test_unauthenticated_calls_get_an_error_and_no_data(
     gql: GraphQLClient, http, tenancy: Tenancy, token: str | None
 ):
+    # No token: UNAUTHENTICATED; a token that reaches nobody says so (INVALID_TOKEN).
+    expected = "INVALID_TOKEN" if token else "UNAUTHENTICATED"
     for query in UNAUTHENTICATED_QUERIES:
         body = await gql.request(query, token=token or "")
         assert body["data"] is None, query
-        assert error_code(body) == "UNAUTHENTICATED", query
+        assert error_code(body) == expected, query
         headers = {"authorization": f"Bearer {token}"} if token else {}
         over_get = await http.get("/graphql", params={"query": query}, headers=headers)
         assert over_get.status_code == 200
         assert over_get.json()["data"] is None
-        assert over_get.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert over_get.json()["errors"][0]["extensions"]["code"] == expected
 
 
 # ---- mutations -------------------------------------------------------------------------------
@@ -786,7 +802,7 @@ async def test_mutation_permissions(gql: GraphQLClient, tenancy: Tenancy, case: 
     if outcome == "NOT_FOUND" and case.target is not None:
         # Another partner's object is refused exactly like one that does not exist.
         variables = {
-            key: MISSING_ID if value == tenancy.id(case.target) else value
+            key: missing_id(OBJECTS[case.target][0]) if value == tenancy.id(case.target) else value
             for key, value in operation.variables(tenancy, case.target).items()
         }
         assert await run_mutation(gql, operation.query, variables, token) == (outcome, errors)

@@ -27,7 +27,7 @@ from models.enums import CustomerStatus
 from models.users import AuthSession, LoginFailure, SalesRep
 from schema.schema import schema
 from tests.accounts_support import fixed_now, make_customer
-from tests.conftest import TEST_PASSWORD, GraphQLClient, World
+from tests.conftest import TEST_PASSWORD, GraphQLClient, World, gid
 
 # Every User field and everything under it, as far as `me` and the login payload reach.
 USER_TREE = """
@@ -112,6 +112,8 @@ mutation($id: ID!) { switchAccount(customerId: $id) {
 
 # The one customer's domain: every other root field refuses an act-as token.
 ACT_AS_QUERIES = {
+    "node",  # node(id) of the act-as customer's own records (each type checks its own reach)
+    "nodes",
     "me",
     "customers",
     "customer",
@@ -220,8 +222,8 @@ async def _act_as(gql: GraphQLClient, world: World) -> tuple[GraphQLClient, str]
         renewal_in=timedelta(days=30),
     )
     await make_customer(world.partner_a, "Other Mine", fixed_now())
-    granted = await gql.data(SWITCH, {"id": str(mine.id)}, token=world.token("admin_a"))
-    return gql.as_user(granted["switchAccount"]["token"]), str(mine.id)
+    granted = await gql.data(SWITCH, {"id": gid("Customer", mine.id)}, token=world.token("admin_a"))
+    return gql.as_user(granted["switchAccount"]["token"]), gid("Customer", mine.id)
 
 
 async def test_act_as_token_reaches_exactly_its_customers_root_fields(
@@ -273,7 +275,7 @@ async def test_act_as_token_reaches_no_partner_data_below_its_fields(
             __typename }
           registerDeal(customerId: $id, product: "Suite", amount: "100") { __typename }
         }""",
-        {"id": customer_id, "contact": str(world.user_a.id)},
+        {"id": customer_id, "contact": gid("User", world.user_a.id)},
     )
     body = await acting.request(ME_AND_BELOW)
     assert body["data"]["me"]["email"] == "admin@alpha.test"

@@ -6,7 +6,7 @@ import pytest
 
 from models.users import SalesRep
 from models.vendor import VendorSettings
-from tests.conftest import GraphQLClient, World
+from tests.conftest import GraphQLClient, World, gid, pk_of
 
 UPDATE_SETTINGS = """mutation($input: VendorSettingsInput!) {
   updateVendorSettings(input: $input) {
@@ -81,7 +81,7 @@ async def test_partner_admin_manages_own_sales_reps(gql: GraphQLClient, world: W
     rep = created["createSalesRep"]
     assert rep["__typename"] == "SalesRep"
     assert rep["email"] == "rita@reps.test"
-    stored = await SalesRep.get(id=int(rep["id"]))
+    stored = await SalesRep.get(id=pk_of(rep["id"]))
     assert stored.partner_id == world.partner_a.id  # type: ignore[attr-defined]
     duplicate = await gql.data(
         CREATE_REP,
@@ -96,7 +96,9 @@ async def test_partner_admin_manages_own_sales_reps(gql: GraphQLClient, world: W
         token=world.token("admin_a"),
     )
     assert updated["updateSalesRep"] == {"isDefaultLeadRecipient": True}
-    listed = await gql.data(REPS_OF, {"id": str(world.partner_a.id)}, token=world.token("user_a"))
+    listed = await gql.data(
+        REPS_OF, {"id": gid("Partner", world.partner_a.id)}, token=world.token("user_a")
+    )
     assert listed["partner"]["salesReps"] == [{"email": "rita@reps.test"}]
 
 
@@ -109,13 +111,15 @@ async def test_sales_reps_of_another_partner_are_out_of_reach(gql: GraphQLClient
         "mutation($id: ID!) { deleteSalesRep(id: $id) "
         "{ ... on OperationErrors { errors { code } } } }",
     ):
-        result = await gql.data(mutation, {"id": str(rep.id)}, token=world.token("admin_b"))
+        result = await gql.data(
+            mutation, {"id": gid("SalesRep", rep.id)}, token=world.token("admin_b")
+        )
         assert next(iter(result.values())) == {"errors": [{"code": "NOT_FOUND"}]}
     added = await gql.data(
         CREATE_REP,
         {
             "input": {"fullName": "Sneaky", "email": "s@x.test"},
-            "partnerId": str(world.partner_a.id),
+            "partnerId": gid("Partner", world.partner_a.id),
         },
         token=world.token("admin_b"),
     )

@@ -25,7 +25,7 @@ from services.consent.live import LEAD_STATUS_CHANNEL, LeadChange
 from services.consent.queries import Lead, RegistrationStatus
 from services.consent.service import NewLead
 from services.platform.errors import not_found
-from services.platform.pagination import Page
+from services.platform.pagination import Page, PageWindow
 from services.platform.pubsub import RESYNC, PubSub
 
 
@@ -54,12 +54,9 @@ async def list_registrations(
     partner_id: int | None,
     status: RegistrationStatus | None,
     email: str | None,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
 ) -> Page[Lead]:
-    return await queries.list_registrations(
-        viewer_of(info), partner_id, status, email, first, after
-    )
+    return await queries.list_registrations(viewer_of(info), partner_id, status, email, window)
 
 
 async def get_registration(info: Info, lead_id: int) -> Lead:
@@ -71,10 +68,9 @@ async def list_ledger(
     email: str | None,
     purpose: ConsentPurpose | None,
     action: ConsentAction | None,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
 ) -> Page[ConsentLedgerEntry]:
-    return await ledger.list_ledger(viewer_of(info), email, purpose, action, first, after)
+    return await ledger.list_ledger(viewer_of(info), email, purpose, action, window)
 
 
 async def export_personal_data(info: Info, email: str) -> dict[str, Any]:
@@ -82,9 +78,9 @@ async def export_personal_data(info: Info, email: str) -> dict[str, Any]:
 
 
 async def list_conflicts(
-    info: Info, status: ConflictStatus | None, first: int | None, after: str | None
+    info: Info, status: ConflictStatus | None, window: PageWindow
 ) -> Page[LeadConflict]:
-    return await conflicts.list_conflicts(viewer_of(info), status, first, after)
+    return await conflicts.list_conflicts(viewer_of(info), status, window)
 
 
 def _loader(info: Info, name: str, load: Any) -> DataLoader:

@@ -18,7 +18,7 @@ from services.customers.overview import CustomerSort, OverviewFilter, OverviewPa
 from services.customers.service import NewContact
 from services.customers.switching import SwitchGrant
 from services.deals import conversion
-from services.platform.pagination import Page
+from services.platform.pagination import Page, PageWindow
 
 
 async def list_customers(
@@ -26,10 +26,9 @@ async def list_customers(
     partner_id: int | None,
     status: CustomerStatus | None,
     search: str | None,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
 ) -> Page[Customer]:
-    return await customers.list_customers(viewer_of(info), partner_id, status, search, first, after)
+    return await customers.list_customers(viewer_of(info), partner_id, status, search, window)
 
 
 async def get_customer(info: Info, customer_id: int) -> Customer:
@@ -47,9 +46,9 @@ async def record_renewal(info: Info, customer_id: int) -> Customer:
 
 
 async def customer_overview(
-    info: Info, flt: OverviewFilter, sort: CustomerSort, first: int | None, after: str | None
+    info: Info, flt: OverviewFilter, sort: CustomerSort, window: PageWindow
 ) -> OverviewPage:
-    return await overview.customer_overview(viewer_of(info), flt, sort, first, after)
+    return await overview.customer_overview(viewer_of(info), flt, sort, window)
 
 
 async def overview_counts(info: Info, flt: OverviewFilter) -> StatusCounts:
@@ -57,9 +56,9 @@ async def overview_counts(info: Info, flt: OverviewFilter) -> StatusCounts:
 
 
 async def list_activities(
-    info: Info, customer_id: int, first: int | None, after: str | None
+    info: Info, customer_id: int, window: PageWindow
 ) -> Page[CustomerActivity]:
-    return await account.list_activities(viewer_of(info), customer_id, first, after)
+    return await account.list_activities(viewer_of(info), customer_id, window)
 
 
 async def report_activity(
@@ -99,6 +98,6 @@ async def acting_customer(info: Info) -> Customer | None:
 
 
 async def switch_audit_log(
-    info: Info, customer_id: int | None, first: int | None, after: str | None
+    info: Info, customer_id: int | None, window: PageWindow
 ) -> Page[SwitchAccountAudit]:
-    return await switching.switch_audit_log(viewer_of(info), customer_id, first, after)
+    return await switching.switch_audit_log(viewer_of(info), customer_id, window)

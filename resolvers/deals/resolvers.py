@@ -15,7 +15,7 @@ from services.deals import service as deals
 from services.deals.commissions import TierRate
 from services.deals.conversion import Conversion
 from services.deals.service import DealChanges, DealDetails
-from services.platform.pagination import Page
+from services.platform.pagination import Page, PageWindow
 
 
 async def list_deals(
@@ -23,10 +23,9 @@ async def list_deals(
     partner_id: int | None,
     customer_id: int | None,
     status: DealStatus | None,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
 ) -> Page[Deal]:
-    return await deals.list_deals(viewer_of(info), partner_id, customer_id, status, first, after)
+    return await deals.list_deals(viewer_of(info), partner_id, customer_id, status, window)
 
 
 async def get_deal(info: Info, deal_id: int) -> Deal:
@@ -75,10 +74,9 @@ async def list_commissions(
     info: Info,
     partner_id: int | None,
     status: CommissionStatus | None,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
 ) -> Page[Commission]:
-    return await commissions.list_commissions(viewer_of(info), partner_id, status, first, after)
+    return await commissions.list_commissions(viewer_of(info), partner_id, status, window)
 
 
 async def approve_commission(info: Info, commission_id: int) -> Commission:

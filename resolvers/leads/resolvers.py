@@ -26,7 +26,7 @@ from services.leads import lead_settings
 from services.leads import rule_sets as lead_rule_sets
 from services.leads import service as lead_management
 from services.leads.rules import Condition
-from services.platform.pagination import Page
+from services.platform.pagination import Page, PageWindow
 from services.platform.pubsub import PubSub
 
 
@@ -162,13 +162,12 @@ async def list_leads(
     info: Info,
     partner_id: int | None,
     distribution_status: DistributionStatus | None,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
 ) -> Page[Lead]:
     # A lead past its accept-by deadline reads as returned to the vendor, job or no job.
     await lead_deadlines.settle_overdue_leads_for(viewer_of(info))
     return await lead_management.list_leads(
-        viewer_of(info), partner_id, distribution_status, first, after
+        viewer_of(info), partner_id, distribution_status, window
     )
 
 

@@ -17,18 +17,17 @@ from services.messaging.content import MessageFields
 from services.messaging.popup_stream import popup_stream
 from services.messaging.preferences import NotificationPreferences
 from services.messaging.statistics import ReadCounts, RecipientStats
-from services.platform.pagination import Page
+from services.platform.pagination import Page, PageWindow
 from services.platform.pubsub import PubSub
 
 
 async def list_messages(
     info: Info,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
     kind: MessageKind | None,
     status: MessageStatus | None,
 ) -> Page[Message]:
-    return await messaging.list_messages(viewer_of(info), first, after, kind, status)
+    return await messaging.list_messages(viewer_of(info), window, kind, status)
 
 
 async def get_message(info: Info, message_id: int) -> Message:
@@ -36,9 +35,9 @@ async def get_message(info: Info, message_id: int) -> Message:
 
 
 async def list_recipients(
-    info: Info, message_id: int, first: int | None, after: str | None
+    info: Info, message_id: int, window: PageWindow
 ) -> tuple[Page[MessageRecipient], dict[int, RecipientStats]]:
-    return await statistics.list_recipients(viewer_of(info), message_id, first, after)
+    return await statistics.list_recipients(viewer_of(info), message_id, window)
 
 
 async def target_group_ids(message_id: int) -> list[int]:
@@ -82,8 +81,8 @@ async def copy_message(info: Info, message_id: int) -> Message:
     return await messaging.copy_message(viewer_of(info), message_id)
 
 
-async def message_centre(info: Info, first: int | None, after: str | None) -> CentrePage:
-    return await centre.message_centre(viewer_of(info), first, after)
+async def message_centre(info: Info, window: PageWindow) -> CentrePage:
+    return await centre.message_centre(viewer_of(info), window)
 
 
 async def unread_count(info: Info) -> int:

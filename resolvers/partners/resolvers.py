@@ -12,18 +12,17 @@ from resolvers.platform.permissions import viewer_of
 from services.partners import groups as partner_groups
 from services.partners import service as partners
 from services.partners.service import PartnerFields
-from services.platform.pagination import Page
+from services.platform.pagination import Page, PageWindow
 from services.users.service import NewUser
 
 
 async def list_partners(
     info: Info,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
     search: str | None,
     status: PartnerStatus | None,
 ) -> Page[PartnerOrg]:
-    return await partners.list_partners(viewer_of(info), first, after, search, status)
+    return await partners.list_partners(viewer_of(info), window, search, status)
 
 
 async def get_partner(info: Info, partner_id: int) -> PartnerOrg:
@@ -40,8 +39,8 @@ async def update_partner(info: Info, partner_id: int, fields: PartnerFields) -> 
     return await partners.update_partner(viewer_of(info), partner_id, fields)
 
 
-async def list_groups(info: Info, first: int | None, after: str | None) -> Page[PartnerGroup]:
-    return await partner_groups.list_groups(viewer_of(info), first, after)
+async def list_groups(info: Info, window: PageWindow) -> Page[PartnerGroup]:
+    return await partner_groups.list_groups(viewer_of(info), window)
 
 
 async def get_group(info: Info, group_id: int) -> PartnerGroup:

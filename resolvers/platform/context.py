@@ -14,6 +14,7 @@ from strawberry.types import Info
 from resolvers.platform.loaders import Loaders
 from services.consent.ledger import Caller
 from services.platform.viewer import Viewer
+from services.users.auth import TokenFault
 from settings import Settings
 
 
@@ -34,6 +35,9 @@ class Context:
     viewer: Viewer | None
     client_address: str
     connection_params: dict[str, Any] | None = None
+    # Why the bearer token that came with the request reaches nobody (INVALID_TOKEN or
+    # TOKEN_EXPIRED); None when there was no token, or a valid one.
+    token_fault: TokenFault | None = None
     # Replaced at the start of every operation (see FreshLoaders): a DataLoader cache must not
     # outlive one operation, which matters on a websocket where the context lives long.
     loaders: Loaders = field(default_factory=lambda: Loaders(None))

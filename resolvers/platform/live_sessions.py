@@ -16,9 +16,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
+from strawberry.types.unset import UnsetType
 
 from resolvers.platform.trusted_documents import TrustedDocumentError, resolve_document
 from services.platform.pubsub import RESYNC, SubscriberDropped, current_pubsub
@@ -77,7 +79,7 @@ class SessionBoundTransportWSHandler(BaseGraphQLTransportWSHandler):
     session_watch: asyncio.Task[None] | None = None
 
     async def handle_connection_init(self, message: Any) -> None:
-        await super().handle_connection_init(message)
+        await self._connection_init(message)
         viewer: Viewer | None = getattr(self.context, "viewer", None)
         if self.connection_acknowledged and viewer is not None and self.session_watch is None:
             self.session_watch = asyncio.create_task(self._close_when_session_ends(viewer))
@@ -105,6 +107,35 @@ class SessionBoundTransportWSHandler(BaseGraphQLTransportWSHandler):
                 return
             message = {**message, "payload": {**payload, "query": query}}
         await super().handle_subscribe(message)
+
+    async def _connection_init(self, message: Any) -> None:
+        """Strawberry's connection_init, but a refused connection closes with 4403 and the reason
+        the view gave (starting with its code: UNAUTHENTICATED, INVALID_TOKEN, TOKEN_EXPIRED)
+        instead of a bare "Forbidden"."""
+        if self.connection_timed_out:
+            return
+        if self.connection_init_timeout_task:
+            self.connection_init_timeout_task.cancel()
+        payload = message.get("payload", {})
+        if not isinstance(payload, dict):
+            await self.websocket.close(code=4400, reason="Invalid connection init payload")
+            return
+        if self.connection_init_received:
+            await self.websocket.close(code=4429, reason="Too many initialisation requests")
+            return
+        self.connection_init_received = True
+        self.context.connection_params = payload
+        try:
+            ack_payload = await self.view.on_ws_connect(self.context)
+        except ConnectionRejectionError as rejection:
+            reason = rejection.payload.get("reason") or "Forbidden"
+            await self.websocket.close(code=4403, reason=str(reason)[:120])
+            return
+        if isinstance(ack_payload, UnsetType):
+            await self.send_message({"type": "connection_ack"})
+        else:
+            await self.send_message({"type": "connection_ack", "payload": ack_payload})
+        self.connection_acknowledged = True
 
     async def _close_when_session_ends(self, viewer: Viewer) -> None:
         while True:

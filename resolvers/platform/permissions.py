@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from models.enums import Role
 from services.platform.viewer import Viewer
+from services.users.auth import TOKEN_FAULT_MESSAGES, TokenFault
 
 
 class PublicError(GraphQLError):
@@ -31,6 +32,7 @@ class IsAuthenticated(BasePermission):
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer: Viewer | None = info.context.viewer_at(info.path)
         if viewer is None:
+            raise_token_fault(info)
             return False
         if viewer.is_acting_as_customer and not self.allows_acting_session:
             raise PublicError(
@@ -62,8 +64,17 @@ class IsAdmin(IsAuthenticated):
     roles = frozenset({Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN})
 
 
+def raise_token_fault(info: Info) -> None:
+    """A request whose bearer token is logged out, revoked or expired is told so, distinct from
+    a request without a token (UNAUTHENTICATED)."""
+    fault: TokenFault | None = getattr(info.context, "token_fault", None)
+    if fault is not None:
+        raise PublicError(TOKEN_FAULT_MESSAGES[fault], extensions={"code": fault.value})
+
+
 def viewer_of(info: Info) -> Viewer:
     viewer: Viewer | None = info.context.viewer_at(info.path)
     if viewer is None:  # permission classes run first; this guards resolvers used without them
+        raise_token_fault(info)
         raise PublicError("You need to log in.", extensions={"code": "UNAUTHENTICATED"})
     return viewer

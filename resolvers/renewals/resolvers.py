@@ -8,6 +8,7 @@ from strawberry.types import Info
 from models.renewals import RenewalOwner, RenewalOwnerChoice
 from resolvers.platform.permissions import viewer_of
 from services.platform.errors import ValidationFailed
+from services.platform.pagination import PageWindow
 from services.platform.viewer import Viewer
 from services.renewals import notices, upcoming
 from services.renewals import service as renewals
@@ -24,11 +25,9 @@ def _own_partner(viewer: Viewer, partner_id: int | None) -> int:
 
 
 async def upcoming_renewals(
-    info: Info, days: int, partner_id: int | None, first: int | None, after: str | None
+    info: Info, days: int, partner_id: int | None, window: PageWindow
 ) -> UpcomingPage:
-    return await upcoming.upcoming_renewals(
-        viewer_of(info), days, partner_id, first=first, after=after
-    )
+    return await upcoming.upcoming_renewals(viewer_of(info), days, partner_id, window=window)
 
 
 async def partner_default(info: Info, partner_id: int | None) -> PartnerRenewalDefault:

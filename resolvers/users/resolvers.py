@@ -6,7 +6,7 @@ from strawberry.types import Info
 
 from models.users import SalesRep, User
 from resolvers.platform.permissions import viewer_of
-from services.platform.pagination import Page
+from services.platform.pagination import Page, PageWindow
 from services.users import sales_reps
 from services.users import service as users
 from services.users.sales_reps import SalesRepFields
@@ -14,9 +14,9 @@ from services.users.service import NewUser, UserChanges
 
 
 async def list_users(
-    info: Info, partner_id: int | None, first: int | None, after: str | None, search: str | None
+    info: Info, partner_id: int | None, window: PageWindow, search: str | None
 ) -> Page[User]:
-    return await users.list_users(viewer_of(info), partner_id, first, after, search)
+    return await users.list_users(viewer_of(info), partner_id, window, search)
 
 
 async def get_user(info: Info, user_id: int) -> User:
@@ -31,6 +31,10 @@ async def create_user(info: Info, partner_id: int | None, new_user: NewUser) -> 
 
 async def update_user(info: Info, user_id: int, changes: UserChanges) -> User:
     return await users.update_user(viewer_of(info), user_id, changes)
+
+
+async def get_sales_rep(info: Info, sales_rep_id: int) -> SalesRep:
+    return await sales_reps.get_sales_rep(viewer_of(info), sales_rep_id)
 
 
 async def create_sales_rep(info: Info, partner_id: int | None, fields: SalesRepFields) -> SalesRep:

@@ -26,7 +26,15 @@ from schema.consent.types import (
     RegisterLeadInput,
 )
 from schema.leads.types import LeadRegistrationStatus
-from schema.platform.common import Connection, fetch, mutate, parse_id, to_connection
+from schema.platform.common import (
+    Connection,
+    PageWindow,
+    fetch,
+    mutate,
+    parse_id,
+    parse_optional_id,
+    to_connection,
+)
 from services.consent.service import NewLead
 from services.platform.errors import ServiceError
 
@@ -46,15 +54,16 @@ class ConsentQuery:
         email: str | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[LeadRegistration]:
         page = await fetch(
             lambda: resolve.list_registrations(
                 info,
-                None if partner_id is None else parse_id(partner_id, "Partner"),
+                parse_optional_id(partner_id, "Partner", "partnerId"),
                 status,
                 email,
-                first,
-                after,
+                PageWindow(first, after, last, before),
             )
         )
         return to_connection(page, LeadRegistration.from_model)
@@ -76,6 +85,8 @@ class ConsentQuery:
         action: ConsentAction | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ConsentEntry]:
         page = await fetch(
             lambda: resolve.list_ledger(
@@ -83,8 +94,7 @@ class ConsentQuery:
                 email,
                 None if purpose is None else consent_models.ConsentPurpose(purpose.value),
                 None if action is None else consent_models.ConsentAction(action.value),
-                first,
-                after,
+                PageWindow(first, after, last, before),
             )
         )
         return to_connection(page, lambda row: ConsentEntry.from_model(row, True))
@@ -105,13 +115,14 @@ class ConsentQuery:
         status: ConflictStatus | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[LeadConflict]:
         page = await fetch(
             lambda: resolve.list_conflicts(
                 info,
                 None if status is None else consent_models.ConflictStatus(status.value),
-                first,
-                after,
+                PageWindow(first, after, last, before),
             )
         )
         return to_connection(page, lambda row: LeadConflict.from_model(row, True))
@@ -149,7 +160,7 @@ class ConsentMutation:
         self, info: Info, lead_id: strawberry.ID
     ) -> LeadRegistrationResult:
         async def run() -> LeadRegistration:
-            lead = await resolve.resend_consent_request(info, parse_id(lead_id, "Lead"))
+            lead = await resolve.resend_consent_request(info, parse_id(lead_id, "Lead", "leadId"))
             return LeadRegistration.from_model(lead)
 
         return await mutate(run)
@@ -165,7 +176,7 @@ class ConsentMutation:
         async def run() -> LeadConflict:
             conflict = await resolve.resolve_conflict(
                 info,
-                parse_id(id, "Conflict"),
+                parse_id(id, "LeadConflict"),
                 consent_models.ConflictResolution(resolution.value),
                 note,
             )
@@ -185,7 +196,7 @@ class ConsentSubscription:
         self, info: Info, partner_id: strawberry.ID | None = None
     ) -> AsyncGenerator[LeadRegistration, None]:
         try:
-            wanted = None if partner_id is None else parse_id(partner_id, "Partner")
+            wanted = parse_optional_id(partner_id, "Partner", "partnerId")
             async for lead in resolve.lead_status_changes(info, wanted):
                 yield LeadRegistration.from_model(lead)
         except ServiceError as error:

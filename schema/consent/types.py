@@ -23,7 +23,8 @@ from resolvers.consent import resolvers as resolve
 from resolvers.platform.permissions import viewer_of
 from schema.leads.types import LeadRegistrationStatus
 from schema.partners.types import Partner
-from schema.platform.common import OperationErrors
+from schema.platform.common import OperationErrors, global_id, optional_global_id
+from schema.platform.node import Node
 
 # GraphQL copies of the consent enums (the stored enums stay free of GraphQL names).
 ConsentPurpose = strawberry.enum(
@@ -49,8 +50,9 @@ GENERIC_CONFLICT_REASON = "The customer is already registered with another partn
 
 
 @strawberry.type(name="ConsentLedgerEntry", description="One append-only consent record.")
-class ConsentEntry:
+class ConsentEntry(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     subject_email: str
     purpose: ConsentPurpose  # type: ignore[valid-type]
     action: ConsentAction  # type: ignore[valid-type]
@@ -68,14 +70,15 @@ class ConsentEntry:
     @classmethod
     def from_model(cls, row: LedgerRow, show_personal: bool) -> ConsentEntry:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("ConsentLedgerEntry", row.id),
+            pk=row.id,
             subject_email=row.subject_email,
             purpose=ConsentPurpose(row.purpose.value),
             action=ConsentAction(row.action.value),
             source=ConsentSource(row.source.value),
-            partner_id=None if row.partner_id is None else strawberry.ID(str(row.partner_id)),
+            partner_id=optional_global_id("Partner", row.partner_id),
             partner_name=row.partner_name,
-            lead_id=None if row.lead_id is None else strawberry.ID(str(row.lead_id)),
+            lead_id=optional_global_id("Lead", row.lead_id),
             occurred_at=row.occurred_at,
             consent_text_version=row.consent_text_version,
             client_address=row.client_address if show_personal else None,
@@ -88,8 +91,9 @@ def _show_personal(info: Info) -> bool:
 
 
 @strawberry.type(description="A registration that collided with another partner's.")
-class LeadConflict:
+class LeadConflict(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     lead_id: strawberry.ID
     email: str
     reason: str
@@ -112,8 +116,9 @@ class LeadConflict:
     def from_model(cls, row: ConflictRow, vendor_view: bool) -> LeadConflict:
         holder_lead_id = row.holder_lead_id  # type: ignore[attr-defined]
         return cls(
-            id=strawberry.ID(str(row.id)),
-            lead_id=strawberry.ID(str(row.lead_id)),  # type: ignore[attr-defined]
+            id=global_id("LeadConflict", row.id),
+            pk=row.id,
+            lead_id=global_id("Lead", row.lead_id),  # type: ignore[attr-defined]
             email=row.email,
             reason=row.reason if vendor_view else GENERIC_CONFLICT_REASON,
             status=ConflictStatus(row.status.value),
@@ -123,14 +128,15 @@ class LeadConflict:
             resolved_at=row.resolved_at,
             holder_partner_id=row.holder_partner_id,  # type: ignore[attr-defined]
             holder_lead_id=(
-                strawberry.ID(str(holder_lead_id)) if vendor_view and holder_lead_id else None
+                global_id("Lead", holder_lead_id) if vendor_view and holder_lead_id else None
             ),
         )
 
 
 @strawberry.type(description="A lead a partner registered, with the customer's consent state.")
-class LeadRegistration:
+class LeadRegistration(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     email: str
     company: str
     first_name: str
@@ -142,6 +148,7 @@ class LeadRegistration:
     created_at: datetime
     updated_at: datetime
     partner_id: strawberry.ID | None
+    partner_pk: strawberry.Private[int | None]
 
     @strawberry.field(description="True once the customer approved: the lead is the partner's.")
     def linked(self) -> bool:
@@ -149,20 +156,20 @@ class LeadRegistration:
 
     @strawberry.field
     async def partner(self, info: Info) -> Partner | None:
-        if self.partner_id is None:
+        if self.partner_pk is None:
             return None
-        partner = await info.context.loaders.partner.load(int(self.partner_id))
+        partner = await info.context.loaders.partner.load(self.partner_pk)
         return None if partner is None else Partner.from_model(partner)
 
     @strawberry.field(description="The consent ledger entries of this lead, oldest first.")
     async def consent_history(self, info: Info) -> list[ConsentEntry]:
-        rows = await resolve.consent_history(info, int(self.id))
+        rows = await resolve.consent_history(info, self.pk)
         show = _show_personal(info)
         return [ConsentEntry.from_model(row, show) for row in rows]
 
     @strawberry.field(description="The latest conflict of this lead, if it had one.")
     async def conflict(self, info: Info) -> LeadConflict | None:
-        rows = await resolve.conflicts_of_lead(info, int(self.id))
+        rows = await resolve.conflicts_of_lead(info, self.pk)
         if not rows:
             return None
         return LeadConflict.from_model(rows[-1], viewer_of(info).is_vendor_staff)
@@ -171,7 +178,8 @@ class LeadRegistration:
     def from_model(cls, lead: Lead) -> LeadRegistration:
         partner_id = lead.partner_id  # type: ignore[attr-defined]
         return cls(
-            id=strawberry.ID(str(lead.id)),
+            id=global_id("Lead", lead.id),
+            pk=lead.id,
             email=lead.email,
             company=lead.company,
             first_name=lead.first_name,
@@ -182,7 +190,8 @@ class LeadRegistration:
             registered_at=lead.registered_at,
             created_at=lead.created_at,
             updated_at=lead.updated_at,
-            partner_id=None if partner_id is None else strawberry.ID(str(partner_id)),
+            partner_id=optional_global_id("Partner", partner_id),
+            partner_pk=partner_id,
         )
 
 

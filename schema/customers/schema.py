@@ -19,7 +19,6 @@ from schema.customers.types import (
     CustomerActivity,
     CustomerActivityResult,
     CustomerOverviewConnection,
-    CustomerOverviewEdge,
     CustomerOverviewRow,
     CustomerResult,
     CustomerSort,
@@ -32,12 +31,15 @@ from schema.partners.types import Customer, CustomerStatus
 from schema.platform.common import (
     Connection,
     Done,
-    PageInfo,
+    PageWindow,
+    connection_of,
     fetch,
     mutate,
     parse_id,
+    parse_optional_id,
     to_connection,
 )
+from schema.platform.node import register_node
 from services.customers.overview import CustomerSort as CustomerSortEnum
 from services.customers.overview import OverviewFilter
 from services.customers.service import NewContact
@@ -56,15 +58,16 @@ class CustomerQuery:
         search: str | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Customer]:
         page = await fetch(
             lambda: resolve.list_customers(
                 info,
-                None if partner_id is None else parse_id(partner_id, "Partner"),
+                parse_optional_id(partner_id, "Partner", "partnerId"),
                 status,
                 search,
-                first,
-                after,
+                PageWindow(first, after, last, before),
             )
         )
         return to_connection(page, Customer.from_model)
@@ -93,17 +96,13 @@ class CustomerMutation:
         async def run() -> Customer:
             customer = await resolve.create_customer(
                 info,
-                None if partner_id is None else parse_id(partner_id, "Partner", "partnerId"),
+                parse_optional_id(partner_id, "Partner", "partnerId"),
                 name,
                 [NewContact(c.role, c.email, c.full_name) for c in contacts or []],
             )
             return Customer.from_model(customer)
 
         return await mutate(run)
-
-
-def _optional_id(value: strawberry.ID | None, kind: str) -> int | None:
-    return None if value is None else parse_id(value, kind)
 
 
 @strawberry.type
@@ -123,22 +122,22 @@ class AccountQuery:
         sort: CustomerSort = CustomerSortEnum.NAME_ASC,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> CustomerOverviewConnection:
         async def run() -> CustomerOverviewConnection:
             flt = OverviewFilter(
-                partner_id=_optional_id(partner_id, "Partner"),
+                partner_id=parse_optional_id(partner_id, "Partner", "partnerId"),
                 status=status,
                 needs_attention=needs_attention,
                 search=search,
             )
-            page = await resolve.customer_overview(info, flt, sort, first, after)
+            page = await resolve.customer_overview(
+                info, flt, sort, PageWindow(first, after, last, before)
+            )
+            rows = connection_of(page.page, [CustomerOverviewRow.from_row(r) for r in page.rows])
             return CustomerOverviewConnection(
-                edges=[
-                    CustomerOverviewEdge(cursor=cursor, node=CustomerOverviewRow.from_row(row))
-                    for cursor, row in zip(page.cursors, page.rows, strict=True)
-                ],
-                page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-                filter=flt,
+                edges=rows.edges, page_info=rows.page_info, count=rows.count, filter=flt
             )
 
         return await fetch(run)
@@ -152,9 +151,15 @@ class AccountQuery:
         customer_id: strawberry.ID,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CustomerActivity]:
         page = await fetch(
-            lambda: resolve.list_activities(info, parse_id(customer_id, "Customer"), first, after)
+            lambda: resolve.list_activities(
+                info,
+                parse_id(customer_id, "Customer", "customerId"),
+                PageWindow(first, after, last, before),
+            )
         )
         return to_connection(page, CustomerActivity.from_model)
 
@@ -167,7 +172,7 @@ class AccountQuery:
     ) -> list[AttentionItem]:
         items = await fetch(
             lambda: resolve.attention_items(
-                info, parse_id(customer_id, "Customer"), include_resolved
+                info, parse_id(customer_id, "Customer", "customerId"), include_resolved
             )
         )
         return [AttentionItem.from_model(i) for i in items]
@@ -179,7 +184,9 @@ class AccountQuery:
     async def customer_account_users(
         self, info: Info, customer_id: strawberry.ID
     ) -> list[CustomerAccountUser]:
-        users = await fetch(lambda: resolve.account_users(info, parse_id(customer_id, "Customer")))
+        users = await fetch(
+            lambda: resolve.account_users(info, parse_id(customer_id, "Customer", "customerId"))
+        )
         return [CustomerAccountUser.from_model(u) for u in users]
 
     @strawberry.field(
@@ -200,10 +207,14 @@ class AccountQuery:
         customer_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[SwitchAccountAuditEntry]:
         page = await fetch(
             lambda: resolve.switch_audit_log(
-                info, _optional_id(customer_id, "Customer"), first, after
+                info,
+                parse_optional_id(customer_id, "Customer", "customerId"),
+                PageWindow(first, after, last, before),
             )
         )
         return to_connection(page, SwitchAccountAuditEntry.from_model)
@@ -218,7 +229,9 @@ class AccountMutation:
     )
     async def switch_account(self, info: Info, customer_id: strawberry.ID) -> SwitchAccountResult:
         async def run() -> SwitchAccountGrant:
-            grant = await resolve.switch_account(info, parse_id(customer_id, "Customer"))
+            grant = await resolve.switch_account(
+                info, parse_id(customer_id, "Customer", "customerId")
+            )
             return SwitchAccountGrant(
                 token=grant.token,
                 expires_at=grant.expires_at,
@@ -236,7 +249,7 @@ class AccountMutation:
     ) -> CustomerAccountUserResult:
         async def run() -> CustomerAccountUser:
             user = await resolve.add_account_user(
-                info, parse_id(customer_id, "Customer"), email, full_name
+                info, parse_id(customer_id, "Customer", "customerId"), email, full_name
             )
             return CustomerAccountUser.from_model(user)
 
@@ -248,7 +261,7 @@ class AccountMutation:
     )
     async def remove_customer_account_user(self, info: Info, id: strawberry.ID) -> DoneResult:
         async def run() -> Done:
-            await resolve.remove_account_user(info, parse_id(id, "Customer user"))
+            await resolve.remove_account_user(info, parse_id(id, "CustomerAccountUser"))
             return Done()
 
         return await mutate(run)
@@ -266,8 +279,15 @@ class AccountMutation:
     ) -> CustomerActivityResult:
         async def run() -> CustomerActivity:
             activity = await resolve.report_activity(
-                info, parse_id(customer_id, "Customer"), summary, occurred_at
+                info, parse_id(customer_id, "Customer", "customerId"), summary, occurred_at
             )
             return CustomerActivity.from_model(activity)
 
         return await mutate(run)
+
+
+async def _load_customer(info: Info, pk: int) -> Customer:
+    return Customer.from_model(await resolve.get_customer(info, pk))
+
+
+register_node("Customer", _load_customer, IsAuthenticatedOrActingAs)

@@ -20,7 +20,9 @@ from models.accounts import SwitchAccountAudit as SwitchAccountAuditModel
 from models.accounts import SwitchOutcome as SwitchOutcomeEnum
 from resolvers.customers import resolvers as resolve
 from schema.partners.types import ContactRole, Customer, CustomerStatus
-from schema.platform.common import Done, OperationErrors, PageInfo, fetch
+from schema.platform.common import Connection, Done, OperationErrors, fetch
+from schema.platform.ids import global_id
+from schema.platform.node import Node
 from services.customers.overview import CustomerSort as CustomerSortEnum
 from services.customers.overview import OverviewFilter, OverviewRow
 
@@ -31,8 +33,9 @@ SwitchOutcome = strawberry.enum(SwitchOutcomeEnum, name="SwitchOutcome")
 
 
 @strawberry.type(description="Something in a customer account that needs attention.")
-class AttentionItem:
+class AttentionItem(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     kind: AttentionKind
     message: str
     opened_at: datetime
@@ -41,7 +44,8 @@ class AttentionItem:
     @classmethod
     def from_model(cls, item: AttentionItemModel) -> AttentionItem:
         return cls(
-            id=strawberry.ID(str(item.id)),
+            id=global_id("AttentionItem", item.id),
+            pk=item.id,
             kind=item.kind,
             message=item.message,
             opened_at=item.opened_at,
@@ -75,7 +79,7 @@ class CustomerOverviewRow:
     def from_row(cls, row: OverviewRow) -> CustomerOverviewRow:
         c = row.customer
         return cls(
-            id=strawberry.ID(str(c.id)),
+            id=global_id("Customer", c.id),
             name=c.name,
             status=c.status,
             main_framework=c.main_framework,
@@ -93,12 +97,6 @@ class CustomerOverviewRow:
         )
 
 
-@strawberry.type
-class CustomerOverviewEdge:
-    cursor: str
-    node: CustomerOverviewRow
-
-
 @strawberry.type(description="Counts for the overview's filter tabs.")
 class CustomerStatusCounts:
     all: int
@@ -109,14 +107,8 @@ class CustomerStatusCounts:
 
 
 @strawberry.type(description="A page of the customer overview.")
-class CustomerOverviewConnection:
-    edges: list[CustomerOverviewEdge]
-    page_info: PageInfo
+class CustomerOverviewConnection(Connection[CustomerOverviewRow]):
     filter: strawberry.Private[OverviewFilter]
-
-    @strawberry.field
-    def nodes(self) -> list[CustomerOverviewRow]:
-        return [edge.node for edge in self.edges]
 
     @strawberry.field(
         description="Customers matching the search (and partner) per status, and how many "
@@ -134,8 +126,9 @@ class CustomerOverviewConnection:
 
 
 @strawberry.type(description="An entry of a customer's activity log.")
-class CustomerActivity:
+class CustomerActivity(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     kind: ActivityKind
     summary: str
     occurred_at: datetime
@@ -143,7 +136,8 @@ class CustomerActivity:
     @classmethod
     def from_model(cls, activity: CustomerActivityModel) -> CustomerActivity:
         return cls(
-            id=strawberry.ID(str(activity.id)),
+            id=global_id("CustomerActivity", activity.id),
+            pk=activity.id,
             kind=activity.kind,
             summary=activity.summary,
             occurred_at=activity.occurred_at,
@@ -151,8 +145,9 @@ class CustomerActivity:
 
 
 @strawberry.type(description="A user of the customer's account in the vendor's product.")
-class CustomerAccountUser:
+class CustomerAccountUser(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     email: str
     full_name: str
     created_at: datetime
@@ -160,7 +155,8 @@ class CustomerAccountUser:
     @classmethod
     def from_model(cls, user: CustomerUserModel) -> CustomerAccountUser:
         return cls(
-            id=strawberry.ID(str(user.id)),
+            id=global_id("CustomerAccountUser", user.id),
+            pk=user.id,
             email=user.email,
             full_name=user.full_name,
             created_at=user.created_at,
@@ -175,8 +171,9 @@ class SwitchAccountGrant:
 
 
 @strawberry.type(description="An attempt to switch into a customer account.")
-class SwitchAccountAuditEntry:
+class SwitchAccountAuditEntry(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     user_email: str
     customer_id: strawberry.ID
     outcome: SwitchOutcome
@@ -187,9 +184,10 @@ class SwitchAccountAuditEntry:
     @classmethod
     def from_model(cls, row: SwitchAccountAuditModel) -> SwitchAccountAuditEntry:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=global_id("SwitchAccountAuditEntry", row.id),
+            pk=row.id,
             user_email=row.user_email,
-            customer_id=strawberry.ID(str(row.customer_id)),
+            customer_id=global_id("Customer", row.customer_id),
             outcome=row.outcome,
             reason=row.reason,
             client_address=row.client_address,

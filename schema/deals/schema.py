@@ -18,14 +18,12 @@ from resolvers.platform.permissions import IsAuthenticated, IsAuthenticatedOrAct
 from schema.customers.types import CustomerResult
 from schema.deals.types import (
     Commission,
-    CommissionConnection,
     CommissionResult,
     CommissionStatus,
     Conversion,
     ConversionResult,
     CustomerSubscription,
     Deal,
-    DealConnection,
     DealInput,
     DealNote,
     DealNoteResult,
@@ -37,9 +35,19 @@ from schema.deals.types import (
     TierCommissionRateResult,
 )
 from schema.partners.types import Customer, PartnerTier
-from schema.platform.common import Edge, PageInfo, fetch, mutate, parse_id
+from schema.platform.common import (
+    Connection,
+    PageWindow,
+    connection_of,
+    fetch,
+    global_id,
+    mutate,
+    parse_id,
+    parse_optional_id,
+    to_connection,
+)
+from schema.platform.node import register_node
 from services.deals.service import DealChanges
-from services.platform.pagination import Page, encode_cursor
 
 
 async def deals_to_types(deals: list[DealModel]) -> list[Deal]:
@@ -51,8 +59,9 @@ async def deals_to_types(deals: list[DealModel]) -> list[Deal]:
         commission = details.commissions.get(deal.id)
         result.append(
             Deal(
-                id=strawberry.ID(str(deal.id)),
-                partner_id=strawberry.ID(str(deal.partner_id)),  # type: ignore[attr-defined]
+                id=global_id("Deal", deal.id),
+                pk=deal.id,
+                partner_id=global_id("Partner", deal.partner_id),  # type: ignore[attr-defined]
                 product=deal.product,
                 amount=deal.amount,
                 currency=deal.currency,
@@ -72,16 +81,8 @@ async def deals_to_types(deals: list[DealModel]) -> list[Deal]:
     return result
 
 
-def _optional_id(value: strawberry.ID | None, kind: str) -> int | None:
-    return None if value is None else parse_id(value, kind)
-
-
 async def _one_deal(deal: DealModel) -> Deal:
     return (await deals_to_types([deal]))[0]
-
-
-def _page_info(page: Page) -> PageInfo:  # type: ignore[type-arg]
-    return PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor)
 
 
 @strawberry.type
@@ -98,22 +99,20 @@ class DealQuery:
         status: DealStatus | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> DealConnection:
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Deal]:
         page = await fetch(
             lambda: resolve.list_deals(
                 info,
-                _optional_id(partner_id, "Partner"),
-                _optional_id(customer_id, "Customer"),
+                parse_optional_id(partner_id, "Partner", "partnerId"),
+                parse_optional_id(customer_id, "Customer", "customerId"),
                 status,
-                first,
-                after,
+                PageWindow(first, after, last, before),
             )
         )
         nodes = await deals_to_types(page.items)
-        return DealConnection(
-            edges=[Edge(cursor=encode_cursor(int(n.id)), node=n) for n in nodes],
-            page_info=_page_info(page),
-        )
+        return connection_of(page, nodes)
 
     @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
     async def deal(self, info: Info, id: strawberry.ID) -> Deal:
@@ -131,18 +130,18 @@ class DealQuery:
         status: CommissionStatus | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> CommissionConnection:
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Commission]:
         page = await fetch(
             lambda: resolve.list_commissions(
-                info, _optional_id(partner_id, "Partner"), status, first, after
+                info,
+                parse_optional_id(partner_id, "Partner", "partnerId"),
+                status,
+                PageWindow(first, after, last, before),
             )
         )
-        return CommissionConnection(
-            edges=[
-                Edge(cursor=encode_cursor(c.id), node=Commission.from_loaded(c)) for c in page.items
-            ],
-            page_info=_page_info(page),
-        )
+        return to_connection(page, Commission.from_loaded)
 
     @strawberry.field(
         permission_classes=[IsAuthenticated], description="Commission rates per partner tier."
@@ -158,7 +157,9 @@ class DealQuery:
     async def partner_commission_rate(
         self, info: Info, partner_id: strawberry.ID
     ) -> PartnerCommissionRate:
-        rate, own = await fetch(lambda: resolve.partner_rate(info, parse_id(partner_id, "Partner")))
+        rate, own = await fetch(
+            lambda: resolve.partner_rate(info, parse_id(partner_id, "Partner", "partnerId"))
+        )
         return PartnerCommissionRate(partner_id=partner_id, rate_percent=rate, is_partner_rate=own)
 
 
@@ -181,7 +182,7 @@ class DealMutation:
         async def run() -> Deal:
             deal = await resolve.register_deal(
                 info,
-                parse_id(customer_id, "Customer"),
+                parse_id(customer_id, "Customer", "customerId"),
                 product,
                 amount,
                 currency,
@@ -222,7 +223,7 @@ class DealMutation:
     )
     async def add_deal_note(self, info: Info, deal_id: strawberry.ID, body: str) -> DealNoteResult:
         async def run() -> DealNote:
-            note = await resolve.add_deal_note(info, parse_id(deal_id, "Deal"), body)
+            note = await resolve.add_deal_note(info, parse_id(deal_id, "Deal", "dealId"), body)
             await note.fetch_related("author")
             return DealNote.from_model(note)
 
@@ -244,8 +245,8 @@ class DealMutation:
         async def run() -> Conversion:
             result = await resolve.convert_to_paid(
                 info,
-                parse_id(customer_id, "Customer"),
-                _optional_id(deal_id, "Deal"),
+                parse_id(customer_id, "Customer", "customerId"),
+                parse_optional_id(deal_id, "Deal", "dealId"),
                 plan,
                 term_months,
             )
@@ -271,7 +272,7 @@ class DealMutation:
     async def record_renewal(self, info: Info, customer_id: strawberry.ID) -> CustomerResult:
         async def run() -> Customer:
             customer = await customer_resolvers.record_renewal(
-                info, parse_id(customer_id, "Customer")
+                info, parse_id(customer_id, "Customer", "customerId")
             )
             return Customer.from_model(customer)
 
@@ -322,7 +323,7 @@ class DealMutation:
     ) -> PartnerCommissionRateResult:
         async def run() -> PartnerCommissionRate:
             rate, own = await resolve.set_partner_rate(
-                info, parse_id(partner_id, "Partner"), rate_percent
+                info, parse_id(partner_id, "Partner", "partnerId"), rate_percent
             )
             return PartnerCommissionRate(
                 partner_id=partner_id, rate_percent=rate, is_partner_rate=own
@@ -334,3 +335,10 @@ class DealMutation:
 async def _commission_type(commission: CommissionModel) -> Commission:
     await commission.fetch_related("deal", "customer")
     return Commission.from_loaded(commission)
+
+
+async def _load_deal(info: Info, pk: int) -> Deal:
+    return await _one_deal(await resolve.get_deal(info, pk))
+
+
+register_node("Deal", _load_deal, IsAuthenticatedOrActingAs)

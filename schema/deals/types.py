@@ -17,7 +17,9 @@ from models.deals import Deal as DealModel
 from models.deals import DealNote as DealNoteModel
 from models.deals import DealStatus as DealStatusEnum
 from schema.partners.types import Customer, PartnerTier
-from schema.platform.common import Edge, OperationErrors, PageInfo
+from schema.platform.common import OperationErrors
+from schema.platform.ids import global_id
+from schema.platform.node import Node
 from services.deals.commissions import TierRate
 
 DealStatus = strawberry.enum(DealStatusEnum, name="DealStatus")
@@ -25,8 +27,9 @@ CommissionStatus = strawberry.enum(CommissionStatusEnum, name="CommissionStatus"
 
 
 @strawberry.type(description="A note on a deal, for the vendor team.")
-class DealNote:
+class DealNote(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     body: str
     author_email: str | None
     author_name: str | None
@@ -36,7 +39,8 @@ class DealNote:
     def from_model(cls, note: DealNoteModel) -> DealNote:
         author = note.author  # select_related by the service
         return cls(
-            id=strawberry.ID(str(note.id)),
+            id=global_id("DealNote", note.id),
+            pk=note.id,
             body=note.body,
             author_email=author.email if author else None,
             author_name=author.full_name if author else None,
@@ -45,8 +49,9 @@ class DealNote:
 
 
 @strawberry.type(description="A partner's commission for a won deal.")
-class Commission:
+class Commission(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     partner_id: strawberry.ID
     deal_id: strawberry.ID
     deal_product: str
@@ -65,9 +70,10 @@ class Commission:
         cls, commission: CommissionModel, deal: DealModel, customer: CustomerModel
     ) -> Commission:
         return cls(
-            id=strawberry.ID(str(commission.id)),
-            partner_id=strawberry.ID(str(commission.partner_id)),  # type: ignore[attr-defined]
-            deal_id=strawberry.ID(str(deal.id)),
+            id=global_id("Commission", commission.id),
+            pk=commission.id,
+            partner_id=global_id("Partner", commission.partner_id),  # type: ignore[attr-defined]
+            deal_id=global_id("Deal", deal.id),
             deal_product=deal.product,
             customer=Customer.from_model(customer),
             base_amount=commission.base_amount,
@@ -87,8 +93,9 @@ class Commission:
 
 
 @strawberry.type(description="A deal a partner registered for a customer.")
-class Deal:
+class Deal(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     partner_id: strawberry.ID
     product: str
     amount: Decimal
@@ -102,26 +109,6 @@ class Deal:
     customer: Customer
     notes: list[DealNote]
     commission: Commission | None
-
-
-@strawberry.type
-class DealConnection:
-    edges: list[Edge[Deal]]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[Deal]:
-        return [edge.node for edge in self.edges]
-
-
-@strawberry.type
-class CommissionConnection:
-    edges: list[Edge[Commission]]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[Commission]:
-        return [edge.node for edge in self.edges]
 
 
 @strawberry.type(name="CustomerSubscription", description="A paid subscription.")

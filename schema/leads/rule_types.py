@@ -12,8 +12,8 @@ import strawberry
 from models.lead_management import RuleSetOwner as RuleSetOwnerModel
 from models.lead_management import RuleSetVersion as RuleSetVersionModel
 from models.leads import Lead as LeadModel
-from schema.leads.types import ManagedLead, optional_id
-from schema.platform.common import OperationErrors
+from schema.leads.types import ManagedLead
+from schema.platform.common import OperationErrors, global_id, optional_global_id
 from services.leads.rule_sets import ExplainedRuleSet
 from services.leads.rules import Condition, Explanation, rule_set_from_json
 from services.leads.rules import LeadField as LeadFieldModel
@@ -68,7 +68,7 @@ class RuleSet:
     @classmethod
     def from_model(cls, row: RuleSetVersionModel, editable: bool) -> RuleSet:
         return cls(
-            partner_id=strawberry.ID(str(row.partner_id)),  # type: ignore[attr-defined]
+            partner_id=global_id("Partner", row.partner_id),  # type: ignore[attr-defined]
             owner=row.owner,
             version=row.version,
             groups=[
@@ -77,7 +77,7 @@ class RuleSet:
             ],
             change=row.change,
             created_at=row.created_at,
-            created_by_id=optional_id(row.created_by_id),  # type: ignore[attr-defined]
+            created_by_id=optional_global_id("User", row.created_by_id),  # type: ignore[attr-defined]
             editable=editable,
         )
 
@@ -171,7 +171,7 @@ class AutoRegistrationExplanation:
     @classmethod
     def build(cls, result: ExplainedRuleSet) -> AutoRegistrationExplanation:
         return cls(
-            partner_id=strawberry.ID(str(result.partner_id)),
+            partner_id=global_id("Partner", result.partner_id),
             owner=result.owner,
             version=result.version,
             proposed=result.proposed,

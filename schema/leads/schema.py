@@ -25,7 +25,16 @@ from schema.leads.types import (
     ManagedLeadResult,
     optional_partner_id,
 )
-from schema.platform.common import Connection, fetch, mutate, parse_id, to_connection
+from schema.platform.common import (
+    Connection,
+    PageWindow,
+    fetch,
+    global_id,
+    mutate,
+    parse_id,
+    to_connection,
+)
+from schema.platform.node import register_node
 from services.platform.errors import ServiceError
 from services.platform.pubsub import SubscriberDropped
 
@@ -55,10 +64,15 @@ class LeadManagementQuery(LeadSettingsQuery):
         distribution_status: LeadDistributionStatus | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ManagedLead]:
         page = await fetch(
             lambda: resolve.list_leads(
-                info, optional_partner_id(partner_id), distribution_status, first, after
+                info,
+                optional_partner_id(partner_id),
+                distribution_status,
+                PageWindow(first, after, last, before),
             )
         )
         connection = to_connection(page, ManagedLead.from_model)
@@ -133,12 +147,12 @@ class LeadManagementMutation(LeadMutation, LeadSettingsMutation):
         async def run() -> DistributedLeads:
             result = await resolve.distribute_leads(
                 info,
-                [parse_id(i, "Lead") for i in lead_ids],
-                parse_id(partner_id, "Partner"),
+                [parse_id(i, "Lead", "leadIds") for i in lead_ids],
+                parse_id(partner_id, "Partner", "partnerId"),
                 accept_by,
             )
             return DistributedLeads(
-                partner_id=strawberry.ID(str(result.partner_id)),
+                partner_id=global_id("Partner", result.partner_id),
                 leads=[ManagedLead.from_model(lead) for lead in result.leads],
             )
 
@@ -191,3 +205,12 @@ class LeadManagementSubscription:
             ) from None
         finally:
             await stream.aclose()
+
+
+async def _load_lead(info: Info, pk: int) -> ManagedLead:
+    return ManagedLead.from_model(await resolve.get_lead(info, pk))
+
+
+# A lead is one record: its global id is "Lead" whether it is read as a ManagedLead or as a
+# LeadRegistration (schema/consent), and node(id) answers the ManagedLead view of it.
+register_node("Lead", _load_lead, IsAuthenticated)

@@ -101,7 +101,7 @@ class LeadSettingsQuery:
             lambda: resolve.explain(
                 info,
                 optional_partner_id(partner_id),
-                None if lead_id is None else parse_id(lead_id, "Lead"),
+                None if lead_id is None else parse_id(lead_id, "Lead", "leadId"),
                 None if groups is None else rule_groups(groups),
                 owner,
                 recent,
@@ -282,8 +282,8 @@ class LeadSettingsMutation:
             result = await resolve.set_notification_recipients(
                 info,
                 optional_partner_id(partner_id),
-                [parse_id(u, "User") for u in user_ids],
-                [parse_id(r, "Sales rep") for r in sales_rep_ids],
+                [parse_id(u, "User", "userIds") for u in user_ids],
+                [parse_id(r, "SalesRep", "salesRepIds") for r in sales_rep_ids],
             )
             return LeadNotificationRecipients.build(result)
 
@@ -299,8 +299,8 @@ class LeadSettingsMutation:
         async def run() -> LeadNotificationRecipients:
             result = await resolve.set_supplier_default_user(
                 info,
-                parse_id(partner_id, "Partner"),
-                None if user_id is None else parse_id(user_id, "User"),
+                parse_id(partner_id, "Partner", "partnerId"),
+                None if user_id is None else parse_id(user_id, "User", "userId"),
             )
             return LeadNotificationRecipients.build(result)
 

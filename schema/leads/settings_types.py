@@ -18,9 +18,8 @@ from models.lead_management import LeadSettingsChange as SettingsChangeModel
 from models.lead_management import RuleSetOwner as RuleSetOwnerModel
 from resolvers.leads import resolvers as resolve
 from schema.leads.rule_types import RuleSet
-from schema.leads.types import optional_id
 from schema.partners.types import SalesRep, User
-from schema.platform.common import OperationErrors, fetch
+from schema.platform.common import OperationErrors, fetch, global_id, optional_global_id
 from services.leads.access import can_edit_rules
 from services.leads.lead_settings import NotificationRecipients
 
@@ -30,6 +29,7 @@ AutoRegistrationMode = strawberry.enum(AutoRegistrationModeModel, name="AutoRegi
 @strawberry.type(description="A partner's lead management settings.")
 class LeadManagementSettings:
     partner_id: strawberry.ID
+    partner_pk: strawberry.Private[int]
     auto_registration_enabled: bool
     mode: AutoRegistrationMode
     auto_accept: bool
@@ -37,7 +37,8 @@ class LeadManagementSettings:
     @classmethod
     def from_model(cls, row: SettingsModel) -> LeadManagementSettings:
         return cls(
-            partner_id=strawberry.ID(str(row.partner_id)),  # type: ignore[attr-defined]
+            partner_id=global_id("Partner", row.partner_id),  # type: ignore[attr-defined]
+            partner_pk=row.partner_id,  # type: ignore[attr-defined]
             auto_registration_enabled=row.auto_registration_enabled,
             mode=row.mode,
             auto_accept=row.auto_accept,
@@ -47,15 +48,15 @@ class LeadManagementSettings:
         description="The rules the vendor defines for this partner (read-only to it)."
     )
     async def supplier_rules(self, info: Info) -> RuleSet | None:
-        return await _rule_set(info, int(self.partner_id), RuleSetOwnerModel.SUPPLIER)
+        return await _rule_set(info, self.partner_pk, RuleSetOwnerModel.SUPPLIER)
 
     @strawberry.field(description="The partner's own rules.")
     async def partner_rules(self, info: Info) -> RuleSet | None:
-        return await _rule_set(info, int(self.partner_id), RuleSetOwnerModel.PARTNER)
+        return await _rule_set(info, self.partner_pk, RuleSetOwnerModel.PARTNER)
 
     @strawberry.field
     async def ignored_companies(self, info: Info) -> list[str]:
-        rows = await fetch(lambda: resolve.ignored_companies(info, int(self.partner_id)))
+        rows = await fetch(lambda: resolve.ignored_companies(info, self.partner_pk))
         return [row.name for row in rows]
 
 
@@ -78,7 +79,7 @@ class LeadSettingsChange:
         return cls(
             kind=row.kind,
             details=row.details,
-            actor_id=optional_id(row.actor_id),  # type: ignore[attr-defined]
+            actor_id=optional_global_id("User", row.actor_id),  # type: ignore[attr-defined]
             created_at=row.created_at,
         )
 
@@ -95,7 +96,7 @@ class LeadNotificationRecipients:
     @classmethod
     def build(cls, result: NotificationRecipients) -> LeadNotificationRecipients:
         return cls(
-            partner_id=strawberry.ID(str(result.partner_id)),
+            partner_id=global_id("Partner", result.partner_id),
             users=[User.from_model(u) for u in result.users],
             sales_reps=[SalesRep.from_model(r) for r in result.sales_reps],
             supplier_default_user=None

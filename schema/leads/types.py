@@ -17,7 +17,14 @@ from models.leads import LeadEvent as LeadEventModel
 from models.leads import LeadSource as LeadSourceModel
 from models.leads import RegistrationStatus as RegistrationStatusModel
 from resolvers.leads import resolvers as resolve
-from schema.platform.common import OperationErrors, fetch, parse_id
+from schema.platform.common import (
+    OperationErrors,
+    fetch,
+    global_id,
+    optional_global_id,
+    parse_optional_id,
+)
+from schema.platform.node import Node
 from services.leads.service import LeadInput
 
 LeadDistributionStatus = strawberry.enum(DistributionStatusModel, name="LeadDistributionStatus")
@@ -25,12 +32,8 @@ LeadRegistrationStatus = strawberry.enum(RegistrationStatusModel, name="LeadRegi
 LeadSource = strawberry.enum(LeadSourceModel, name="LeadSource")
 
 
-def optional_id(value: int | None) -> strawberry.ID | None:
-    return None if value is None else strawberry.ID(str(value))
-
-
 def optional_partner_id(partner_id: strawberry.ID | None) -> int | None:
-    return None if partner_id is None else parse_id(partner_id, "Partner")
+    return parse_optional_id(partner_id, "Partner", "partnerId")
 
 
 @strawberry.type(description="An entry of a lead's history.")
@@ -46,8 +49,8 @@ class LeadHistoryEntry:
         return cls(
             kind=row.kind,
             details=row.details,
-            actor_id=optional_id(row.actor_id),  # type: ignore[attr-defined]
-            partner_id=optional_id(row.partner_id),  # type: ignore[attr-defined]
+            actor_id=optional_global_id("User", row.actor_id),  # type: ignore[attr-defined]
+            partner_id=optional_global_id("Partner", row.partner_id),  # type: ignore[attr-defined]
             created_at=row.created_at,
         )
 
@@ -64,8 +67,9 @@ class LeadDistributionInfo:
 
 
 @strawberry.type(description="A lead: a partner's own, or one the vendor distributes.")
-class ManagedLead:
+class ManagedLead(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     partner_id: strawberry.ID | None
     source: LeadSource
     email: str
@@ -92,8 +96,9 @@ class ManagedLead:
     @classmethod
     def from_model(cls, lead: LeadModel) -> ManagedLead:
         return cls(
-            id=strawberry.ID(str(lead.id)),
-            partner_id=optional_id(lead.partner_id),  # type: ignore[attr-defined]
+            id=global_id("Lead", lead.id),
+            pk=lead.id,
+            partner_id=optional_global_id("Partner", lead.partner_id),  # type: ignore[attr-defined]
             source=lead.source,
             email=lead.email,
             company=lead.company,
@@ -138,7 +143,7 @@ class ManagedLead:
         ):
             return None
         return LeadDistributionInfo(
-            partner_id=strawberry.ID(str(row.partner_id)),  # type: ignore[attr-defined]
+            partner_id=global_id("Partner", row.partner_id),  # type: ignore[attr-defined]
             state=row.state.value,
             auto_accepted=row.auto_accepted,
             accept_by=row.accept_by,

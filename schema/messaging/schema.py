@@ -25,10 +25,18 @@ from schema.messaging.types import (
     ReceivedPopup,
     ReceivedPopupResult,
 )
-from schema.platform.common import Connection, Edge, PageInfo, fetch, mutate, parse_id
+from schema.platform.common import (
+    Connection,
+    PageWindow,
+    connection_of,
+    fetch,
+    mutate,
+    parse_id,
+    to_connection,
+)
+from schema.platform.node import register_node
 from services.messaging import centre
 from services.platform.errors import ServiceError
-from services.platform.pagination import encode_cursor
 from services.platform.pubsub import SubscriberDropped
 
 _SHARED_POPUPS: OrderedDict[tuple[Any, ...], ReceivedPopup] = OrderedDict()
@@ -72,22 +80,22 @@ class MessagingQuery:
         info: Info,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         kind: MessageKind | None = None,
         status: MessageStatus | None = None,
     ) -> Connection[PartnerMessage]:
-        page = await fetch(lambda: resolve.list_messages(info, first, after, kind, status))
-        return Connection(
-            edges=[
-                Edge(cursor=encode_cursor(m.id), node=PartnerMessage.from_model(m))
-                for m in page.items
-            ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        page = await fetch(
+            lambda: resolve.list_messages(
+                info, PageWindow(first, after, last, before), kind, status
+            )
         )
+        return to_connection(page, PartnerMessage.from_model)
 
     @strawberry.field(permission_classes=[IsVendorAdmin])
     async def message(self, info: Info, id: strawberry.ID) -> PartnerMessage:
         return PartnerMessage.from_model(
-            await fetch(lambda: resolve.get_message(info, parse_id(id, "Message")))
+            await fetch(lambda: resolve.get_message(info, parse_id(id, "PartnerMessage")))
         )
 
     @strawberry.field(
@@ -95,19 +103,17 @@ class MessagingQuery:
         description="Every pop-up you received, read or not, newest first.",
     )
     async def message_centre(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ReceivedPopup]:
-        page = await fetch(lambda: resolve.message_centre(info, first, after))
-        return Connection(
-            edges=[
-                Edge(cursor=cursor, node=ReceivedPopup.from_service(item))
-                for cursor, item in zip(page.cursors, page.items, strict=True)
-            ],
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
+        page = await fetch(
+            lambda: resolve.message_centre(info, PageWindow(first, after, last, before))
         )
+        return connection_of(page.page, [ReceivedPopup.from_service(i) for i in page.items])
 
     @strawberry.field(permission_classes=[IsAuthenticated], description="Unread pop-ups.")
     async def unread_popup_count(self, info: Info) -> int:
@@ -136,7 +142,7 @@ class MessagingMutation:
         self, info: Info, id: strawberry.ID, input: MessageChangesInput
     ) -> PartnerMessageResult:
         return await _message_result(
-            lambda: resolve.update_message(info, parse_id(id, "Message"), input.to_fields())
+            lambda: resolve.update_message(info, parse_id(id, "PartnerMessage"), input.to_fields())
         )
 
     @strawberry.mutation(
@@ -146,7 +152,7 @@ class MessagingMutation:
         self, info: Info, id: strawberry.ID, at: datetime
     ) -> PartnerMessageResult:
         return await _message_result(
-            lambda: resolve.schedule_message(info, parse_id(id, "Message"), at)
+            lambda: resolve.schedule_message(info, parse_id(id, "PartnerMessage"), at)
         )
 
     @strawberry.mutation(
@@ -154,33 +160,41 @@ class MessagingMutation:
         description="Send an email now. Refused (NO_RECIPIENTS) if nobody is in its audience.",
     )
     async def send_message(self, info: Info, id: strawberry.ID) -> PartnerMessageResult:
-        return await _message_result(lambda: resolve.send_message(info, parse_id(id, "Message")))
+        return await _message_result(
+            lambda: resolve.send_message(info, parse_id(id, "PartnerMessage"))
+        )
 
     @strawberry.mutation(
         permission_classes=[IsVendorAdmin],
         description="Publish a pop-up now. Refused (NO_RECIPIENTS) if nobody is in its audience.",
     )
     async def publish_message(self, info: Info, id: strawberry.ID) -> PartnerMessageResult:
-        return await _message_result(lambda: resolve.publish_message(info, parse_id(id, "Message")))
+        return await _message_result(
+            lambda: resolve.publish_message(info, parse_id(id, "PartnerMessage"))
+        )
 
     @strawberry.mutation(
         permission_classes=[IsVendorAdmin], description="A scheduled message back to draft."
     )
     async def return_to_draft(self, info: Info, id: strawberry.ID) -> PartnerMessageResult:
-        return await _message_result(lambda: resolve.return_to_draft(info, parse_id(id, "Message")))
+        return await _message_result(
+            lambda: resolve.return_to_draft(info, parse_id(id, "PartnerMessage"))
+        )
 
     @strawberry.mutation(
         permission_classes=[IsVendorAdmin], description="A new draft copied from a message."
     )
     async def copy_message(self, info: Info, id: strawberry.ID) -> PartnerMessageResult:
-        return await _message_result(lambda: resolve.copy_message(info, parse_id(id, "Message")))
+        return await _message_result(
+            lambda: resolve.copy_message(info, parse_id(id, "PartnerMessage"))
+        )
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="Mark one of your pop-ups read."
     )
     async def mark_message_read(self, info: Info, id: strawberry.ID) -> ReceivedPopupResult:
         async def run() -> ReceivedPopup:
-            popup = await resolve.mark_message_read(info, parse_id(id, "Message"))
+            popup = await resolve.mark_message_read(info, parse_id(id, "PartnerMessage"))
             return ReceivedPopup.from_service(popup)
 
         return await mutate(run)
@@ -239,3 +253,10 @@ class MessagingSubscription:
             ) from None
         finally:
             await stream.aclose()  # type: ignore[attr-defined]
+
+
+async def _load_message(info: Info, pk: int) -> PartnerMessage:
+    return PartnerMessage.from_model(await resolve.get_message(info, pk))
+
+
+register_node("PartnerMessage", _load_message, IsVendorAdmin)

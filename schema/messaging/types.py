@@ -13,12 +13,21 @@ from models import messaging as models
 from resolvers.messaging import resolvers as resolve
 from resolvers.partners import resolvers as partner_resolvers
 from schema.partners.types import PartnerGroup
-from schema.platform.common import Connection, Edge, OperationErrors, PageInfo, fetch, parse_id
+from schema.platform.common import (
+    Connection,
+    OperationErrors,
+    PageWindow,
+    fetch,
+    parse_id,
+    to_connection,
+)
+from schema.platform.ids import global_id, optional_global_id
+from schema.platform.node import Node
 from schema.platform.shared_events import SharedEvent
 from services.messaging import centre
 from services.messaging.content import MessageFields
+from services.messaging.statistics import RecipientStats
 from services.messaging.status import effective_status
-from services.platform.pagination import encode_cursor
 
 MessageKind = strawberry.enum(models.MessageKind, name="MessageKind")
 MessageStatus = strawberry.enum(
@@ -51,8 +60,9 @@ class EmailStatistics:
 
 
 @strawberry.type(description="One user of a message's frozen recipient snapshot.")
-class MessageRecipient:
+class MessageRecipient(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     user_id: strawberry.ID
     partner_id: strawberry.ID
     email: str
@@ -64,10 +74,26 @@ class MessageRecipient:
     clicked: bool
     bounced: bool
 
+    @classmethod
+    def from_model(cls, row: models.MessageRecipient, stats: RecipientStats) -> MessageRecipient:
+        return cls(
+            id=global_id("MessageRecipient", row.id),
+            pk=row.id,
+            user_id=global_id("User", row.user_id),  # type: ignore[attr-defined]
+            partner_id=global_id("Partner", row.partner_id),  # type: ignore[attr-defined]
+            email=row.email,
+            read_at=row.read_at,
+            delivery_state=stats.state,
+            opened=stats.opened,
+            clicked=stats.clicked,
+            bounced=stats.bounced,
+        )
+
 
 @strawberry.type(description="An email or pop-up message from the vendor to partner users.")
-class PartnerMessage:
+class PartnerMessage(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     kind: MessageKind
     status: MessageStatus
     title: str
@@ -92,7 +118,8 @@ class PartnerMessage:
     def from_model(cls, message: models.Message) -> PartnerMessage:
         copied = message.copied_from_id  # type: ignore[attr-defined]
         return cls(
-            id=strawberry.ID(str(message.id)),
+            id=global_id("PartnerMessage", message.id),
+            pk=message.id,
             kind=message.kind,
             status=effective_status(message),
             title=message.title,
@@ -106,14 +133,14 @@ class PartnerMessage:
             sent_at=message.sent_at,
             completed_at=message.completed_at,
             not_sent_reason=message.not_sent_reason or None,
-            copied_from_id=strawberry.ID(str(copied)) if copied else None,
+            copied_from_id=optional_global_id("PartnerMessage", copied),
             created_at=message.created_at,
             updated_at=message.updated_at,
         )
 
     @strawberry.field(description="The partner groups it targets (empty with allPartners).")
     async def groups(self) -> list[PartnerGroup]:
-        group_ids = await resolve.target_group_ids(int(self.id))
+        group_ids = await resolve.target_group_ids(self.pk)
         groups = await partner_resolvers.groups_by_ids(group_ids)
         return [PartnerGroup.from_model(row) for row in groups]
 
@@ -121,14 +148,14 @@ class PartnerMessage:
     async def read_counts(self) -> PopupReadCounts | None:
         if self.kind is not models.MessageKind.POPUP:
             return None
-        counts = await resolve.read_counts(int(self.id))
+        counts = await resolve.read_counts(self.pk)
         return PopupReadCounts(recipients=counts.recipients, read=counts.read, unread=counts.unread)
 
     @strawberry.field(description="Emails: sent, opened, clicked, bounced... (from the outbox).")
     async def email_statistics(self) -> EmailStatistics | None:
         if self.kind is not models.MessageKind.EMAIL:
             return None
-        stats = await resolve.email_statistics(int(self.id))
+        stats = await resolve.email_statistics(self.pk)
         return EmailStatistics(
             recipients=stats.total,
             queued=stats.queued,
@@ -143,32 +170,17 @@ class PartnerMessage:
 
     @strawberry.field(description="The frozen recipient snapshot, with per-recipient state.")
     async def recipients(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[MessageRecipient]:
-        page, stats = await fetch(lambda: resolve.list_recipients(info, int(self.id), first, after))
-        edges = []
-        for row in page.items:
-            row_stats = stats[row.id]
-            edges.append(
-                Edge(
-                    cursor=encode_cursor(row.id),
-                    node=MessageRecipient(
-                        id=strawberry.ID(str(row.id)),
-                        user_id=strawberry.ID(str(row.user_id)),  # type: ignore[attr-defined]
-                        partner_id=strawberry.ID(str(row.partner_id)),  # type: ignore[attr-defined]
-                        email=row.email,
-                        read_at=row.read_at,
-                        delivery_state=row_stats.state,
-                        opened=row_stats.opened,
-                        clicked=row_stats.clicked,
-                        bounced=row_stats.bounced,
-                    ),
-                )
-            )
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        page, stats = await fetch(
+            lambda: resolve.list_recipients(info, self.pk, PageWindow(first, after, last, before))
         )
+        return to_connection(page, lambda row: MessageRecipient.from_model(row, stats[row.id]))
 
 
 @strawberry.type(description="A pop-up as the signed-in partner user received it.")
@@ -186,7 +198,7 @@ class ReceivedPopup(SharedEvent):
     @classmethod
     def from_service(cls, popup: centre.ReceivedPopup) -> ReceivedPopup:
         return cls(
-            message_id=strawberry.ID(str(popup.message_id)),
+            message_id=global_id("PartnerMessage", popup.message_id),
             title=popup.title,
             body_html=popup.body_html,
             language=popup.language,
@@ -234,7 +246,7 @@ class NewMessageInput:
             body=self.body,
             language=self.language,
             all_partners=self.all_partners,
-            group_ids=[parse_id(g, "Partner group") for g in self.group_ids],
+            group_ids=[parse_id(g, "PartnerGroup", "groupIds") for g in self.group_ids],
             locales=self.locales,
             pages=self.pages if self.kind is models.MessageKind.POPUP or self.pages else None,
             ends_at=self.ends_at,
@@ -261,7 +273,7 @@ class MessageChangesInput:
             all_partners=self.all_partners,
             group_ids=None
             if self.group_ids is None
-            else [parse_id(g, "Partner group") for g in self.group_ids],
+            else [parse_id(g, "PartnerGroup", "groupIds") for g in self.group_ids],
             locales=self.locales,
             pages=self.pages,
             ends_at=self.ends_at,

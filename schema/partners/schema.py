@@ -14,11 +14,13 @@ from schema.platform.common import (
     Connection,
     Done,
     OperationErrors,
+    PageWindow,
     fetch,
     mutate,
     parse_id,
     to_connection,
 )
+from schema.platform.node import register_node
 from schema.users.types import NewUserInput
 from services.partners.service import PartnerFields
 
@@ -82,10 +84,16 @@ class PartnerQuery:
         info: Info,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: str | None = None,
         status: PartnerStatus | None = None,
     ) -> Connection[Partner]:
-        page = await fetch(lambda: resolve.list_partners(info, first, after, search, status))
+        page = await fetch(
+            lambda: resolve.list_partners(
+                info, PageWindow(first, after, last, before), search, status
+            )
+        )
         return to_connection(page, Partner.from_model)
 
     @strawberry.field(permission_classes=[IsAuthenticated])
@@ -96,15 +104,22 @@ class PartnerQuery:
 
     @strawberry.field(permission_classes=[IsVendorStaff])
     async def partner_groups(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[PartnerGroup]:
-        page = await fetch(lambda: resolve.list_groups(info, first, after))
+        page = await fetch(
+            lambda: resolve.list_groups(info, PageWindow(first, after, last, before))
+        )
         return to_connection(page, PartnerGroup.from_model)
 
     @strawberry.field(permission_classes=[IsVendorStaff])
     async def partner_group(self, info: Info, id: strawberry.ID) -> PartnerGroup:
         return PartnerGroup.from_model(
-            await fetch(lambda: resolve.get_group(info, parse_id(id, "Partner group")))
+            await fetch(lambda: resolve.get_group(info, parse_id(id, "PartnerGroup")))
         )
 
 
@@ -122,7 +137,7 @@ class PartnerMutation:
         group_ids: list[strawberry.ID] | None = None,
     ) -> PartnerResult:
         async def run() -> Partner:
-            groups = [parse_id(g, "Partner group", "groupIds") for g in group_ids or []]
+            groups = [parse_id(g, "PartnerGroup", "groupIds") for g in group_ids or []]
             partner = await resolve.create_partner(
                 info, input.to_fields(), first_admin.to_new_user(), groups
             )
@@ -158,7 +173,7 @@ class PartnerMutation:
             )
             group = await resolve.save_group(
                 info,
-                None if id is None else parse_id(id, "Partner group"),
+                None if id is None else parse_id(id, "PartnerGroup"),
                 input.name,
                 input.description,
                 input.kind,
@@ -171,7 +186,7 @@ class PartnerMutation:
     @strawberry.mutation(permission_classes=[IsVendorAdmin])
     async def delete_partner_group(self, info: Info, id: strawberry.ID) -> DoneResult:
         async def run() -> Done:
-            await resolve.delete_group(info, parse_id(id, "Partner group"))
+            await resolve.delete_group(info, parse_id(id, "PartnerGroup"))
             return Done()
 
         return await mutate(run)
@@ -202,7 +217,7 @@ class PartnerMutation:
         async def run() -> Done:
             await resolve.set_managed_partners(
                 info,
-                parse_id(manager_id, "Channel manager", "managerId"),
+                parse_id(manager_id, "User", "managerId"),
                 [parse_id(p, "Partner", "partnerIds") for p in partner_ids],
             )
             return Done()
@@ -216,10 +231,22 @@ async def _membership(
     async def run() -> PartnerGroup:
         group = await resolve.set_group_membership(
             info,
-            parse_id(group_id, "Partner group", "groupId"),
+            parse_id(group_id, "PartnerGroup", "groupId"),
             [parse_id(p, "Partner", "partnerIds") for p in partner_ids],
             member,
         )
         return PartnerGroup.from_model(group)
 
     return await mutate(run)
+
+
+async def _load_partner(info: Info, pk: int) -> Partner:
+    return Partner.from_model(await resolve.get_partner(info, pk))
+
+
+async def _load_group(info: Info, pk: int) -> PartnerGroup:
+    return PartnerGroup.from_model(await resolve.get_group(info, pk))
+
+
+register_node("Partner", _load_partner, IsAuthenticated)
+register_node("PartnerGroup", _load_group, IsVendorStaff)

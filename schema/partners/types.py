@@ -21,6 +21,8 @@ from models.users import SalesRep as SalesRepModel
 from models.users import User as UserModel
 from resolvers.platform.context import loaders_of
 from resolvers.platform.permissions import IsAuthenticated, IsAuthenticatedOrActingAs, IsVendorStaff
+from schema.platform.ids import global_id
+from schema.platform.node import Node
 from services.customers.common import days_left_of_trial
 
 Role = strawberry.enum(RoleEnum, name="Role")
@@ -39,8 +41,9 @@ class GroupCondition:
 
 
 @strawberry.type(description="A group of partners that messages and lead distribution target.")
-class PartnerGroup:
+class PartnerGroup(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     name: str
     description: str
     kind: GroupKind
@@ -50,7 +53,8 @@ class PartnerGroup:
     @classmethod
     def from_model(cls, group: PartnerGroupModel) -> PartnerGroup:
         return cls(
-            id=strawberry.ID(str(group.id)),
+            id=global_id("PartnerGroup", group.id),
+            pk=group.id,
             name=group.name,
             description=group.description,
             kind=group.kind,
@@ -63,7 +67,7 @@ class PartnerGroup:
         description="The partners in this group now (rule evaluated for dynamic groups).",
     )
     async def members(self, info: Info) -> list[Partner]:
-        members = await loaders_of(info).members_of_group.load(int(self.id))
+        members = await loaders_of(info).members_of_group.load(self.pk)
         return [Partner.from_model(p) for p in members]
 
 
@@ -76,8 +80,9 @@ class InvoicingDetails:
 
 
 @strawberry.type(description="A partner organisation: a reseller, consultant or MSP.")
-class Partner:
+class Partner(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     name: str
     status: PartnerStatus
     tier: PartnerTier
@@ -88,7 +93,8 @@ class Partner:
     @classmethod
     def from_model(cls, partner: PartnerOrg) -> Partner:
         return cls(
-            id=strawberry.ID(str(partner.id)),
+            id=global_id("Partner", partner.id),
+            pk=partner.id,
             name=partner.name,
             status=partner.status,
             tier=partner.tier,
@@ -108,7 +114,7 @@ class Partner:
         description="The groups this partner belongs to, static or by rule.",
     )
     async def groups(self, info: Info) -> list[PartnerGroup]:
-        groups = await loaders_of(info).groups_of_partner.load(int(self.id))
+        groups = await loaders_of(info).groups_of_partner.load(self.pk)
         return [PartnerGroup.from_model(g) for g in groups]
 
     # The organisation's own data (like every field outside one customer's domain) is refused to
@@ -121,7 +127,7 @@ class Partner:
         permission_classes=[IsAuthenticated], description="The partner's portal users."
     )
     async def users(self, info: Info) -> list[User]:
-        users = await loaders_of(info).users_of_partner.load(int(self.id))
+        users = await loaders_of(info).users_of_partner.load(self.pk)
         return [User.from_model(u) for u in users]
 
     @strawberry.field(
@@ -129,7 +135,7 @@ class Partner:
         description="External sales reps: they receive lead notifications only.",
     )
     async def sales_reps(self, info: Info) -> list[SalesRep]:
-        reps = await loaders_of(info).sales_reps_of_partner.load(int(self.id))
+        reps = await loaders_of(info).sales_reps_of_partner.load(self.pk)
         return [SalesRep.from_model(r) for r in reps]
 
     @strawberry.field(
@@ -137,13 +143,14 @@ class Partner:
         description="The customer accounts this partner brought.",
     )
     async def customers(self, info: Info) -> list[Customer]:
-        customers = await loaders_of(info).customers_of_partner.load(int(self.id))
+        customers = await loaders_of(info).customers_of_partner.load(self.pk)
         return [Customer.from_model(c) for c in customers]
 
 
 @strawberry.type(description="A portal user.")
-class User:
+class User(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     email: str
     full_name: str
     role: Role
@@ -159,7 +166,8 @@ class User:
     @classmethod
     def from_model(cls, user: UserModel) -> User:
         return cls(
-            id=strawberry.ID(str(user.id)),
+            id=global_id("User", user.id),
+            pk=user.id,
             email=user.email,
             full_name=user.full_name,
             role=user.role,
@@ -185,8 +193,9 @@ class User:
 
 
 @strawberry.type(description="An external sales rep of a partner org (not a portal login).")
-class SalesRep:
+class SalesRep(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     full_name: str
     email: str
     is_default_lead_recipient: bool
@@ -195,7 +204,8 @@ class SalesRep:
     @classmethod
     def from_model(cls, rep: SalesRepModel) -> SalesRep:
         return cls(
-            id=strawberry.ID(str(rep.id)),
+            id=global_id("SalesRep", rep.id),
+            pk=rep.id,
             full_name=rep.full_name,
             email=rep.email,
             is_default_lead_recipient=rep.is_default_lead_recipient,
@@ -204,8 +214,9 @@ class SalesRep:
 
 
 @strawberry.type(description="A customer contact: primary, billing or decision maker.")
-class CustomerContact:
+class CustomerContact(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     role: ContactRole
     full_name: str
     email: str
@@ -213,7 +224,8 @@ class CustomerContact:
     @classmethod
     def from_model(cls, contact: CustomerContactModel) -> CustomerContact:
         return cls(
-            id=strawberry.ID(str(contact.id)),
+            id=global_id("CustomerContact", contact.id),
+            pk=contact.id,
             role=contact.role,
             full_name=contact.full_name,
             email=contact.email,
@@ -221,8 +233,9 @@ class CustomerContact:
 
 
 @strawberry.type(description="A customer account that a partner brought.")
-class Customer:
+class Customer(Node):
     id: strawberry.ID
+    pk: strawberry.Private[int]
     name: str
     status: CustomerStatus
     main_framework: str
@@ -236,7 +249,8 @@ class Customer:
     @classmethod
     def from_model(cls, customer: CustomerModel) -> Customer:
         return cls(
-            id=strawberry.ID(str(customer.id)),
+            id=global_id("Customer", customer.id),
+            pk=customer.id,
             name=customer.name,
             status=customer.status,
             main_framework=customer.main_framework,
@@ -261,5 +275,5 @@ class Customer:
 
     @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
     async def contacts(self, info: Info) -> list[CustomerContact]:
-        contacts = await loaders_of(info).contacts_of_customer.load(int(self.id))
+        contacts = await loaders_of(info).contacts_of_customer.load(self.pk)
         return [CustomerContact.from_model(c) for c in contacts]

@@ -1,16 +1,39 @@
-"""Types shared by every domain: typed errors, pagination, ids."""
+"""Types shared by every domain: typed errors, pagination (connections), and the id helpers.
+
+`parse_id`, `parse_optional_id` and `global_id` live in schema/platform/ids.py and are re-exported
+here for the domains' convenience.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
 
 from resolvers.platform.permissions import PublicError
+from schema.platform.ids import global_id, optional_global_id, parse_id, parse_optional_id
 from services.platform.errors import ErrorCode as ServiceErrorCode
 from services.platform.errors import ServiceError, ValidationFailed
-from services.platform.pagination import Page
+from services.platform.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageWindow
+
+__all__ = [
+    "Connection",
+    "Done",
+    "Edge",
+    "FieldError",
+    "OperationErrors",
+    "PageInfo",
+    "PageWindow",
+    "connection_of",
+    "fetch",
+    "global_id",
+    "mutate",
+    "optional_global_id",
+    "parse_id",
+    "parse_optional_id",
+    "to_connection",
+]
 
 ErrorCode = strawberry.enum(
     ServiceErrorCode, name="ErrorCode", description="Why an operation failed."
@@ -45,10 +68,21 @@ class Done:
     ok: bool = True
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in its list, and the cursors to page on from it.")
 class PageInfo:
     has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
     end_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page) -> PageInfo:  # type: ignore[type-arg]
+        return cls(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=page.start_cursor,
+            end_cursor=page.end_cursor,
+        )
 
 
 @strawberry.type
@@ -57,32 +91,39 @@ class Edge(Generic[T]):
     node: T
 
 
-@strawberry.type
+@strawberry.type(
+    description=f"A page of a list: first/after pages forward, last/before backward; a page "
+    f"holds at most {MAX_PAGE_SIZE} items (a larger first or last is refused), "
+    f"{DEFAULT_PAGE_SIZE} unless asked otherwise."
+)
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
 
+    @strawberry.field(description="How many items the whole list holds, over all its pages.")
+    async def total_count(self) -> int:
+        return await fetch(self.count)
 
-def to_connection(page: Page, convert: Callable[[ModelT], T]) -> Connection[T]:
-    from services.platform.pagination import encode_cursor
 
+def connection_of(page: Page, nodes: Sequence[T]) -> Connection[T]:  # type: ignore[type-arg]
+    """A connection of a page whose rows are already converted to `nodes` (same order)."""
     return Connection(
-        edges=[Edge(cursor=encode_cursor(item.pk), node=convert(item)) for item in page.items],
-        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        edges=[
+            Edge(cursor=cursor, node=node)
+            for cursor, node in zip(page.cursor_list(), nodes, strict=True)
+        ],
+        page_info=PageInfo.of(page),
+        count=page.count,
     )
 
 
-def parse_id(value: strawberry.ID | str | int, kind: str, field: str = "id") -> int:
-    """An id from the API as an integer; a malformed id is reported like a missing object."""
-    text = str(value)
-    # Plain ASCII digits only: int() would also take " 7", "+7", "0_7" or other scripts' digits.
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**31:
-        raise ServiceError(ServiceErrorCode.NOT_FOUND, f"{kind} not found.", field)
-    return int(text)
+def to_connection(page: Page, convert: Callable[[ModelT], T]) -> Connection[T]:  # type: ignore[type-arg]
+    return connection_of(page, [convert(item) for item in page.items])
 
 
 async def mutate(operation: Callable[[], Awaitable[T]]) -> T | OperationErrors:

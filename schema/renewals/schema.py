@@ -9,7 +9,15 @@ from strawberry.types import Info
 
 from resolvers.platform.permissions import IsAuthenticated, IsAuthenticatedOrActingAs
 from resolvers.renewals import resolvers as resolve
-from schema.platform.common import PageInfo, fetch, mutate, parse_id
+from schema.platform.common import (
+    Connection,
+    PageWindow,
+    connection_of,
+    fetch,
+    mutate,
+    parse_id,
+    parse_optional_id,
+)
 from schema.renewals.types import (
     CustomerRenewalOwner,
     CustomerRenewalOwnerResult,
@@ -20,13 +28,7 @@ from schema.renewals.types import (
     RenewalReminderOffsets,
     RenewalReminderOffsetsResult,
     UpcomingRenewal,
-    UpcomingRenewalConnection,
-    UpcomingRenewalEdge,
 )
-
-
-def _optional_id(value: strawberry.ID | None, kind: str) -> int | None:
-    return None if value is None else parse_id(value, kind)
 
 
 @strawberry.type
@@ -43,19 +45,18 @@ class RenewalQuery:
         partner_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> UpcomingRenewalConnection:
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[UpcomingRenewal]:
         page = await fetch(
             lambda: resolve.upcoming_renewals(
-                info, days, _optional_id(partner_id, "Partner"), first, after
+                info,
+                days,
+                parse_optional_id(partner_id, "Partner", "partnerId"),
+                PageWindow(first, after, last, before),
             )
         )
-        return UpcomingRenewalConnection(
-            edges=[
-                UpcomingRenewalEdge(cursor=cursor, node=UpcomingRenewal.from_data(row))
-                for cursor, row in zip(page.cursors, page.rows, strict=True)
-            ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-        )
+        return connection_of(page.page, [UpcomingRenewal.from_data(row) for row in page.rows])
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],
@@ -65,7 +66,9 @@ class RenewalQuery:
         self, info: Info, partner_id: strawberry.ID | None = None
     ) -> PartnerRenewalDefault:
         data = await fetch(
-            lambda: resolve.partner_default(info, _optional_id(partner_id, "Partner"))
+            lambda: resolve.partner_default(
+                info, parse_optional_id(partner_id, "Partner", "partnerId")
+            )
         )
         return PartnerRenewalDefault.from_data(data)
 
@@ -73,7 +76,9 @@ class RenewalQuery:
     async def customer_renewal_owner(
         self, info: Info, customer_id: strawberry.ID
     ) -> CustomerRenewalOwner:
-        data = await fetch(lambda: resolve.customer_choice(info, parse_id(customer_id, "Customer")))
+        data = await fetch(
+            lambda: resolve.customer_choice(info, parse_id(customer_id, "Customer", "customerId"))
+        )
         return CustomerRenewalOwner.from_data(data)
 
     @strawberry.field(permission_classes=[IsAuthenticated])
@@ -98,9 +103,9 @@ class RenewalMutation:
         async def run() -> PartnerRenewalDefault:
             data = await resolve.set_partner_default(
                 info,
-                _optional_id(partner_id, "Partner"),
+                parse_optional_id(partner_id, "Partner", "partnerId"),
                 owner,
-                _optional_id(contact_user_id, "User"),
+                parse_optional_id(contact_user_id, "User", "contactUserId"),
             )
             return PartnerRenewalDefault.from_data(data)
 
@@ -121,9 +126,9 @@ class RenewalMutation:
         async def run() -> CustomerRenewalOwner:
             data = await resolve.set_customer_choice(
                 info,
-                parse_id(customer_id, "Customer"),
+                parse_id(customer_id, "Customer", "customerId"),
                 owner,
-                _optional_id(contact_user_id, "User"),
+                parse_optional_id(contact_user_id, "User", "contactUserId"),
             )
             return CustomerRenewalOwner.from_data(data)
 

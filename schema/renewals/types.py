@@ -12,7 +12,7 @@ import strawberry
 from models.renewals import RenewalOwner as RenewalOwnerEnum
 from models.renewals import RenewalOwnerChoice as RenewalOwnerChoiceEnum
 from schema.partners.types import Customer, User
-from schema.platform.common import OperationErrors, PageInfo
+from schema.platform.common import OperationErrors, global_id
 from services.renewals.service import CustomerRenewalChoice as CustomerRenewalChoiceData
 from services.renewals.service import OwnerSource as OwnerSourceEnum
 from services.renewals.service import PartnerRenewalDefault as PartnerRenewalDefaultData
@@ -37,7 +37,7 @@ class PartnerRenewalDefault:
     @classmethod
     def from_data(cls, data: PartnerRenewalDefaultData) -> PartnerRenewalDefault:
         return cls(
-            partner_id=strawberry.ID(str(data.partner_id)),
+            partner_id=global_id("Partner", data.partner_id),
             owner=data.owner,
             contact=User.from_model(data.contact) if data.contact else None,
         )
@@ -52,7 +52,7 @@ class CustomerRenewalOwner:
     @classmethod
     def from_data(cls, data: CustomerRenewalChoiceData) -> CustomerRenewalOwner:
         return cls(
-            customer_id=strawberry.ID(str(data.customer_id)),
+            customer_id=global_id("Customer", data.customer_id),
             owner=data.owner,
             contact=User.from_model(data.contact) if data.contact else None,
         )
@@ -96,22 +96,6 @@ class UpcomingRenewal:
             next_notice_on=row.next_notice_on,
             notices_sent_offset_days=row.notices_sent,
         )
-
-
-@strawberry.type
-class UpcomingRenewalEdge:
-    cursor: str
-    node: UpcomingRenewal
-
-
-@strawberry.type(description="A page of upcoming renewals, soonest first.")
-class UpcomingRenewalConnection:
-    edges: list[UpcomingRenewalEdge]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[UpcomingRenewal]:
-        return [edge.node for edge in self.edges]
 
 
 @strawberry.type(description="Days before the renewal date at which reminders go out.")

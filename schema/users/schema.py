@@ -9,7 +9,17 @@ from strawberry.types import Info
 from resolvers.platform.permissions import IsAdmin, IsAuthenticated
 from resolvers.users import resolvers as resolve
 from schema.partners.types import SalesRep, User
-from schema.platform.common import Connection, Done, fetch, mutate, parse_id, to_connection
+from schema.platform.common import (
+    Connection,
+    Done,
+    PageWindow,
+    fetch,
+    mutate,
+    parse_id,
+    parse_optional_id,
+    to_connection,
+)
+from schema.platform.node import register_node
 from schema.users.types import (
     DoneResult,
     InvitedUser,
@@ -33,14 +43,15 @@ class UserQuery:
         partner_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: str | None = None,
     ) -> Connection[User]:
         page = await fetch(
             lambda: resolve.list_users(
                 info,
-                None if partner_id is None else parse_id(partner_id, "Partner"),
-                first,
-                after,
+                parse_optional_id(partner_id, "Partner", "partnerId"),
+                PageWindow(first, after, last, before),
                 search,
             )
         )
@@ -64,7 +75,7 @@ class UserMutation:
         async def run() -> InvitedUser:
             user, url = await resolve.create_user(
                 info,
-                None if partner_id is None else parse_id(partner_id, "Partner", "partnerId"),
+                parse_optional_id(partner_id, "Partner", "partnerId"),
                 input.to_new_user(),
             )
             return InvitedUser(user=User.from_model(user), invitation_url=url)
@@ -95,7 +106,7 @@ class SalesRepMutation:
         async def run() -> SalesRep:
             rep = await resolve.create_sales_rep(
                 info,
-                None if partner_id is None else parse_id(partner_id, "Partner"),
+                parse_optional_id(partner_id, "Partner", "partnerId"),
                 SalesRepFields(**vars(input)),
             )
             return SalesRep.from_model(rep)
@@ -108,7 +119,7 @@ class SalesRepMutation:
     ) -> SalesRepResult:
         async def run() -> SalesRep:
             rep = await resolve.update_sales_rep(
-                info, parse_id(id, "Sales rep"), SalesRepFields(**vars(input))
+                info, parse_id(id, "SalesRep"), SalesRepFields(**vars(input))
             )
             return SalesRep.from_model(rep)
 
@@ -117,7 +128,19 @@ class SalesRepMutation:
     @strawberry.mutation(permission_classes=[IsAdmin])
     async def delete_sales_rep(self, info: Info, id: strawberry.ID) -> DoneResult:
         async def run() -> Done:
-            await resolve.delete_sales_rep(info, parse_id(id, "Sales rep"))
+            await resolve.delete_sales_rep(info, parse_id(id, "SalesRep"))
             return Done()
 
         return await mutate(run)
+
+
+async def _load_user(info: Info, pk: int) -> User:
+    return User.from_model(await resolve.get_user(info, pk))
+
+
+async def _load_sales_rep(info: Info, pk: int) -> SalesRep:
+    return SalesRep.from_model(await resolve.get_sales_rep(info, pk))
+
+
+register_node("User", _load_user, IsAuthenticated)
+register_node("SalesRep", _load_sales_rep, IsAuthenticated)

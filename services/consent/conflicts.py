@@ -32,7 +32,7 @@ from services.consent.live import LeadChange, publish_lead_changes
 from services.consent.texts import CONSENT_TEXT_VERSION
 from services.consent.tokens import issue_request
 from services.platform.errors import ErrorCode, ServiceError, not_found
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import validated_text
 from services.platform.viewer import Viewer
 from services.vendor.service import get_vendor_settings
@@ -126,13 +126,13 @@ def partner_safe_details(kind: str, details: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_conflicts(
-    viewer: Viewer, status: ConflictStatus | None, first: int | None, after: str | None
+    viewer: Viewer, status: ConflictStatus | None, window: PageWindow
 ) -> Page[LeadConflict]:
     viewer.require_vendor_admin()
     queryset = LeadConflict.all()
     if status is not None:
         queryset = queryset.filter(status=status)
-    return await paginate(queryset, first, after)
+    return await paginate(queryset, window)
 
 
 async def resolve_conflict(

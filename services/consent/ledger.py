@@ -40,7 +40,7 @@ from services.email.suppression import (
     unsubscribe_listeners,
 )
 from services.platform.errors import ValidationFailed
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 
 # Marketing emails queued with this source are newsletters: unsubscribing from one is a withdrawal.
@@ -148,8 +148,7 @@ async def list_ledger(
     email: str | None,
     purpose: ConsentPurpose | None,
     action: ConsentAction | None,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
 ) -> Page[ConsentLedgerEntry]:
     viewer.require_vendor_admin()
     filters = Q()
@@ -159,7 +158,7 @@ async def list_ledger(
         filters &= Q(purpose=purpose)
     if action is not None:
         filters &= Q(action=action)
-    return await paginate(ConsentLedgerEntry.filter(filters), first, after)
+    return await paginate(ConsentLedgerEntry.filter(filters), window)
 
 
 async def consent_history(lead_ids: list[int]) -> dict[int, list[ConsentLedgerEntry]]:

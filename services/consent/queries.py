@@ -10,7 +10,7 @@ from models.leads import Lead, LeadSource, RegistrationStatus
 from services.consent.live import LeadChange
 from services.email.suppression import normalise_address
 from services.platform.errors import not_found
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 
 
@@ -26,8 +26,7 @@ async def list_registrations(
     partner_id: int | None,
     status: RegistrationStatus | None,
     email: str | None,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
 ) -> Page[Lead]:
     """Leads registered by partners (a partner sees its own, vendor staff theirs or all)."""
     queryset = Lead.filter(viewer.partner_filter(), source=LeadSource.PARTNER)
@@ -39,7 +38,7 @@ async def list_registrations(
         queryset = queryset.filter(registration_status=status)
     if email:
         queryset = queryset.filter(email=normalise_address(email))
-    return await paginate(queryset, first, after)
+    return await paginate(queryset, window)
 
 
 async def get_registration(viewer: Viewer, lead_id: int) -> Lead:

@@ -13,7 +13,7 @@ from models.accounts import ActivityKind, AttentionItem, CustomerActivity, Custo
 from services.customers.access import visible_customer
 from services.customers.common import clean_input, record_activity, utcnow
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, not_found
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import validate_email
 from services.platform.viewer import Viewer
 
@@ -43,10 +43,10 @@ async def report_product_activity(
 
 
 async def list_activities(
-    viewer: Viewer, customer_id: int, first: int | None, after: str | None
+    viewer: Viewer, customer_id: int, window: PageWindow
 ) -> Page[CustomerActivity]:
     customer = await visible_customer(viewer, customer_id)
-    return await paginate(CustomerActivity.filter(customer_id=customer.id), first, after)
+    return await paginate(CustomerActivity.filter(customer_id=customer.id), window)
 
 
 async def attention_items_of_customer(

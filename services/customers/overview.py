@@ -4,15 +4,12 @@ cursor pagination, the figures of each row, and the counts of the filter tabs.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
@@ -21,8 +18,8 @@ from models.customers import Customer
 from models.enums import CustomerStatus
 from services.customers.access import customer_scope
 from services.customers.common import trial_days_left, utcnow
-from services.platform.errors import ErrorCode, ServiceError, not_found
-from services.platform.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from services.platform.errors import not_found
+from services.platform.pagination import KeysetOrder, Page, PageWindow, paginate_ordered
 from services.platform.validation import clean_search
 from services.platform.viewer import Viewer
 
@@ -60,9 +57,8 @@ class OverviewRow:
 @dataclass
 class OverviewPage:
     rows: list[OverviewRow]
-    has_next_page: bool
-    end_cursor: str | None
-    cursors: list[str] = field(default_factory=list)
+    # The customers of the rows, with the cursors, page info and total count.
+    page: Page[Customer]
 
 
 @dataclass(frozen=True)
@@ -96,37 +92,23 @@ async def _overview_queryset(viewer: Viewer, flt: OverviewFilter) -> QuerySet[Cu
     return queryset
 
 
-def _encode_cursor(sort: CustomerSort, customer: Customer) -> str:
-    payload = [sort.value, customer.id]
-    if sort in (CustomerSort.NAME_ASC, CustomerSort.NAME_DESC):
-        payload.append(customer.name)
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+_ORDERS = {
+    CustomerSort.NAME_ASC: ("name", "id"),
+    CustomerSort.NAME_DESC: ("-name", "-id"),
+    CustomerSort.NEWEST_FIRST: ("-id",),
+    CustomerSort.OLDEST_FIRST: ("id",),
+}
 
 
-def _decode_cursor(sort: CustomerSort, cursor: str) -> tuple[int, str | None]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if not isinstance(payload, list) or payload[0] != sort.value:
-            raise ValueError(payload)
-        customer_id = int(payload[1])
-        name = str(payload[2]) if len(payload) > 2 else None
-        if sort in (CustomerSort.NAME_ASC, CustomerSort.NAME_DESC) and name is None:
-            raise ValueError(payload)
-        return customer_id, name
-    except (ValueError, IndexError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ServiceError(
-            ErrorCode.INVALID, "This cursor is not valid for this sort order.", "after"
-        ) from None
+def _order(sort: CustomerSort) -> KeysetOrder:
+    return KeysetOrder(tag=sort.value, columns=_ORDERS[sort])
 
 
 async def customer_overview(
     viewer: Viewer,
     flt: OverviewFilter,
     sort: CustomerSort = CustomerSort.NAME_ASC,
-    first: int | None = None,
-    after: str | None = None,
+    window: PageWindow = PageWindow(),
     now: datetime | None = None,
 ) -> OverviewPage:
     """One page of the viewer's customers with the overview figures of each row.
@@ -135,30 +117,9 @@ async def customer_overview(
     grouped query each for users, recent activities and open attention items.
     """
     now = now or utcnow()
-    size = DEFAULT_PAGE_SIZE if first is None else first
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ServiceError(
-            ErrorCode.INVALID, f"first must be between 1 and {MAX_PAGE_SIZE}.", "first"
-        )
     queryset = await _overview_queryset(viewer, flt)
-    if after is not None:
-        after_id, after_name = _decode_cursor(sort, after)
-        if sort is CustomerSort.NAME_ASC:
-            queryset = queryset.filter(Q(name__gt=after_name) | Q(name=after_name, id__gt=after_id))
-        elif sort is CustomerSort.NAME_DESC:
-            queryset = queryset.filter(Q(name__lt=after_name) | Q(name=after_name, id__lt=after_id))
-        elif sort is CustomerSort.NEWEST_FIRST:
-            queryset = queryset.filter(id__lt=after_id)
-        else:
-            queryset = queryset.filter(id__gt=after_id)
-    ordering = {
-        CustomerSort.NAME_ASC: ("name", "id"),
-        CustomerSort.NAME_DESC: ("-name", "-id"),
-        CustomerSort.NEWEST_FIRST: ("-id",),
-        CustomerSort.OLDEST_FIRST: ("id",),
-    }[sort]
-    fetched = list(await queryset.order_by(*ordering).limit(size + 1))
-    customers = fetched[:size]
+    page = await paginate_ordered(queryset, window, _order(sort))
+    customers = page.items
     ids = [c.id for c in customers]
     user_counts: dict[int, int] = {}
     activity_counts: dict[int, int] = {}
@@ -196,13 +157,7 @@ async def customer_overview(
         )
         for c in customers
     ]
-    cursors = [_encode_cursor(sort, c) for c in customers]
-    return OverviewPage(
-        rows=rows,
-        has_next_page=len(fetched) > size,
-        end_cursor=cursors[-1] if cursors else None,
-        cursors=cursors,
-    )
+    return OverviewPage(rows=rows, page=page)
 
 
 async def overview_counts(viewer: Viewer, flt: OverviewFilter) -> StatusCounts:

@@ -17,7 +17,7 @@ from models.partners import PartnerOrg
 from services.customers.common import record_activity
 from services.customers.trials import settle_ended_trials
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import clean_search, clean_text, validate_email
 from services.platform.viewer import Viewer
 from services.vendor.service import get_vendor_settings
@@ -35,8 +35,7 @@ async def list_customers(
     partner_id: int | None = None,
     status: CustomerStatus | None = None,
     search: str | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    window: PageWindow = PageWindow(),
 ) -> Page[Customer]:
     await settle_ended_trials(viewer)
     queryset = Customer.filter(viewer.partner_filter("partner_id"), viewer.customer_filter())
@@ -47,7 +46,7 @@ async def list_customers(
     search = clean_search(search)
     if search:
         queryset = queryset.filter(name__icontains=search)
-    return await paginate(queryset, first, after)
+    return await paginate(queryset, window)
 
 
 async def get_customer(viewer: Viewer, customer_id: int) -> Customer:

@@ -13,7 +13,7 @@ from models.users import AuthSession, User
 from services.customers.access import acting_customer_id
 from services.customers.common import get_account_settings, utcnow
 from services.platform.errors import ErrorCode, ServiceError, forbidden
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 from services.users.auth import open_session, unsign_value
 from settings import Settings
@@ -127,7 +127,7 @@ async def acting_customer(viewer: Viewer) -> Customer | None:
 
 
 async def switch_audit_log(
-    viewer: Viewer, customer_id: int | None, first: int | None, after: str | None
+    viewer: Viewer, customer_id: int | None, window: PageWindow
 ) -> Page[SwitchAccountAudit]:
     """Switch attempts: vendor admins see all, channel managers those of their partners' users,
     partner admins those of their own org's users."""
@@ -136,7 +136,7 @@ async def switch_audit_log(
     queryset = SwitchAccountAudit.filter(viewer.partner_filter("partner_id"))
     if customer_id is not None:
         queryset = queryset.filter(customer_id=customer_id)
-    page = await paginate(queryset, first, after)
+    page = await paginate(queryset, window)
     for row in page.items:
         # An unsaved copy for this answer only: the stored entry stays as it was written.
         row.reason = switch_reason_for(viewer, row.reason)

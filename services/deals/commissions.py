@@ -15,7 +15,7 @@ from services.customers.access import customer_scope
 from services.customers.common import utcnow
 from services.deals.service import CENT
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 
 # Used for a tier until a vendor admin sets its rate.
@@ -101,8 +101,7 @@ async def list_commissions(
     viewer: Viewer,
     partner_id: int | None = None,
     status: CommissionStatus | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    window: PageWindow = PageWindow(),
 ) -> Page[Commission]:
     queryset = Commission.filter(await customer_scope(viewer, "customer__")).select_related(
         "customer", "deal"
@@ -111,7 +110,7 @@ async def list_commissions(
         queryset = queryset.filter(partner_id=partner_id)
     if status is not None:
         queryset = queryset.filter(status=status)
-    return await paginate(queryset, first, after)
+    return await paginate(queryset, window)
 
 
 async def _move_commission(

@@ -19,7 +19,7 @@ from services.customers.attention import refresh_attention_items
 from services.customers.common import clean_input, utcnow
 from services.customers.service import customers_by_id
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, not_found
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -171,8 +171,7 @@ async def list_deals(
     partner_id: int | None = None,
     customer_id: int | None = None,
     status: DealStatus | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    window: PageWindow = PageWindow(),
 ) -> Page[Deal]:
     queryset = Deal.filter(await customer_scope(viewer, "customer__")).select_related("customer")
     if partner_id is not None:
@@ -181,7 +180,7 @@ async def list_deals(
         queryset = queryset.filter(customer_id=customer_id)
     if status is not None:
         queryset = queryset.filter(status=status)
-    return await paginate(queryset, first, after)
+    return await paginate(queryset, window)
 
 
 async def notes_of_deals(deal_ids: list[int]) -> dict[int, list[DealNote]]:

@@ -43,7 +43,7 @@ from services.leads.rule_sets import latest_rule_set
 from services.leads.rules import lead_facts, rule_set_from_json
 from services.leads.rules_compiled import compile_rule_set
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import clean_text, validate_email
 from services.platform.viewer import Viewer
 from settings import Settings
@@ -297,8 +297,7 @@ async def list_leads(
     viewer: Viewer,
     partner_id: int | None,
     distribution_status: Any | None,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
 ) -> Page[Lead]:
     queryset = Lead.all()
     if viewer.is_vendor_admin:
@@ -310,7 +309,7 @@ async def list_leads(
             queryset = queryset.filter(partner_id=partner_id)
     if distribution_status is not None:
         queryset = queryset.filter(distribution_status=distribution_status)
-    return await paginate(queryset, first, after)
+    return await paginate(queryset, window)
 
 
 async def lead_history(viewer: Viewer, lead: Lead) -> list[LeadEvent]:

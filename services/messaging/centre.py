@@ -12,13 +12,8 @@ from tortoise.expressions import Q
 
 from models.messaging import Message, MessageKind, MessageRecipient, MessageStatus
 from services.messaging.status import utc_now
-from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, not_found
-from services.platform.pagination import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    decode_cursor,
-    encode_cursor,
-)
+from services.platform.errors import ErrorCode, ServiceError, not_found
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 
 
@@ -100,30 +95,20 @@ async def unread_popups(viewer: Viewer, page: str | None) -> list[ReceivedPopup]
 @dataclass(frozen=True)
 class CentrePage:
     items: list[ReceivedPopup]
-    cursors: list[str]
-    has_next_page: bool
+    # The recipient rows of the items, with the cursors, page info and total count.
+    page: Page[MessageRecipient]
 
 
-async def message_centre(viewer: Viewer, first: int | None, after: str | None) -> CentrePage:
+async def message_centre(viewer: Viewer, window: PageWindow) -> CentrePage:
     """Every pop-up the viewer received, read or not, newest first (keyset pagination)."""
     require_partner_member(viewer)
-    size = DEFAULT_PAGE_SIZE if first is None else first
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ValidationFailed([("first", f"first must be between 1 and {MAX_PAGE_SIZE}.")])
     queryset = MessageRecipient.filter(
         user_id=viewer.user_id,
         message__kind=MessageKind.POPUP,
         message__status__in=[MessageStatus.PUBLISHED, MessageStatus.EXPIRED],
     )
-    if after is not None:
-        queryset = queryset.filter(id__lt=decode_cursor(after))
-    rows = await queryset.select_related("message").order_by("-id").limit(size + 1)
-    items = rows[:size]
-    return CentrePage(
-        items=[ReceivedPopup.from_recipient(r) for r in items],
-        cursors=[encode_cursor(r.id) for r in items],
-        has_next_page=len(rows) > size,
-    )
+    page = await paginate(queryset.select_related("message"), window, newest_first=True)
+    return CentrePage(items=[ReceivedPopup.from_recipient(r) for r in page.items], page=page)
 
 
 async def unread_count(viewer: Viewer) -> int:

@@ -34,7 +34,7 @@ from services.messaging.status import (
     utc_now,
 )
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, not_found
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 from settings import Settings
 
@@ -56,8 +56,7 @@ async def get_message(viewer: Viewer, message_id: int) -> Message:
 
 async def list_messages(
     viewer: Viewer,
-    first: int | None,
-    after: str | None,
+    window: PageWindow,
     kind: MessageKind | None = None,
     status: MessageStatus | None = None,
 ) -> Page[Message]:
@@ -72,7 +71,7 @@ async def list_messages(
         queryset = queryset.filter(status=status).exclude(ended_popups(now))
     elif status is not None:
         queryset = queryset.filter(status=status)
-    return await paginate(queryset, first, after)
+    return await paginate(queryset, window)
 
 
 # ---- creating and editing -------------------------------------------------------------------

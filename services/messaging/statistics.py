@@ -13,7 +13,7 @@ from models.outbox import EmailEvent, EmailEventKind, OutboxState
 from services.email.stats import DeliveryStatistics, delivery_statistics
 from services.messaging.delivery import EMAIL_SOURCE
 from services.messaging.service import message_for_admin
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 
 
@@ -62,14 +62,13 @@ class RecipientStats:
 
 
 async def list_recipients(
-    viewer: Viewer, message_id: int, first: int | None, after: str | None
+    viewer: Viewer, message_id: int, window: PageWindow
 ) -> tuple[Page[MessageRecipient], dict[int, RecipientStats]]:
     """A message's frozen recipients with, for emails, each one's delivery and tracking state."""
     await message_for_admin(viewer, message_id)
     page = await paginate(
         MessageRecipient.filter(message_id=message_id).select_related("outbox_email"),
-        first,
-        after,
+        window,
     )
     email_ids = [r.outbox_email_id for r in page.items if r.outbox_email_id is not None]  # type: ignore[attr-defined]
     events: dict[int, set[str]] = {}

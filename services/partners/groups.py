@@ -22,17 +22,15 @@ from services.partners.rules import (
     validate_group_rule,
 )
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import clean_text
 from services.platform.viewer import Viewer
 
 
-async def list_groups(
-    viewer: Viewer, first: int | None = None, after: str | None = None
-) -> Page[PartnerGroup]:
+async def list_groups(viewer: Viewer, window: PageWindow = PageWindow()) -> Page[PartnerGroup]:
     if not viewer.is_vendor_staff:
         raise forbidden("Only vendor staff can list partner groups.")
-    return await paginate(PartnerGroup.all(), first, after)
+    return await paginate(PartnerGroup.all(), window)
 
 
 async def get_group(viewer: Viewer, group_id: int, field: str = "id") -> PartnerGroup:

@@ -23,7 +23,7 @@ from services.platform.errors import (
     not_found,
     with_field_prefix,
 )
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import clean_search, clean_text, email_problem, normalise_email
 from services.platform.viewer import Viewer
 from services.users.service import NewUser, create_user_in_transaction
@@ -90,8 +90,7 @@ async def _refuse_duplicate_partner_name(name: str, partner_id: int | None = Non
 
 async def list_partners(
     viewer: Viewer,
-    first: int | None = None,
-    after: str | None = None,
+    window: PageWindow = PageWindow(),
     search: str | None = None,
     status: PartnerStatus | None = None,
 ) -> Page[PartnerOrg]:
@@ -101,7 +100,7 @@ async def list_partners(
         queryset = queryset.filter(name__icontains=search)
     if status is not None:
         queryset = queryset.filter(status=status)
-    return await paginate(queryset, first, after)
+    return await paginate(queryset, window)
 
 
 async def get_partner(viewer: Viewer, partner_id: int) -> PartnerOrg:

@@ -4,22 +4,17 @@ will be told, and the next notice.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
-from tortoise.expressions import Q
 
 from models.customers import Customer
 from models.enums import CustomerStatus
 from models.renewals import RenewalReminder
 from services.customers.access import customer_scope
 from services.customers.common import utcnow
-from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, not_found
-from services.platform.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from services.platform.errors import ValidationFailed, not_found
+from services.platform.pagination import KeysetOrder, Page, PageWindow, paginate_ordered
 from services.platform.viewer import Viewer
 from services.renewals.notices import due_offset, reminder_offsets
 from services.renewals.service import RenewalPlan, renewal_plans
@@ -41,30 +36,11 @@ class UpcomingRenewal:
 @dataclass
 class UpcomingPage:
     rows: list[UpcomingRenewal]
-    cursors: list[str]
-    has_next_page: bool
-
-    @property
-    def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+    # The customers of the rows, with the cursors, page info and total count.
+    page: Page[Customer]
 
 
-def _renewal_cursor(customer: Customer) -> str:
-    assert customer.next_renewal_at is not None
-    raw = json.dumps([customer.next_renewal_at.isoformat(), customer.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_renewal_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        moment, customer_id = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        when = datetime.fromisoformat(moment)
-        if when.tzinfo is None:
-            raise ValueError(moment)
-        return when, int(customer_id)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ServiceError(ErrorCode.INVALID, "This cursor is not valid.", "after") from None
+_SOONEST_FIRST = KeysetOrder(tag="renewal", columns=("next_renewal_at", "id"))
 
 
 async def upcoming_renewals(
@@ -72,19 +48,13 @@ async def upcoming_renewals(
     days: int = 90,
     partner_id: int | None = None,
     now: datetime | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    window: PageWindow = PageWindow(),
 ) -> UpcomingPage:
     """The viewer's paying customers whose renewal date falls in the next `days` days, soonest
     first, with the owner in force and exactly who will be told (cursor-paginated)."""
     now = now or utcnow()
     if not 1 <= days <= MAX_UPCOMING_DAYS:
         raise ValidationFailed([("days", f"Choose 1 to {MAX_UPCOMING_DAYS} days.")])
-    size = DEFAULT_PAGE_SIZE if first is None else first
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ServiceError(
-            ErrorCode.INVALID, f"first must be between 1 and {MAX_PAGE_SIZE}.", "first"
-        )
     if partner_id is not None and not viewer.can_see_partner(partner_id):
         raise not_found("Partner")
     queryset = Customer.filter(
@@ -95,13 +65,8 @@ async def upcoming_renewals(
     )
     if partner_id is not None:
         queryset = queryset.filter(partner_id=partner_id)
-    if after is not None:
-        after_at, after_id = _decode_renewal_cursor(after)
-        queryset = queryset.filter(
-            Q(next_renewal_at__gt=after_at) | Q(next_renewal_at=after_at, id__gt=after_id)
-        )
-    fetched = list(await queryset.order_by("next_renewal_at", "id").limit(size + 1))
-    customers = fetched[:size]
+    page = await paginate_ordered(queryset, window, _SOONEST_FIRST)
+    customers = page.items
     plans = await renewal_plans(customers)
     offsets = await reminder_offsets()
     sent: dict[tuple[int, date], list[int]] = defaultdict(list)
@@ -138,8 +103,4 @@ async def upcoming_renewals(
                 notices_sent=already,
             )
         )
-    return UpcomingPage(
-        rows=rows,
-        cursors=[_renewal_cursor(c) for c in customers],
-        has_next_page=len(fetched) > size,
-    )
+    return UpcomingPage(rows=rows, page=page)

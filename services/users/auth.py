@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -208,6 +209,36 @@ async def authenticate(settings: Settings, token: str | None) -> Viewer | None:
         parent_session_id=session.parent_session_id,
         session_expires_at=expires_at,
     )
+
+
+class TokenFault(StrEnum):
+    """Why a bearer token that was sent reaches nobody (no token at all is UNAUTHENTICATED)."""
+
+    INVALID_TOKEN = "INVALID_TOKEN"  # forged, logged out, revoked, or the user deactivated
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"  # the session (or the one it derives from) ran out
+
+
+TOKEN_FAULT_MESSAGES = {
+    TokenFault.INVALID_TOKEN: "This token is not valid (logged out or revoked): log in again.",
+    TokenFault.TOKEN_EXPIRED: "This token has expired: log in again.",
+}
+
+
+async def token_fault(settings: Settings, token: str) -> TokenFault:
+    """Why `token`, which `authenticate` refused, is refused: expired or otherwise invalid."""
+    session_id = unsign_value(settings, "session", token.strip())
+    if session_id is None:
+        return TokenFault.INVALID_TOKEN
+    expired = False
+    for _ in range(2):  # the session, then the one an act-as session derives from
+        session = await AuthSession.get_or_none(id=session_id).select_related("user")
+        if session is None or session.revoked_at is not None or not session.user.is_active:
+            return TokenFault.INVALID_TOKEN
+        expired = expired or session.expires_at <= _now()
+        if session.parent_session_id is None:
+            break
+        session_id = session.parent_session_id
+    return TokenFault.TOKEN_EXPIRED if expired else TokenFault.INVALID_TOKEN
 
 
 async def why_session_ended(viewer: Viewer) -> SessionEnd | None:

@@ -52,6 +52,14 @@ async def list_sales_reps(viewer: Viewer, partner_ids: list[int]) -> dict[int, l
     return result
 
 
+async def get_sales_rep(viewer: Viewer, sales_rep_id: int) -> SalesRep:
+    """A sales rep of a partner the viewer may see (as `Partner.salesReps` shows them)."""
+    rep = await SalesRep.get_or_none(id=sales_rep_id)
+    if rep is None or not viewer.can_see_partner(rep.partner_id):  # type: ignore[attr-defined]
+        raise not_found("Sales rep")
+    return rep
+
+
 async def create_sales_rep(
     viewer: Viewer, partner_id: int | None, fields: SalesRepFields
 ) -> SalesRep:

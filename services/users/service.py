@@ -18,7 +18,7 @@ from models.enums import PARTNER_ROLES, VENDOR_ROLES, Role
 from models.partners import PartnerOrg
 from models.users import User
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import clean_search, clean_text, validate_email
 from services.platform.viewer import Viewer
 from services.users.auth import check_password_strength, hash_password, revoke_user_sessions
@@ -179,8 +179,7 @@ def _can_see_user(viewer: Viewer, user: User) -> bool:
 async def list_users(
     viewer: Viewer,
     partner_id: int | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    window: PageWindow = PageWindow(),
     search: str | None = None,
 ) -> Page[User]:
     queryset = User.all()
@@ -191,7 +190,7 @@ async def list_users(
     search = clean_search(search)
     if search:
         queryset = queryset.filter(email__icontains=search)
-    return await paginate(queryset, first, after)
+    return await paginate(queryset, window)
 
 
 async def users_of_partners(viewer: Viewer, partner_ids: list[int]) -> dict[int, list[User]]:
