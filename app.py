@@ -45,6 +45,7 @@ from resolvers.platform.web_middleware import (
     SecurityHeadersMiddleware,
 )
 from schema.schema import schema
+from schema.webhooks.payloads import register_payload_renderer
 from services.platform.database import close_database, database_is_reachable, open_database
 from services.platform.pubsub import PubSub
 from services.platform.worker import run_worker
@@ -246,6 +247,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings.log_level)
     pubsub = PubSub(settings.broadcast_url)
     graphql_app = ChannelportGraphQL(settings)
+    register_payload_renderer(schema._schema, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
