@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from models.customers import Customer
 from models.deals import Commission, Deal, DealNote, DealStatus
 from models.enums import CustomerStatus
+from models.webhooks import WebhookEventType
 from services.customers.access import customer_scope, visible_customer
 from services.customers.attention import refresh_attention_items
 from services.customers.common import clean_input, utcnow
@@ -21,6 +22,7 @@ from services.customers.service import customers_by_id
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, not_found
 from services.platform.pagination import Page, paginate
 from services.platform.viewer import Viewer
+from services.webhooks.events import emit
 
 MAX_AMOUNT = Decimal("999999999999.99")
 CENT = Decimal("0.01")
@@ -98,6 +100,7 @@ async def register_deal(
             created_at=now,
             updated_at=now,
         )
+        await emit(WebhookEventType.DEAL_REGISTERED, deal)
         if note_text:
             await DealNote.create(
                 deal_id=deal.id, author_id=viewer.user_id, body=note_text, created_at=now

@@ -89,3 +89,12 @@ async def emit(event_type: WebhookEventType, subject: Any) -> int:
     if queued:
         wake_webhook_sender()
     return queued
+
+
+async def emit_partner_changes(partner: Any, before: tuple[Any, Any]) -> None:
+    """partner.updated, plus status_changed / tier_changed when those moved."""
+    await emit(WebhookEventType.PARTNER_UPDATED, partner)
+    if partner.status != before[0]:
+        await emit(WebhookEventType.PARTNER_STATUS_CHANGED, partner)
+    if partner.tier != before[1]:
+        await emit(WebhookEventType.PARTNER_TIER_CHANGED, partner)
