@@ -3,6 +3,7 @@ Standard Webhooks signatures with the `standardwebhooks` library."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -280,3 +281,26 @@ async def test_partner_admins_cannot_see_or_create_endpoints(
         )
         assert body["data"] is None, name
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", name
+
+
+async def test_concurrent_senders_deliver_each_event_once(
+    gql: GraphQLClient, world: World, receiver: Receiver, settings: Settings
+) -> None:
+    await _endpoint(gql, world, receiver, ["PARTNER_CREATED"])
+    admin = world.token("vendor_admin")
+    for number in range(12):
+        await gql.data(
+            CREATE_PARTNER, {"name": f"P{number}", "email": f"a@p{number}.test"}, token=admin
+        )
+
+    async def sender(worker_id: str) -> int:
+        delivered = 0
+        for _ in range(30):
+            delivered += (await deliver_due_webhooks(settings, worker_id=worker_id)).delivered
+        return delivered
+
+    counts = await asyncio.gather(sender("one"), sender("two"))
+    assert sum(counts) == 12
+    assert len(receiver.message_ids) == len(set(receiver.message_ids)) == 12
+    # One endpoint's events arrive in event-time order.
+    assert [p["data"]["name"] for p in receiver.received] == [f"P{n}" for n in range(12)]

@@ -185,15 +185,16 @@ async def _record(
         "last_attempt_at": now,
     }
     pending = WebhookEvent.filter(id=event.id, state=DeliveryState.PENDING)
-    async with in_transaction():
-        if result.delivered:
-            await pending.update(**log_fields, state=DeliveryState.DELIVERED, delivered_at=now)
+    if result.delivered:
+        await pending.update(**log_fields, state=DeliveryState.DELIVERED, delivered_at=now)
+        if endpoint.failure_streak:
             await WebhookEndpoint.filter(id=endpoint.id).update(
                 failure_streak=0, failing_since=None
             )
             endpoint.failure_streak, endpoint.failing_since = 0, None
-            report.delivered += 1
-            return True
+        report.delivered += 1
+        return True
+    async with in_transaction():
         give_up = not result.retry or attempts >= settings.webhook_max_attempts
         if give_up:
             await pending.update(**log_fields, state=DeliveryState.FAILED)
