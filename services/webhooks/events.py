@@ -24,6 +24,7 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
+from tortoise.models import Model
 
 from models.webhooks import WebhookEndpoint, WebhookEvent, WebhookEventType
 from services.webhooks.rendering import EventSubject, render_payload
@@ -98,3 +99,10 @@ async def emit_partner_changes(partner: Any, before: tuple[Any, Any]) -> None:
         await emit(WebhookEventType.PARTNER_STATUS_CHANGED, partner)
     if partner.tier != before[1]:
         await emit(WebhookEventType.PARTNER_TIER_CHANGED, partner)
+
+
+async def emit_fetched(event_type: WebhookEventType, model: type[Model], ids: list[int]) -> None:
+    """Emit `event_type` for each row of `model` with these ids, read as the transaction sees
+    them now (for changes made by a bulk `update`)."""
+    for row in await model.filter(id__in=ids).order_by("id"):
+        await emit(event_type, row)
