@@ -115,12 +115,15 @@ def _delivered_in_log(log: Path) -> int:
 async def test_two_worker_processes_deliver_each_event_once(
     app: Starlette, settings: Settings, receiver: Receiver
 ) -> None:
-    await _endpoints(receiver, 8)
-    message_ids = await _emit_many(await make_partner("Gamma"), 30)
-    assert len(message_ids) == 240
-    receiver.delay_seconds = 0.005  # slow enough that both workers take part
+    # More endpoints than one worker claims in a round (CLAIM_SIZE), and a slow receiver, so
+    # that both workers take part.
+    await _endpoints(receiver, 40)
+    partner = await make_partner("Gamma")
+    receiver.delay_seconds = 0.02
     first, second = _worker("worker-1", settings), _worker("worker-2", settings)
     with workers(first, second):
+        message_ids = await _emit_many(partner, 6)
+        assert len(message_ids) == 240
         done = await until(lambda: len(receiver.message_ids) >= 240, seconds=90)
         assert done, first.log.read_text() + second.log.read_text()
         await asyncio.sleep(1)  # anything sent twice would arrive now

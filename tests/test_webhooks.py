@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from models.webhooks import DeliveryState, WebhookEvent
+from services.email.sender import deliver_due_emails
 from services.webhooks.addresses import AddressRefused, check_addresses
 from services.webhooks.delivery import deliver_due_webhooks
 from settings import Settings
 from tests.conftest import GraphQLClient, World, free_port, make_settings
+from tests.email_sink import SmtpSink
 from tests.webhook_receiver import Receiver
 
 CREATE = """
@@ -304,3 +306,51 @@ async def test_concurrent_senders_deliver_each_event_once(
     assert len(receiver.message_ids) == len(set(receiver.message_ids)) == 12
     # One endpoint's events arrive in event-time order.
     assert [p["data"]["name"] for p in receiver.received] == [f"P{n}" for n in range(12)]
+
+
+async def test_a_sustained_failure_streak_disables_the_endpoint_and_emails_support(
+    gql: GraphQLClient, world: World, receiver: Receiver, database_url: str, tmp_path: Path
+) -> None:
+    with SmtpSink() as sink:
+        settings = make_settings(
+            database_url,
+            tmp_path / "streak",
+            WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
+            WEBHOOK_RETRY_SECONDS="0",
+            WEBHOOK_DISABLE_AFTER_FAILURES="3",
+            WEBHOOK_DISABLE_AFTER_SECONDS="0",
+            SMTP_URL=sink.url,
+        )
+        admin = world.token("vendor_admin")
+        saved = await gql.data(
+            'mutation { updateVendorSettings(input: {supportEmail: "support@vendor.test"}) {'
+            " __typename } }",
+            token=admin,
+        )
+        assert saved["updateVendorSettings"]["__typename"] == "VendorSettings", saved
+        endpoint_id = await _endpoint(gql, world, receiver, ["PARTNER_CREATED"])
+        receiver.status = 500
+        await gql.data(CREATE_PARTNER, {"name": "Iota", "email": "a@iota.test"}, token=admin)
+        reports = [await deliver_due_webhooks(settings) for _ in range(4)]
+        assert [r.retried for r in reports] == [1, 1, 1, 0]
+        assert [r.disabled for r in reports] == [0, 0, 1, 0]
+        endpoints = (
+            await gql.data(
+                "{ webhookEndpoints { id isActive disabledReason failureStreak } }", token=admin
+            )
+        )["webhookEndpoints"]
+        assert len(endpoints) == 1
+        assert endpoints[0]["id"] == endpoint_id
+        assert endpoints[0]["isActive"] is False
+        assert endpoints[0]["failureStreak"] == 3
+        assert "3 failed attempts in a row" in endpoints[0]["disabledReason"]
+        # The event is kept for when the endpoint is set active again.
+        event = await WebhookEvent.get(endpoint_id=int(endpoint_id))
+        assert (event.state, event.attempts) == (DeliveryState.PENDING, 3)
+        await deliver_due_emails(settings)
+        [notice] = sink.messages()
+        assert notice.recipients == ("support@vendor.test",)
+        assert receiver.url in str(notice.message["Subject"])
+        body = notice.message.get_body(preferencelist=("plain",))
+        assert body is not None
+        assert "3 failed attempts in a row" in body.get_content()
