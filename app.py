@@ -52,6 +52,7 @@ from resolvers.platform.web_middleware import (
     SecurityHeadersMiddleware,
 )
 from schema.schema import schema
+from schema.webhooks.payloads import register_payload_renderer
 from services.platform.database import close_database, database_is_reachable, open_database
 from services.platform.pubsub import PubSub
 from services.platform.worker import run_worker
@@ -304,6 +305,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sys.exit(f"Channelport cannot start: {error}")
     pubsub = PubSub(settings.broadcast_url)
     graphql_app = ChannelportGraphQL(settings, trusted_documents)
+    register_payload_renderer(schema._schema, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:

@@ -7,6 +7,7 @@ An invalid value stops start-up with one line naming the variable (see `ConfigEr
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -59,6 +60,16 @@ class Settings:
     # A manifest of trusted documents (resolvers/platform/trusted_documents.py): when set, only
     # the operations it lists run, named by hash. "" = any operation runs.
     trusted_documents: str = ""
+    # Outbound webhooks (services/webhooks): hosts or CIDRs that may be private addresses, the
+    # request timeout, retries, when a failing endpoint is disabled, the secret rotation overlap.
+    webhook_allowed_hosts: tuple[str, ...] = ()
+    webhook_timeout_seconds: int = 10
+    webhook_max_attempts: int = 8
+    webhook_retry_seconds: int = 30
+    webhook_disable_after_failures: int = 20
+    webhook_disable_after_seconds: int = 24 * 3600
+    webhook_secret_overlap_seconds: int = 24 * 3600
+    webhook_lease_seconds: int = 120
 
     @property
     def uses_sqlite(self) -> bool:
@@ -111,6 +122,22 @@ def _secret_key(env: dict[str, str], data_dir: Path) -> str:
     key_file.write_text(key, encoding="utf-8")
     key_file.chmod(0o600)
     return key
+
+
+def _allowed_hosts(env: dict[str, str]) -> tuple[str, ...]:
+    """WEBHOOK_ALLOWED_HOSTS: comma-separated host names or CIDRs (192.168.0.0/16, 127.0.0.1)."""
+    entries = tuple(
+        e.strip().lower() for e in (env.get("WEBHOOK_ALLOWED_HOSTS") or "").split(",") if e.strip()
+    )
+    for entry in entries:
+        if any(c in entry for c in "/:") or entry.replace(".", "").isdigit():
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    "WEBHOOK_ALLOWED_HOSTS", f"{entry!r} is neither a host name nor a CIDR"
+                ) from None
+    return entries
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -173,6 +200,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_connections=_int(env, "SMTP_CONNECTIONS", 4),
         execution_plans=_bool(env, "EXECUTION_PLANS", True),
         trusted_documents=(env.get("TRUSTED_DOCUMENTS") or "").strip(),
+        webhook_allowed_hosts=_allowed_hosts(env),
+        webhook_timeout_seconds=_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10),
+        webhook_max_attempts=_int(env, "WEBHOOK_MAX_ATTEMPTS", 8),
+        webhook_retry_seconds=_int(env, "WEBHOOK_RETRY_SECONDS", 30, minimum=0),
+        webhook_disable_after_failures=_int(env, "WEBHOOK_DISABLE_AFTER_FAILURES", 20),
+        webhook_disable_after_seconds=_int(
+            env, "WEBHOOK_DISABLE_AFTER_SECONDS", 24 * 3600, minimum=0
+        ),
+        webhook_secret_overlap_seconds=_int(
+            env, "WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 3600, minimum=0
+        ),
+        webhook_lease_seconds=_int(env, "WEBHOOK_LEASE_SECONDS", 120, minimum=5),
     )
 
 

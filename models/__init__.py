@@ -25,4 +25,5 @@ MODEL_APPS: dict[str, tuple[list[str], str]] = {
     "consent": (["models.consent"], "migrations.consent"),
     "lead_management": (["models.lead_management"], "migrations.lead_management"),
     "messaging": (["models.messaging"], "migrations.messaging"),
+    "webhooks": (["models.webhooks"], "migrations.webhooks"),
 }

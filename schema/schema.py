@@ -43,6 +43,7 @@ from schema.renewals.schema import RenewalMutation, RenewalQuery
 from schema.users.auth import AuthMutation, AuthQuery
 from schema.users.schema import SalesRepMutation, UserMutation, UserQuery
 from schema.vendor.schema import VendorMutation, VendorQuery
+from schema.webhooks.schema import WebhookMutation, WebhookQuery, WebhookSubscription
 
 MAX_QUERY_DEPTH = 12
 MAX_TOKENS = 5000
@@ -71,6 +72,7 @@ class Query(
     LeadManagementQuery,
     ConsentQuery,
     MessagingQuery,
+    WebhookQuery,
 ):
     pass
 
@@ -89,13 +91,18 @@ class Mutation(
     LeadManagementMutation,
     ConsentMutation,
     MessagingMutation,
+    WebhookMutation,
 ):
     pass
 
 
 @strawberry.type
 class Subscription(
-    SystemSubscription, LeadManagementSubscription, ConsentSubscription, MessagingSubscription
+    SystemSubscription,
+    LeadManagementSubscription,
+    ConsentSubscription,
+    MessagingSubscription,
+    WebhookSubscription,
 ):
     pass
 

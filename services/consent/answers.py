@@ -27,6 +27,7 @@ from models.consent import (
 )
 from models.leads import Lead, LeadEvent, RegistrationStatus
 from models.outbox import EmailSuppression, SuppressionReason
+from models.webhooks import WebhookEventType
 from services.consent.address_lock import lock_customer_address
 from services.consent.conflicts import open_conflict, protected_holder
 from services.consent.ledger import Caller, record_consent
@@ -39,6 +40,7 @@ from services.consent.tokens import (
 )
 from services.email.suppression import lift_suppression
 from services.vendor.service import get_vendor_settings
+from services.webhooks.events import emit
 from settings import Settings
 
 
@@ -125,6 +127,7 @@ async def answer_consent_request(
             if lead.registration_status is RegistrationStatus.PENDING_CONSENT:
                 lead.registration_status = RegistrationStatus.DECLINED
                 await lead.save(update_fields=["registration_status", "updated_at"])
+                await emit(WebhookEventType.LEAD_REGISTRATION_DECLINED, lead)
             await LeadEvent.create(
                 lead_id=lead.id, kind="consent_declined", partner_id=partner_id, details={}
             )
@@ -150,6 +153,7 @@ async def _register_approved(lead: Lead, now: datetime, changes: list[LeadChange
         # The vendor let the customer choose, and the customer chose this partner.
         holder.registration_status = RegistrationStatus.NOT_REGISTERED
         await holder.save(update_fields=["registration_status", "updated_at"])
+        await emit(WebhookEventType.LEAD_REGISTRATION_DECLINED, holder)
         await LeadEvent.create(
             lead_id=holder.id,
             kind="registration_moved",
@@ -161,6 +165,7 @@ async def _register_approved(lead: Lead, now: datetime, changes: list[LeadChange
     lead.registration_status = RegistrationStatus.REGISTERED
     lead.registered_at = now
     await lead.save(update_fields=["registration_status", "registered_at", "updated_at"])
+    await emit(WebhookEventType.LEAD_REGISTRATION_APPROVED, lead)
     await LeadEvent.create(
         lead_id=lead.id,
         kind="consent_approved",

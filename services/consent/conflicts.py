@@ -26,6 +26,7 @@ from models.consent import (
 )
 from models.leads import Lead, LeadEvent, RegistrationStatus
 from models.partners import PartnerOrg
+from models.webhooks import WebhookEventType
 from services.consent.address_lock import lock_customer_address
 from services.consent.ledger import record_consent
 from services.consent.live import LeadChange, publish_lead_changes
@@ -36,6 +37,7 @@ from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import validated_text
 from services.platform.viewer import Viewer
 from services.vendor.service import get_vendor_settings
+from services.webhooks.events import emit
 from settings import Settings
 
 # What a partner is told about a conflict: never who holds the customer, nor since when.
@@ -98,6 +100,7 @@ async def open_conflict(lead: Lead, holder: Lead, window_days: int, actor: int |
         f"{lead.email} is already a registered lead of {holder_partner.name} since "
         f"{registered}, inside the {window_days}-day protection window."
     )
+    await emit(WebhookEventType.LEAD_REGISTRATION_IN_CONFLICT, lead)
     conflict = await LeadConflict.create(
         lead_id=lead.id,
         holder_lead_id=holder.id,
@@ -172,6 +175,7 @@ async def resolve_conflict(
             if resolution is ConflictResolution.KEEP_HOLDER:
                 lead.registration_status = RegistrationStatus.NOT_REGISTERED
                 await lead.save(update_fields=["registration_status", "updated_at"])
+                await emit(WebhookEventType.LEAD_REGISTRATION_DECLINED, lead)
             else:
                 partner = await PartnerOrg.get(id=lead.partner_id)  # type: ignore[attr-defined]
                 await ConsentRequest.filter(
@@ -180,6 +184,7 @@ async def resolve_conflict(
                 await issue_request(settings, lead, partner, viewer.user_id)
                 lead.registration_status = RegistrationStatus.PENDING_CONSENT
                 await lead.save(update_fields=["registration_status", "updated_at"])
+                await emit(WebhookEventType.LEAD_REGISTRATION_REQUESTED, lead)
                 await record_consent(
                     email=lead.email,
                     purpose=ConsentPurpose.NEWSLETTER,

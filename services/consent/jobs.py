@@ -17,8 +17,10 @@ from models.consent import (
     ConsentSource,
 )
 from models.leads import Lead, LeadEvent, RegistrationStatus
+from models.webhooks import WebhookEventType
 from services.consent.ledger import record_consent
 from services.consent.live import LeadChange, publish_lead_changes
+from services.webhooks.events import emit
 from settings import Settings
 
 
@@ -40,6 +42,7 @@ async def expire_consent_requests(settings: Settings, now: datetime | None = Non
             if lead.registration_status is RegistrationStatus.PENDING_CONSENT:
                 lead.registration_status = RegistrationStatus.EXPIRED
                 await lead.save(update_fields=["registration_status", "updated_at"])
+                await emit(WebhookEventType.LEAD_REGISTRATION_EXPIRED, lead)
             await LeadEvent.create(
                 lead_id=lead.id,
                 kind="consent_expired",

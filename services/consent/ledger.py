@@ -31,6 +31,7 @@ from models.leads import Lead, LeadEvent
 from models.outbox import EmailSuppression, OutboxEmail, SuppressionReason
 from models.partners import PartnerOrg
 from models.users import User
+from models.webhooks import WebhookEventType
 from services.consent.texts import CONSENT_TEXT_VERSION
 from services.email.outbox import is_valid_address
 from services.email.suppression import (
@@ -42,6 +43,7 @@ from services.email.suppression import (
 from services.platform.errors import ValidationFailed
 from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
+from services.webhooks.events import emit_fetched
 
 # Marketing emails queued with this source are newsletters: unsubscribing from one is a withdrawal.
 NEWSLETTER_EMAIL_SOURCE = "newsletter"
@@ -125,6 +127,10 @@ async def withdraw_newsletter_consent(
             details=details,
         )
         await suppress_address(email, SuppressionReason.UNSUBSCRIBE, "newsletter withdrawal")
+        lead_id = subscriber.lead_id  # type: ignore[attr-defined]
+        await emit_fetched(
+            WebhookEventType.LEAD_REGISTRATION_WITHDRAWN, Lead, [lead_id] if lead_id else []
+        )
     return True
 
 

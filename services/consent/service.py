@@ -41,6 +41,7 @@ from models.consent import (
 )
 from models.leads import Lead, LeadEvent, LeadSource, RegistrationStatus
 from models.partners import PartnerOrg
+from models.webhooks import WebhookEventType
 from services.consent.address_lock import lock_customer_address
 from services.consent.conflicts import held_elsewhere
 from services.consent.ledger import Caller, record_consent
@@ -51,6 +52,7 @@ from services.consent.tokens import issue_request
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden
 from services.platform.validation import check_email, clean_text
 from services.platform.viewer import Viewer
+from services.webhooks.events import emit
 from settings import Settings
 
 # At most this many consent requests (first one and resends) per lead in RESEND_WINDOW.
@@ -124,6 +126,7 @@ async def start_registration(
     lead.registration_status = RegistrationStatus.PENDING_CONSENT
     await lead.save(update_fields=["registration_status", "updated_at"])
     await issue_request(settings, lead, partner, actor_id)
+    await emit(WebhookEventType.LEAD_REGISTRATION_REQUESTED, lead)
     await LeadEvent.create(
         lead_id=lead.id,
         kind="consent_requested",
@@ -180,6 +183,7 @@ async def register_lead(
             locale=new.locale,
             created_by_id=viewer.user_id,
         )
+        await emit(WebhookEventType.LEAD_CREATED, lead)
         await start_registration(settings, lead, viewer.user_id, caller)
     await publish_lead_changes(settings, [LeadChange(lead.id, partner_id)])
     return lead
@@ -241,6 +245,7 @@ async def resend_consent_request(
             await issue_request(settings, lead, partner, viewer.user_id)
             lead.registration_status = RegistrationStatus.PENDING_CONSENT
             await lead.save(update_fields=["registration_status", "updated_at"])
+            await emit(WebhookEventType.LEAD_REGISTRATION_REQUESTED, lead)
             await LeadEvent.create(
                 lead_id=lead.id,
                 kind="consent_resent",

@@ -14,6 +14,7 @@ from models.accounts import ActivityKind
 from models.customers import Customer, CustomerContact
 from models.enums import ContactRole, CustomerStatus
 from models.partners import PartnerOrg
+from models.webhooks import WebhookEventType
 from services.customers.common import record_activity
 from services.customers.trials import settle_ended_trials
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
@@ -21,6 +22,7 @@ from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import clean_search, clean_text, validate_email
 from services.platform.viewer import Viewer
 from services.vendor.service import get_vendor_settings
+from services.webhooks.events import emit
 
 
 @dataclass
@@ -115,6 +117,7 @@ async def create_customer(
                 f"Account opened with a {vendor.trial_length_days}-day trial.",
                 actor_id=viewer.user_id,
             )
+            await emit(WebhookEventType.CUSTOMER_CREATED, customer)
     except IntegrityError:  # the same name saved at the same moment
         raise duplicate from None
     return customer

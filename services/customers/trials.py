@@ -13,9 +13,11 @@ from models.accounts import ActivityKind
 from models.customers import Customer
 from models.deals import Deal, DealStatus
 from models.enums import CustomerStatus
+from models.webhooks import WebhookEventType
 from services.customers.attention import refresh_attention_items
 from services.customers.common import record_activity, utcnow
 from services.platform.viewer import Viewer
+from services.webhooks.events import emit_fetched
 
 
 async def close_ended_trials(now: datetime | None = None, scope: Q | None = None) -> int:
@@ -37,6 +39,9 @@ async def close_ended_trials(now: datetime | None = None, scope: Q | None = None
             ).update(status=CustomerStatus.CLOSED, updated_at=now)
             if not changed:
                 continue
+            await emit_fetched(WebhookEventType.CUSTOMER_CLOSED, Customer, [customer_id])
+            lost = Deal.filter(customer_id=customer_id, status=DealStatus.OPEN)
+            lost_ids = list(await lost.values_list("id", flat=True))
             await record_activity(
                 customer_id,
                 ActivityKind.TRIAL_ENDED,
@@ -49,6 +54,7 @@ async def close_ended_trials(now: datetime | None = None, scope: Q | None = None
                 closed_at=now,
                 updated_at=now,
             )
+            await emit_fetched(WebhookEventType.DEAL_LOST, Deal, lost_ids)
         closed.append(customer_id)
     if closed:
         await refresh_attention_items(now, closed)

@@ -8,15 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from tortoise.transactions import in_transaction
+
 from models.deals import Commission, CommissionStatus, PartnerCommissionRate, TierCommissionRate
 from models.enums import PartnerTier
 from models.partners import PartnerOrg
+from models.webhooks import WebhookEventType
 from services.customers.access import customer_scope
 from services.customers.common import utcnow
 from services.deals.service import CENT
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
+from services.webhooks.events import emit
 
 # Used for a tier until a vendor admin sets its rate.
 DEFAULT_TIER_RATES: dict[PartnerTier, Decimal] = {
@@ -113,6 +117,12 @@ async def list_commissions(
     return await paginate(queryset, window)
 
 
+_MOVE_EVENTS = {
+    CommissionStatus.APPROVED: WebhookEventType.COMMISSION_APPROVED,
+    CommissionStatus.PAID: WebhookEventType.COMMISSION_PAID,
+}
+
+
 async def _move_commission(
     viewer: Viewer,
     commission_id: int,
@@ -131,16 +141,19 @@ async def _move_commission(
         if target is CommissionStatus.APPROVED
         else {"paid_at": now, "paid_by_id": viewer.user_id}
     )
-    changed = await Commission.filter(id=commission.id, status=source).update(
-        status=target, **stamp
-    )
-    if not changed:
-        raise ServiceError(
-            ErrorCode.INVALID,
-            f"Only a {source.value} commission can become {target.value}.",
-            "id",
+    async with in_transaction():
+        changed = await Commission.filter(id=commission.id, status=source).update(
+            status=target, **stamp
         )
-    return await Commission.get(id=commission.id)
+        if not changed:
+            raise ServiceError(
+                ErrorCode.INVALID,
+                f"Only a {source.value} commission can become {target.value}.",
+                "id",
+            )
+        moved = await Commission.get(id=commission.id)
+        await emit(_MOVE_EVENTS[target], moved)
+    return moved
 
 
 async def approve_commission(

@@ -16,6 +16,7 @@ from models.customers import Customer
 from models.deals import Commission, CommissionStatus, Deal, DealStatus
 from models.enums import CustomerStatus
 from models.partners import PartnerOrg
+from models.webhooks import WebhookEventType
 from services.customers.access import visible_customer
 from services.customers.attention import refresh_attention_items
 from services.customers.common import clean_input, record_activity, utcnow
@@ -23,6 +24,7 @@ from services.deals.commissions import commission_rate_for
 from services.deals.service import CENT
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed
 from services.platform.viewer import Viewer
+from services.webhooks.events import emit, emit_fetched
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -110,6 +112,7 @@ async def convert_to_paid(
             )
             if not won:
                 raise ServiceError(ErrorCode.INVALID, "The deal is no longer open.", "dealId")
+            await emit_fetched(WebhookEventType.DEAL_WON, Deal, [deal.id])
             base = Decimal(deal.amount)
             commission = await Commission.create(
                 partner_id=partner.id,
@@ -122,6 +125,7 @@ async def convert_to_paid(
                 status=CommissionStatus.PENDING,
                 created_at=now,
             )
+            await emit(WebhookEventType.COMMISSION_CREATED, commission)
         await record_activity(
             customer.id,
             ActivityKind.SUBSCRIPTION_STARTED,
@@ -129,6 +133,7 @@ async def convert_to_paid(
             actor_id=viewer.user_id,
             occurred_at=now,
         )
+        await emit_fetched(WebhookEventType.CUSTOMER_CONVERTED, Customer, [customer.id])
     await refresh_attention_items(now, [customer.id])
     return Conversion(
         customer=await Customer.get(id=customer.id),
@@ -161,5 +166,6 @@ async def record_renewal(viewer: Viewer, customer_id: int, now: datetime | None 
             actor_id=viewer.user_id,
             occurred_at=now,
         )
+        await emit_fetched(WebhookEventType.CUSTOMER_RENEWED, Customer, [customer.id])
     await refresh_attention_items(now, [customer.id])
     return await Customer.get(id=customer.id)

@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from models.customers import Customer
 from models.deals import Commission, Deal, DealNote, DealStatus
 from models.enums import CustomerStatus
+from models.webhooks import WebhookEventType
 from services.customers.access import customer_scope, visible_customer
 from services.customers.attention import refresh_attention_items
 from services.customers.common import clean_input, utcnow
@@ -21,6 +22,7 @@ from services.customers.service import customers_by_id
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, not_found
 from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
+from services.webhooks.events import emit, emit_fetched
 
 MAX_AMOUNT = Decimal("999999999999.99")
 CENT = Decimal("0.01")
@@ -98,6 +100,7 @@ async def register_deal(
             created_at=now,
             updated_at=now,
         )
+        await emit(WebhookEventType.DEAL_REGISTERED, deal)
         if note_text:
             await DealNote.create(
                 deal_id=deal.id, author_id=viewer.user_id, body=note_text, created_at=now
@@ -127,9 +130,13 @@ async def update_deal(
         raise ValidationFailed(problems)
     if not values:
         return deal
-    changed = await Deal.filter(id=deal.id, status=DealStatus.OPEN).update(**values, updated_at=now)
-    if not changed:
-        raise ServiceError(ErrorCode.INVALID, "Only an open deal can be changed.", "id")
+    async with in_transaction():
+        changed = await Deal.filter(id=deal.id, status=DealStatus.OPEN).update(
+            **values, updated_at=now
+        )
+        if not changed:
+            raise ServiceError(ErrorCode.INVALID, "Only an open deal can be changed.", "id")
+        await emit_fetched(WebhookEventType.DEAL_UPDATED, Deal, [deal.id])
     await refresh_attention_items(now, [deal.customer_id])  # type: ignore[attr-defined]
     return await Deal.get(id=deal.id)
 
@@ -143,11 +150,13 @@ async def mark_deal_lost(
     reason_text = clean_input(reason, "reason", problems, max_length=500, required=True)
     if problems:
         raise ValidationFailed(problems)
-    changed = await Deal.filter(id=deal.id, status=DealStatus.OPEN).update(
-        status=DealStatus.LOST, lost_reason=reason_text, closed_at=now, updated_at=now
-    )
-    if not changed:
-        raise ServiceError(ErrorCode.INVALID, "Only an open deal can be marked lost.", "id")
+    async with in_transaction():
+        changed = await Deal.filter(id=deal.id, status=DealStatus.OPEN).update(
+            status=DealStatus.LOST, lost_reason=reason_text, closed_at=now, updated_at=now
+        )
+        if not changed:
+            raise ServiceError(ErrorCode.INVALID, "Only an open deal can be marked lost.", "id")
+        await emit_fetched(WebhookEventType.DEAL_LOST, Deal, [deal.id])
     await refresh_attention_items(now, [deal.customer_id])  # type: ignore[attr-defined]
     return await Deal.get(id=deal.id)
 

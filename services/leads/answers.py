@@ -14,12 +14,14 @@ from tortoise.transactions import in_transaction
 
 from models.lead_management import DistributionState, LeadDistribution
 from models.leads import DistributionStatus, Lead, LeadEvent
+from models.webhooks import WebhookEventType
 from services.leads.deadlines import deadline_passed, return_overdue
 from services.leads.distribution import current_distribution
 from services.leads.service import get_lead
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden
 from services.platform.validation import validated_text
 from services.platform.viewer import Viewer
+from services.webhooks.events import emit
 
 MAX_REASON_LENGTH = 1000
 
@@ -75,6 +77,8 @@ async def accept_lead(viewer: Viewer, lead_id: int) -> Lead:
             partner_id=viewer.partner_id,
             details={"distribution_id": distribution.id, "auto": False},
         )
+        await lead.refresh_from_db()
+        await emit(WebhookEventType.LEAD_ACCEPTED, lead)
     await lead.refresh_from_db()
     return lead
 
@@ -107,5 +111,7 @@ async def reject_lead(viewer: Viewer, lead_id: int, reason: str) -> Lead:
             partner_id=viewer.partner_id,
             details={"distribution_id": distribution.id, "reason": reason},
         )
+        await lead.refresh_from_db()
+        await emit(WebhookEventType.LEAD_REJECTED, lead)
     await lead.refresh_from_db()
     return lead

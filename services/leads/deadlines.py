@@ -16,7 +16,9 @@ from tortoise.transactions import in_transaction
 
 from models.lead_management import DistributionState, LeadDistribution
 from models.leads import DistributionStatus, Lead, LeadEvent
+from models.webhooks import WebhookEventType
 from services.platform.viewer import Viewer
+from services.webhooks.events import emit_fetched
 
 
 def deadline_passed(distribution: LeadDistribution, now: datetime) -> bool:
@@ -51,6 +53,8 @@ async def return_overdue(distribution: LeadDistribution, now: datetime) -> bool:
                 "accept_by": distribution.accept_by.isoformat() if distribution.accept_by else None,
             },
         )
+        lead_id = distribution.lead_id  # type: ignore[attr-defined]
+        await emit_fetched(WebhookEventType.LEAD_RETURNED, Lead, [lead_id])
     return True
 
 

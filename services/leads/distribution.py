@@ -27,6 +27,7 @@ from models.lead_management import DistributionState, LeadDistribution
 from models.leads import DistributionStatus, Lead, LeadEvent, LeadSource
 from models.partners import PartnerOrg
 from models.users import SalesRep, User
+from models.webhooks import WebhookEventType
 from services.email.outbox import queue_email
 from services.leads.access import can_see_lead
 from services.leads.deadlines import settle_overdue_leads
@@ -34,6 +35,7 @@ from services.leads.lead_settings import settings_for
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.platform.pubsub import RESYNC, PubSub
 from services.platform.viewer import Viewer
+from services.webhooks.events import emit
 from settings import Settings
 
 MAX_LEADS_PER_DISTRIBUTION = 500
@@ -205,6 +207,9 @@ async def distribute_leads(
                 await _queue_notifications(settings, partner, lead, distribution, recipients)
             lead.partner_id = partner_id  # type: ignore[attr-defined]
             lead.distribution_status = status
+            await emit(WebhookEventType.LEAD_DISTRIBUTED, lead)
+            if auto:
+                await emit(WebhookEventType.LEAD_ACCEPTED, lead)
             distributions.append(distribution)
             leads.append(lead)
     if pubsub is not None:

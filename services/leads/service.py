@@ -32,6 +32,7 @@ from models.lead_management import (
     RuleSetOwner,
 )
 from models.leads import Lead, LeadEvent, LeadSource, RegistrationStatus
+from models.webhooks import WebhookEventType
 from services.consent.conflicts import partner_safe_details
 from services.consent.ledger import Caller
 from services.consent.live import LeadChange, publish_lead_changes
@@ -46,6 +47,7 @@ from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, 
 from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import clean_text, validate_email
 from services.platform.viewer import Viewer
+from services.webhooks.events import emit
 from settings import Settings
 
 
@@ -219,6 +221,7 @@ async def create_lead(
         await LeadEvent.create(
             lead=lead, kind="created", actor_id=viewer.user_id, partner_id=viewer.partner_id
         )
+        await emit(WebhookEventType.LEAD_CREATED, lead)
         match = await auto_register(settings, lead, viewer.user_id, caller)
     if match is not None:
         await publish_lead_changes(settings, [LeadChange(lead.id, viewer.partner_id)])
@@ -237,6 +240,7 @@ async def create_vendor_lead(viewer: Viewer, data: LeadInput) -> Lead:
             **values,
         )
         await LeadEvent.create(lead=lead, kind="created", actor_id=viewer.user_id)
+        await emit(WebhookEventType.LEAD_CREATED, lead)
     return lead
 
 
@@ -287,6 +291,7 @@ async def update_lead(
                 partner_id=viewer.partner_id,
                 details={"fields": sorted(values)},
             )
+            await emit(WebhookEventType.LEAD_UPDATED, lead)
         match = await auto_register(settings, lead, viewer.user_id, caller)
     if match is not None:
         await publish_lead_changes(settings, [LeadChange(lead.id, viewer.partner_id)])

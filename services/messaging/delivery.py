@@ -20,11 +20,13 @@ from tortoise.transactions import in_transaction
 from models.messaging import Message, MessageKind, MessageRecipient, MessageStatus
 from models.outbox import EmailCategory
 from models.vendor import VendorSettings
+from models.webhooks import WebhookEventType
 from services.email.outbox import queue_email
 from services.messaging.audience import Outcome, eligible_users, nobody_to_reach
 from services.messaging.content import body_as_text
 from services.messaging.status import utc_now
 from services.platform.pubsub import PubSub, current_pubsub
+from services.webhooks.events import emit
 from settings import Settings
 
 log = logging.getLogger("channelport.messaging")
@@ -76,6 +78,7 @@ async def start_sending(
                 email=user.email,
                 outbox_email_id=email.id,
             )
+        await emit(WebhookEventType.MESSAGE_SENT, message)
     return Outcome.DONE
 
 
@@ -141,6 +144,7 @@ async def publish_popup(
             ],
             batch_size=500,
         )
+        await emit(WebhookEventType.MESSAGE_PUBLISHED, message)
     # After the commit: a subscriber that re-syncs from the database must find the rows.
     await announce_popup(settings, popup_payload(message, [u.id for u in users]))
     return Outcome.DONE

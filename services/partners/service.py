@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from models.enums import PartnerStatus, PartnerTier, Role
 from models.partners import PartnerGroupMember, PartnerOrg
 from models.users import ChannelManagerAssignment, User
+from models.webhooks import WebhookEventType
 from services.partners.groups import static_groups
 from services.partners.rules import COUNTRY_CODE
 from services.platform.errors import (
@@ -27,6 +28,7 @@ from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import clean_search, clean_text, email_problem, normalise_email
 from services.platform.viewer import Viewer
 from services.users.service import NewUser, create_user_in_transaction
+from services.webhooks.events import emit, emit_partner_changes
 
 
 @dataclass
@@ -124,6 +126,7 @@ async def create_partner(
         async with in_transaction():
             await _refuse_duplicate_partner_name(values["name"])
             partner = await PartnerOrg.create(**values)
+            await emit(WebhookEventType.PARTNER_CREATED, partner)
             try:
                 await create_user_in_transaction(first_admin, partner)
             except ServiceError as error:
@@ -152,13 +155,16 @@ async def update_partner(viewer: Viewer, partner_id: int, fields: PartnerFields)
         return partner
     if "name" in values:
         await _refuse_duplicate_partner_name(values["name"], partner.id)
+    before = (partner.status, partner.tier)
     try:
-        await PartnerOrg.filter(id=partner.id).update(**values)
+        async with in_transaction():
+            await PartnerOrg.filter(id=partner.id).update(**values)
+            await partner.refresh_from_db()
+            await emit_partner_changes(partner, before)
     except IntegrityError:
         raise ServiceError(
             ErrorCode.DUPLICATE, "A partner with this name already exists.", "name"
         ) from None
-    await partner.refresh_from_db()
     return partner
 
 

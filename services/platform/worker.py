@@ -21,6 +21,8 @@ from services.leads.jobs import return_overdue_leads
 from services.messaging.jobs import run_message_schedule
 from services.renewals.jobs import run_renewal_notices
 from services.users.jobs import purge_stale_auth_rows
+from services.webhooks.jobs import run_webhook_sender
+from services.webhooks.wakeup import webhook_wakeup_event
 from settings import Settings
 
 log = logging.getLogger("channelport.worker")
@@ -39,6 +41,7 @@ class Job:
 JOBS: list[Job] = [
     Job("purge-stale-auth-rows", 3600, purge_stale_auth_rows),
     Job("email-outbox", 1, run_outbox_sender, wakeup=sender_wakeup_event),
+    Job("webhook-sender", 1, run_webhook_sender, wakeup=webhook_wakeup_event),
     Job("lead-accept-deadlines", 60, return_overdue_leads),
     Job("consent-request-expiry", 300, expire_consent_requests),
     Job("close-ended-trials", 300, run_close_ended_trials),

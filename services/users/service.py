@@ -17,12 +17,14 @@ from tortoise.transactions import in_transaction
 from models.enums import PARTNER_ROLES, VENDOR_ROLES, Role
 from models.partners import PartnerOrg
 from models.users import User
+from models.webhooks import WebhookEventType
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import clean_search, clean_text, validate_email
 from services.platform.viewer import Viewer
 from services.users.auth import check_password_strength, hash_password, revoke_user_sessions
 from services.users.session_events import SessionEnd, announce_sessions_ended
+from services.webhooks.events import emit, emit_fetched
 from settings import Settings
 
 INVITATION_LIFETIME_SECONDS = 7 * 24 * 3600
@@ -88,11 +90,14 @@ async def create_user_in_transaction(new_user: NewUser, partner: PartnerOrg | No
             partner_id=partner.id, is_default_lead_recipient=True
         ).exists()
     try:
-        return await User.create(partner=partner, **values)
+        user = await User.create(partner=partner, **values)
     except IntegrityError:
         raise ServiceError(
             ErrorCode.DUPLICATE, "A user with this email already exists.", "email"
         ) from None
+    if partner is not None:
+        await emit(WebhookEventType.PARTNER_USER_CREATED, user)
+    return user
 
 
 async def create_user(viewer: Viewer, partner_id: int | None, new_user: NewUser) -> User:
@@ -239,6 +244,8 @@ async def update_user(viewer: Viewer, user_id: int, changes: UserChanges) -> Use
         await User.filter(id=user.id).update(**values)
         if values.get("is_active") is False:
             ended = await revoke_user_sessions(user.id)
+            if user.is_active and partner_id is not None:
+                await emit_fetched(WebhookEventType.PARTNER_USER_DEACTIVATED, User, [user.id])
     # Announced once committed: a websocket that hears it checks the database and must see it.
     await announce_sessions_ended(ended, SessionEnd.DEACTIVATED)
     await user.refresh_from_db()

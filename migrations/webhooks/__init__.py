@@ -1,0 +1,1 @@
+"""Migrations of the webhooks app (outbound webhook endpoints and their event outbox)."""

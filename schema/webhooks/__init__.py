@@ -1,0 +1,1 @@
+"""The webhooks domain's GraphQL types, operations and payload rendering."""

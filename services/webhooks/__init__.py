@@ -1,0 +1,1 @@
+"""Outbound webhooks: endpoints, the event outbox, signed delivery, the delivery log."""
