@@ -59,6 +59,9 @@ class Settings:
     # A manifest of trusted documents (resolvers/platform/trusted_documents.py): when set, only
     # the operations it lists run, named by hash. "" = any operation runs.
     trusted_documents: str = ""
+    # The partner portal's base URL: links in emails that point into the portal (a lead
+    # notification's "Open the lead"). "" = such emails carry no portal link.
+    portal_url: str = ""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -133,6 +136,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     smtp_url = _url("SMTP_URL", env.get("SMTP_URL") or "capture://", SMTP_SCHEMES)
     public_url = env.get("PUBLIC_URL") or "http://127.0.0.1:8000"
     _url("PUBLIC_URL", public_url, ("http", "https"))
+    portal_url = (env.get("PORTAL_URL") or "").strip()
+    if portal_url:
+        _url("PORTAL_URL", portal_url, ("http", "https"))
     cors_origins = tuple(o.strip() for o in (env.get("CORS_ORIGINS") or "").split(",") if o.strip())
     for origin in cors_origins:
         _url("CORS_ORIGINS", origin, ("http", "https"))
@@ -173,6 +179,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         smtp_connections=_int(env, "SMTP_CONNECTIONS", 4),
         execution_plans=_bool(env, "EXECUTION_PLANS", True),
         trusted_documents=(env.get("TRUSTED_DOCUMENTS") or "").strip(),
+        portal_url=portal_url.rstrip("/"),
     )
 
 
