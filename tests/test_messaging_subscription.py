@@ -14,7 +14,7 @@ import pytest
 import websockets
 
 from models.messaging import Message
-from services.messaging.centre import ReceivedPopup
+from services.messaging.centre import PublishedPopup
 from services.messaging.delivery import POPUP_CHANNEL, announce_popup
 from services.messaging.popup_stream import popup_stream
 from services.platform.pubsub import RESYNC, PubSub
@@ -57,7 +57,7 @@ async def _next_titles(socket, count: int, wait: float = 3.0) -> list[str]:
         if message["type"] == "ping":
             continue
         assert message["type"] == "next", message
-        titles.append(message["payload"]["data"]["popups"]["title"])
+        titles.append(message["payload"]["data"]["popups"]["node"]["title"])
     return titles
 
 
@@ -148,8 +148,8 @@ async def test_stream_re_syncs_from_the_database_after_a_reconnect(
     await pubsub.connect()
     try:
         stream = popup_stream(pubsub, viewer, "dashboard")
-        received: list[ReceivedPopup] = [await asyncio.wait_for(anext(stream), 3)]
-        assert [p.title for p in received] == ["First"]
+        received: list[PublishedPopup] = [await asyncio.wait_for(anext(stream), 3)]
+        assert [p.popup.title for p in received] == ["First"]
         # Published while this process's pub/sub was away: no announcement reached the stream.
         missed = await create_message(
             gql, admin, title="Missed", groupIds=[gid("PartnerGroup", alpha.id)]
@@ -160,8 +160,8 @@ async def test_stream_re_syncs_from_the_database_after_a_reconnect(
         await run(gql, PUBLISH, admin, id=missed["id"])  # announced on the app's own pub/sub
         assert not pending.done()
         pubsub._fan_out(POPUP_CHANNEL, RESYNC)  # what the wrapper does after a reconnect
-        popup = await asyncio.wait_for(pending, 3)
-        assert popup.title == "Missed"
+        published = await asyncio.wait_for(pending, 3)
+        assert published.popup.title == "Missed"
         # A re-sync does not deliver anything twice.
         pubsub._fan_out(POPUP_CHANNEL, RESYNC)
         again = asyncio.ensure_future(anext(stream))
