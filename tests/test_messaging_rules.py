@@ -15,7 +15,16 @@ from models.users import User
 from models.vendor import VendorSettings
 from services.messaging.jobs import run_message_schedule
 from settings import Settings
-from tests.conftest import GraphQLClient, World, gid, make_partner, make_user, pk_of, token_for
+from tests.conftest import (
+    GraphQLClient,
+    World,
+    count_statements,
+    gid,
+    make_partner,
+    make_user,
+    pk_of,
+    token_for,
+)
 from tests.messaging_support import (
     CENTRE,
     COPY,
@@ -499,3 +508,23 @@ async def test_accepting_portal_terms(
         assert entries == []
     assert (await run(gql, ACCEPT_TERMS, user_b, v="2026-1")) == accepted
     assert await PortalTermsAcceptance.filter(user_id=world.user_b.id).count() == 1
+
+
+async def test_recipient_links_cost_the_same_statements_whatever_the_page_size(
+    gql: GraphQLClient, world: World
+):
+    admin = world.token("vendor_admin")
+    popup = await create_message(gql, admin, allPartners=True)
+    await run(gql, PUBLISH, admin, id=popup["id"])
+    query = """query($id: ID!, $first: Int) { message(id: $id) { recipients(first: $first) {
+      nodes { id email user { id email } partner { id name } } } } }"""
+    counts = []
+    for size in (1, 3):
+        with count_statements() as statements:
+            data = await gql.data(query, {"id": popup["id"], "first": size}, token=admin)
+        nodes = data["message"]["recipients"]["nodes"]
+        assert len(nodes) == size
+        assert all(node["user"]["email"] == node["email"] for node in nodes)
+        assert all(node["partner"]["id"] for node in nodes)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]

@@ -10,9 +10,10 @@ import strawberry
 from strawberry.types import Info
 
 from models import messaging as models
+from models.outbox import OutboxState
 from resolvers.messaging import resolvers as resolve
 from resolvers.partners import resolvers as partner_resolvers
-from schema.partners.types import PartnerGroup
+from schema.partners.types import Partner, PartnerGroup
 from schema.platform.common import (
     Connection,
     OperationErrors,
@@ -25,6 +26,7 @@ from schema.platform.common import (
 from schema.platform.ids import global_id, optional_global_id
 from schema.platform.node import Node
 from schema.platform.shared_events import SharedEvent
+from schema.users.types import User
 from services.messaging import centre
 from services.messaging.content import MessageFields
 from services.messaging.preferences import NotificationPreferences as NotificationPreferencesState
@@ -62,16 +64,23 @@ class EmailStatistics:
     unsubscribed: int
 
 
+DeliveryState = strawberry.enum(
+    OutboxState,
+    name="DeliveryState",
+    description="Where an email is: QUEUED, SENDING, SENT, FAILED, BOUNCED or SUPPRESSED.",
+)
+
+
 @strawberry.type(description="One user of a message's frozen recipient snapshot.")
 class MessageRecipient(Node):
     id: strawberry.ID
     pk: strawberry.Private[int]
-    user_id: strawberry.ID
-    partner_id: strawberry.ID
+    user_pk: strawberry.Private[int]
+    partner_pk: strawberry.Private[int]
     email: str
     read_at: datetime | None
-    delivery_state: str | None = strawberry.field(
-        description="Email only: the outbox state (queued, sent, bounced, suppressed...)."
+    delivery_state: DeliveryState | None = strawberry.field(
+        description="Email only: the state of the recipient's email in the outbox."
     )
     opened: bool
     clicked: bool
@@ -82,8 +91,8 @@ class MessageRecipient(Node):
         return cls(
             id=global_id("MessageRecipient", row.id),
             pk=row.id,
-            user_id=global_id("User", row.user_id),  # type: ignore[attr-defined]
-            partner_id=global_id("Partner", row.partner_id),  # type: ignore[attr-defined]
+            user_pk=row.user_id,  # type: ignore[attr-defined]
+            partner_pk=row.partner_id,  # type: ignore[attr-defined]
             email=row.email,
             read_at=row.read_at,
             delivery_state=stats.state,
@@ -91,6 +100,16 @@ class MessageRecipient(Node):
             clicked=stats.clicked,
             bounced=stats.bounced,
         )
+
+    @strawberry.field(description="The recipient (batched: one query per page).")
+    async def user(self, info: Info) -> User | None:
+        user = await info.context.loaders.user.load(self.user_pk)
+        return None if user is None else User.from_model(user)
+
+    @strawberry.field(description="The recipient's partner (batched: one query per page).")
+    async def partner(self, info: Info) -> Partner | None:
+        partner = await info.context.loaders.partner.load(self.partner_pk)
+        return None if partner is None else Partner.from_model(partner)
 
 
 @strawberry.type(description="An email or pop-up message from the vendor to partner users.")
