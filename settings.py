@@ -70,6 +70,9 @@ class Settings:
     webhook_disable_after_seconds: int = 24 * 3600
     webhook_secret_overlap_seconds: int = 24 * 3600
     webhook_lease_seconds: int = 120
+    # The partner portal's base URL: links in emails that point into the portal (a lead
+    # notification's "Open the lead"). "" = such emails carry no portal link.
+    portal_url: str = ""
 
     @property
     def uses_sqlite(self) -> bool:
@@ -160,6 +163,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     smtp_url = _url("SMTP_URL", env.get("SMTP_URL") or "capture://", SMTP_SCHEMES)
     public_url = env.get("PUBLIC_URL") or "http://127.0.0.1:8000"
     _url("PUBLIC_URL", public_url, ("http", "https"))
+    portal_url = (env.get("PORTAL_URL") or "").strip()
+    if portal_url:
+        _url("PORTAL_URL", portal_url, ("http", "https"))
     cors_origins = tuple(o.strip() for o in (env.get("CORS_ORIGINS") or "").split(",") if o.strip())
     for origin in cors_origins:
         _url("CORS_ORIGINS", origin, ("http", "https"))
@@ -212,6 +218,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             env, "WEBHOOK_SECRET_OVERLAP_SECONDS", 24 * 3600, minimum=0
         ),
         webhook_lease_seconds=_int(env, "WEBHOOK_LEASE_SECONDS", 120, minimum=5),
+        portal_url=portal_url.rstrip("/"),
     )
 
 

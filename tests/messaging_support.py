@@ -25,12 +25,14 @@ PUBLISH = f"mutation($id: ID!) {{ publishMessage(id: $id) {{ {RESULT} }} }}"
 RETURN_TO_DRAFT = f"mutation($id: ID!) {{ returnToDraft(id: $id) {{ {RESULT} }} }}"
 COPY = f"mutation($id: ID!) {{ copyMessage(id: $id) {{ {RESULT} }} }}"
 MARK_READ = """mutation($id: ID!) { markMessageRead(id: $id) {
-  ... on ReceivedPopup { messageId readAt }
+  ... on MessageRead { popup { id readAt } messageCentre { id unreadCount } }
   ... on OperationErrors { errors { field message code } } } }"""
 READ_COUNTS = "query($id: ID!) { message(id: $id) { readCounts { recipients read unread } } }"
-CENTRE = """query($first: Int, $after: String) { messageCentre(first: $first, after: $after) {
-  edges { cursor node { messageId title readAt pages } } pageInfo { hasNextPage endCursor } } }"""
-POPUPS = "subscription($page: String) { popups(page: $page) { messageId title pages readAt } }"
+CENTRE = """query($first: Int, $after: String) { messageCentre { id unreadCount
+  popups(first: $first, after: $after) {
+    edges { cursor node { id title readAt pages } } pageInfo { hasNextPage endCursor } } } }"""
+POPUPS = """subscription($page: String, $after: String) { popups(page: $page, after: $after) {
+  cursor node { id title pages readAt } } }"""
 
 
 async def make_group(name: str, *partners: PartnerOrg) -> PartnerGroup:

@@ -136,14 +136,18 @@ async def test_an_ended_popup_reads_and_acts_as_expired_without_the_job(
         token=world.token("vendor_admin"),
     )
     assert published["publishMessage"] == {"status": "PUBLISHED"}
-    unread = "{ unreadPopupCount }"
-    assert (await gql.data(unread, token=world.token("user_a")))["unreadPopupCount"] == 1
+    unread = "{ messageCentre { unreadCount } }"
+    assert (await gql.data(unread, token=world.token("user_a")))["messageCentre"] == {
+        "unreadCount": 1
+    }
 
     # Its end date passes; the schedule job has not run.
     await Message.filter(id=pk_of(message_id)).update(
         ends_at=datetime.now(UTC) - timedelta(seconds=1)
     )
-    assert (await gql.data(unread, token=world.token("user_a")))["unreadPopupCount"] == 0
+    assert (await gql.data(unread, token=world.token("user_a")))["messageCentre"] == {
+        "unreadCount": 0
+    }
     admin = world.token("vendor_admin")
     one = await gql.data(
         "query($id: ID!) { message(id: $id) { status } }", {"id": message_id}, token=admin

@@ -32,7 +32,7 @@ async def test_demo_shows_leads_messages_and_queued_mail(
     partner = await _token(gql, "user@northwind.example")
     seen = await gql.data(
         """{ managedLeads(first: 20) { nodes { company registrationStatus distributionStatus } }
-             messageCentre { nodes { title } } }""",
+             messageCentre { popups { nodes { title } } } }""",
         token=partner,
     )
     leads = {n["company"]: n for n in seen["managedLeads"]["nodes"]}
@@ -40,7 +40,9 @@ async def test_demo_shows_leads_messages_and_queued_mail(
     assert leads["Delta Logistics"]["registrationStatus"] == "NOT_REGISTERED"
     assert leads["Polder Water Board"]["distributionStatus"] == "PENDING"
     assert leads["Tulip Insurance"]["distributionStatus"] == "ACCEPTED"
-    assert [n["title"] for n in seen["messageCentre"]["nodes"]] == ["Partner summit on 12 March"]
+    assert [n["title"] for n in seen["messageCentre"]["popups"]["nodes"]] == [
+        "Partner summit on 12 March"
+    ]
 
     vendor = await _token(gql, "admin@vendor.example")
     messages = await gql.data("{ messages { nodes { title status } } }", token=vendor)

@@ -26,7 +26,8 @@ BOUNCE_SECRET = "bounce-secret-" + "m" * 20
 STATISTICS = """query($id: ID!) { message(id: $id) {
   status
   emailStatistics { recipients sent bounced opened clicked suppressed queued }
-  recipients { edges { node { email deliveryState opened clicked bounced } } } } }"""
+  recipients { edges { node { email deliveryState opened clicked bounced
+    user { email } partner { name } } } } } }"""
 
 
 @pytest.fixture
@@ -137,13 +138,15 @@ async def test_campaign_reaches_exactly_the_eligible_opted_in_users_with_statist
     per_recipient = {e["node"]["email"]: e["node"] for e in data["recipients"]["edges"]}
     assert per_recipient[world.user_a.email] == {
         "email": world.user_a.email,
-        "deliveryState": "sent",
+        "deliveryState": "SENT",
         "opened": True,
         "clicked": True,
         "bounced": False,
+        "user": {"email": world.user_a.email},
+        "partner": {"name": world.partner_a.name},
     }
     assert per_recipient[world.admin_a.email]["bounced"] is True
-    assert per_recipient["gone@alpha.test"]["deliveryState"] == "bounced"
+    assert per_recipient["gone@alpha.test"]["deliveryState"] == "BOUNCED"
     assert set(per_recipient) == {world.admin_a.email, world.user_a.email, "gone@alpha.test"}
     # Partner users cannot read campaign statistics.
     body = await gql.request(STATISTICS, {"id": email["id"]}, token=world.token("admin_a"))

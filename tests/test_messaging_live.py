@@ -27,6 +27,7 @@ from tests.conftest import (
     gid,
     make_partner,
     make_user,
+    pk_of,
     server_environment,
     start_live_server,
     start_private_redis,
@@ -90,9 +91,11 @@ class PopupClient:
                     if message["payload"].get("errors"):
                         self.errors.append(message["payload"]["errors"])
                         continue
-                    popup = message["payload"]["data"]["popups"]
+                    popup = message["payload"]["data"]["popups"]["node"]
                     self.received.append(popup)
-                    self.arrived_at[popup["messageId"]] = time.perf_counter()
+                    # Keyed by the pop-up's message (its id names that message).
+                    message_id = gid("PartnerMessage", pk_of(popup["id"]))
+                    self.arrived_at[message_id] = time.perf_counter()
                 else:
                     self.errors.append(message)
 

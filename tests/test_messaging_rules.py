@@ -15,7 +15,16 @@ from models.users import User
 from models.vendor import VendorSettings
 from services.messaging.jobs import run_message_schedule
 from settings import Settings
-from tests.conftest import GraphQLClient, World, gid, make_partner, make_user, pk_of, token_for
+from tests.conftest import (
+    GraphQLClient,
+    World,
+    count_statements,
+    gid,
+    make_partner,
+    make_user,
+    pk_of,
+    token_for,
+)
 from tests.messaging_support import (
     CENTRE,
     COPY,
@@ -99,8 +108,9 @@ async def test_vendor_staff_have_no_message_centre_or_preferences(gql: GraphQLCl
     )
     result = await run(gql, ACCEPT_TERMS, world.token("vendor_admin"), v="1")
     assert error_codes(result) == [(None, "FORBIDDEN")]
-    body = await gql.request("{ unreadPopupCount }", token=world.token("manager"))
+    body = await gql.request("{ messageCentre { unreadCount } }", token=world.token("manager"))
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert body["data"] == {"messageCentre": None}
     popup = await create_message(gql, world.token("vendor_admin"), allPartners=True)
     await run(gql, PUBLISH, world.token("vendor_admin"), id=popup["id"])
     result = await run(gql, MARK_READ, world.token("vendor_admin"), id=popup["id"])
@@ -393,30 +403,61 @@ async def test_message_centre_read_state_and_counts(gql: GraphQLClient, world: W
     )
 
     user_a = world.token("user_a")
-    page = (await gql.data(CENTRE, {"first": 2}, token=user_a))["messageCentre"]
+    centre = (await gql.data(CENTRE, {"first": 2}, token=user_a))["messageCentre"]
+    assert centre["id"] == gid("MessageCentre", world.user_a.id)
+    assert centre["unreadCount"] == 3
+    page = centre["popups"]
     assert [e["node"]["title"] for e in page["edges"]] == ["Third", "Second"]
+    # A pop-up's id names its message (the viewer's own state of it).
+    assert [e["node"]["id"] for e in page["edges"]] == [
+        gid("ReceivedPopup", pk_of(ids[2])),
+        gid("ReceivedPopup", pk_of(ids[1])),
+    ]
     assert page["pageInfo"]["hasNextPage"] is True
     rest = (
         await gql.data(CENTRE, {"first": 2, "after": page["pageInfo"]["endCursor"]}, token=user_a)
-    )["messageCentre"]
+    )["messageCentre"]["popups"]
     assert [e["node"]["title"] for e in rest["edges"]] == ["First"]
     assert rest["pageInfo"]["hasNextPage"] is False
 
-    marked = await run(gql, MARK_READ, user_a, id=ids[1])
-    assert marked["messageId"] == ids[1]
-    assert marked["readAt"] is not None
-    again = await run(gql, MARK_READ, user_a, id=ids[1])
-    assert again["readAt"] == marked["readAt"]
+    # Marked by the pop-up's own id: the result carries the same pop-up id with its readAt and
+    # the same message centre id with the new unread count (what a client cache updates).
+    popup_id = gid("ReceivedPopup", pk_of(ids[1]))
+    marked = await run(gql, MARK_READ, user_a, id=popup_id)
+    assert marked["popup"]["id"] == popup_id
+    assert marked["popup"]["readAt"] is not None
+    assert marked["messageCentre"] == {"id": centre["id"], "unreadCount": 2}
+    again = await run(gql, MARK_READ, user_a, id=ids[1])  # a PartnerMessage id works too
+    assert again["popup"] == marked["popup"]
     counts = (await gql.data(READ_COUNTS, {"id": ids[1]}, token=admin))["message"]["readCounts"]
     assert counts == {"recipients": 2, "read": 1, "unread": 1}
-    unread = await gql.data("{ unreadPopupCount }", token=user_a)
-    assert unread["unreadPopupCount"] == 2
+    unread = await gql.data("{ messageCentre { unreadCount } }", token=user_a)
+    assert unread["messageCentre"]["unreadCount"] == 2
+    # node(id) gives the same objects back, as the viewer's own state.
+    nodes = await gql.data(
+        """query($ids: [ID!]!) { nodes(ids: $ids) { id
+          ... on ReceivedPopup { readAt } ... on MessageCentre { unreadCount } } }""",
+        {"ids": [popup_id, centre["id"]]},
+        token=user_a,
+    )
+    assert nodes["nodes"] == [
+        {"id": popup_id, "readAt": marked["popup"]["readAt"]},
+        {"id": centre["id"], "unreadCount": 2},
+    ]
 
     # Another partner's user, and a draft, cannot be marked; nothing changes.
     for token, message_id in ((world.token("user_b"), ids[0]), (user_a, draft["id"])):
         refused = await run(gql, MARK_READ, token, id=message_id)
         assert error_codes(refused) == [("id", "NOT_FOUND")]
-    assert (await gql.data(CENTRE, {}, token=world.token("user_b")))["messageCentre"]["edges"] == []
+    other = (await gql.data(CENTRE, {}, token=world.token("user_b")))["messageCentre"]
+    assert other["popups"]["edges"] == []
+    # Someone else's pop-up state or message centre is not found by its id either.
+    for foreign in (popup_id, centre["id"]):
+        body = await gql.request(
+            "query($id: ID!) { node(id: $id) { id } }", {"id": foreign}, token=world.token("user_b")
+        )
+        assert body["data"] == {"node": None}
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert await MessageRecipient.filter(read_at__isnull=False).count() == 1
 
 
@@ -467,3 +508,23 @@ async def test_accepting_portal_terms(
         assert entries == []
     assert (await run(gql, ACCEPT_TERMS, user_b, v="2026-1")) == accepted
     assert await PortalTermsAcceptance.filter(user_id=world.user_b.id).count() == 1
+
+
+async def test_recipient_links_cost_the_same_statements_whatever_the_page_size(
+    gql: GraphQLClient, world: World
+):
+    admin = world.token("vendor_admin")
+    popup = await create_message(gql, admin, allPartners=True)
+    await run(gql, PUBLISH, admin, id=popup["id"])
+    query = """query($id: ID!, $first: Int) { message(id: $id) { recipients(first: $first) {
+      nodes { id email user { id email } partner { id name } } } } }"""
+    counts = []
+    for size in (1, 3):
+        with count_statements() as statements:
+            data = await gql.data(query, {"id": popup["id"], "first": size}, token=admin)
+        nodes = data["message"]["recipients"]["nodes"]
+        assert len(nodes) == size
+        assert all(node["user"]["email"] == node["email"] for node in nodes)
+        assert all(node["partner"]["id"] for node in nodes)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]

@@ -14,7 +14,7 @@ import pytest
 import websockets
 
 from models.messaging import Message
-from services.messaging.centre import ReceivedPopup
+from services.messaging.centre import PublishedPopup
 from services.messaging.delivery import POPUP_CHANNEL, announce_popup
 from services.messaging.popup_stream import popup_stream
 from services.platform.pubsub import RESYNC, PubSub
@@ -32,7 +32,7 @@ from tests.conftest import (
 from tests.messaging_support import POPUPS, PUBLISH, create_message, make_group, run
 
 
-async def _subscribe(server: LiveServer, token: str, page: str | None):
+async def _subscribe(server: LiveServer, token: str, page: str | None, after: str | None = None):
     socket = await websockets.connect(
         server.ws_url, subprotocols=["graphql-transport-ws"], open_timeout=5
     )
@@ -43,22 +43,28 @@ async def _subscribe(server: LiveServer, token: str, page: str | None):
             {
                 "id": "1",
                 "type": "subscribe",
-                "payload": {"query": POPUPS, "variables": {"page": page}},
+                "payload": {"query": POPUPS, "variables": {"page": page, "after": after}},
             }
         )
     )
     return socket
 
 
-async def _next_titles(socket, count: int, wait: float = 3.0) -> list[str]:
-    titles = []
-    while len(titles) < count:
+async def _next_events(socket, count: int, wait: float = 3.0) -> list[tuple[str, str]]:
+    """(title, cursor) of the next `count` pop-ups."""
+    events = []
+    while len(events) < count:
         message = json.loads(await asyncio.wait_for(socket.recv(), wait))
         if message["type"] == "ping":
             continue
         assert message["type"] == "next", message
-        titles.append(message["payload"]["data"]["popups"]["title"])
-    return titles
+        edge = message["payload"]["data"]["popups"]
+        events.append((edge["node"]["title"], edge["cursor"]))
+    return events
+
+
+async def _next_titles(socket, count: int, wait: float = 3.0) -> list[str]:
+    return [title for title, _ in await _next_events(socket, count, wait)]
 
 
 async def _nothing_more(socket, wait: float = 0.3) -> bool:
@@ -116,6 +122,70 @@ async def test_unread_then_live_pop_ups_filtered_by_page(
             await socket.close()
 
 
+async def test_resubscribing_after_the_last_cursor_gets_only_what_was_missed(
+    live_server: LiveServer, gql: GraphQLClient, world: World
+):
+    admin = world.token("vendor_admin")
+    alpha = await make_group("Alpha", world.partner_a)
+
+    async def publish(title: str) -> None:
+        created = await create_message(
+            gql, admin, title=title, groupIds=[gid("PartnerGroup", alpha.id)]
+        )
+        await _publish_over_http(live_server, admin, created["id"])
+
+    await publish("Old and unread")
+    socket = await _subscribe(live_server, world.token("user_a"), "dashboard")
+    try:
+        assert [t for t, _ in await _next_events(socket, 1)] == ["Old and unread"]
+        await publish("Seen live")
+        ((title, last_cursor),) = await _next_events(socket, 1)
+        assert title == "Seen live"
+    finally:
+        await socket.close()
+
+    # Disconnected: two pop-ups are published. Everything above is still unread.
+    await publish("Missed one")
+    await publish("Missed two")
+
+    resumed = await _subscribe(live_server, world.token("user_a"), "dashboard", after=last_cursor)
+    fresh = await _subscribe(live_server, world.token("user_a"), "dashboard")
+    try:
+        missed = await _next_events(resumed, 2)
+        assert [t for t, _ in missed] == ["Missed one", "Missed two"]
+        assert await _nothing_more(resumed, 0.5)
+        # Each publication has its own cursor.
+        assert last_cursor not in {c for _, c in missed}
+        # Without `after`, every unread pop-up, as before.
+        assert await _next_titles(fresh, 4) == [
+            "Old and unread",
+            "Seen live",
+            "Missed one",
+            "Missed two",
+        ]
+        # Live pop-ups still arrive on the resumed subscription, once.
+        await publish("Live again")
+        assert await _next_titles(resumed, 1) == ["Live again"]
+        assert await _nothing_more(resumed)
+    finally:
+        await resumed.close()
+        await fresh.close()
+
+    again = await _subscribe(live_server, world.token("user_a"), "dashboard", after=missed[0][1])
+    try:
+        assert await _next_titles(again, 2) == ["Missed two", "Live again"]
+        assert await _nothing_more(again)
+    finally:
+        await again.close()
+
+    broken = await _subscribe(live_server, world.token("user_a"), "dashboard", after="nonsense")
+    try:
+        message = json.loads(await asyncio.wait_for(broken.recv(), 3))
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "INVALID"
+    finally:
+        await broken.close()
+
+
 async def test_vendor_staff_cannot_subscribe_to_pop_ups(live_server: LiveServer, world: World):
     socket = await _subscribe(live_server, world.token("vendor_admin"), "dashboard")
     try:
@@ -148,8 +218,8 @@ async def test_stream_re_syncs_from_the_database_after_a_reconnect(
     await pubsub.connect()
     try:
         stream = popup_stream(pubsub, viewer, "dashboard")
-        received: list[ReceivedPopup] = [await asyncio.wait_for(anext(stream), 3)]
-        assert [p.title for p in received] == ["First"]
+        received: list[PublishedPopup] = [await asyncio.wait_for(anext(stream), 3)]
+        assert [p.popup.title for p in received] == ["First"]
         # Published while this process's pub/sub was away: no announcement reached the stream.
         missed = await create_message(
             gql, admin, title="Missed", groupIds=[gid("PartnerGroup", alpha.id)]
@@ -160,8 +230,8 @@ async def test_stream_re_syncs_from_the_database_after_a_reconnect(
         await run(gql, PUBLISH, admin, id=missed["id"])  # announced on the app's own pub/sub
         assert not pending.done()
         pubsub._fan_out(POPUP_CHANNEL, RESYNC)  # what the wrapper does after a reconnect
-        popup = await asyncio.wait_for(pending, 3)
-        assert popup.title == "Missed"
+        published = await asyncio.wait_for(pending, 3)
+        assert published.popup.title == "Missed"
         # A re-sync does not deliver anything twice.
         pubsub._fan_out(POPUP_CHANNEL, RESYNC)
         again = asyncio.ensure_future(anext(stream))

@@ -12,7 +12,7 @@ from resolvers.platform.permissions import viewer_of
 from services.email.stats import DeliveryStatistics
 from services.messaging import audience, centre, preferences, statistics
 from services.messaging import service as messaging
-from services.messaging.centre import CentrePage, ReceivedPopup
+from services.messaging.centre import CentrePage, PublishedPopup, ReceivedPopup
 from services.messaging.content import MessageFields
 from services.messaging.popup_stream import popup_stream
 from services.messaging.preferences import NotificationPreferences
@@ -109,6 +109,18 @@ async def own_preferences(info: Info) -> NotificationPreferences:
     return await preferences.own_preferences(viewer_of(info))
 
 
-def popups(info: Info, page: str | None) -> AsyncIterator[ReceivedPopup]:
+def popups(info: Info, page: str | None, after: int | None) -> AsyncIterator[PublishedPopup]:
     pubsub: PubSub = info.context.request.app.state.pubsub
-    return popup_stream(pubsub, viewer_of(info), page)
+    return popup_stream(pubsub, viewer_of(info), page, after)
+
+
+async def received_popup(info: Info, message_id: int) -> ReceivedPopup:
+    return await centre.received_popup(viewer_of(info), message_id)
+
+
+async def require_own_message_centre(info: Info, user_id: int) -> None:
+    centre.require_own_message_centre(viewer_of(info), user_id)
+
+
+async def preferences_of(info: Info, user_id: int) -> NotificationPreferences:
+    return await preferences.preferences_of(viewer_of(info), user_id)

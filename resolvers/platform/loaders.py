@@ -27,6 +27,7 @@ class Loaders:
         self.contacts_of_customer = DataLoader[int, list[CustomerContact]](self._contacts)
         self.customers_of_partner = DataLoader[int, list[Customer]](self._customers_of_partners)
         self.sales_reps_of_partner = DataLoader[int, list[SalesRep]](self._sales_reps)
+        self.user = DataLoader[int, User | None](self._users)
 
     def _require_viewer(self) -> Viewer:
         if self.viewer is None:
@@ -60,3 +61,7 @@ class Loaders:
     async def _sales_reps(self, partner_ids: list[int]) -> list[list[SalesRep]]:
         by_partner = await sales_reps.list_sales_reps(self._require_viewer(), partner_ids)
         return [by_partner[p] for p in partner_ids]
+
+    async def _users(self, user_ids: list[int]) -> list[User | None]:
+        found = await users.users_by_ids(self._require_viewer(), user_ids)
+        return [found.get(u) for u in user_ids]

@@ -14,21 +14,23 @@ from strawberry.types import Info
 from resolvers.messaging import resolvers as resolve
 from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin, PublicError, viewer_of
 from schema.messaging.types import (
+    MarkMessageReadResult,
+    MessageCentre,
     MessageChangesInput,
     MessageKind,
+    MessageRead,
     MessageStatus,
     NewMessageInput,
     NotificationPreferences,
     NotificationPreferencesResult,
     PartnerMessage,
     PartnerMessageResult,
+    PopupEdge,
     ReceivedPopup,
-    ReceivedPopupResult,
 )
 from schema.platform.common import (
     Connection,
     PageWindow,
-    connection_of,
     fetch,
     mutate,
     parse_id,
@@ -37,16 +39,19 @@ from schema.platform.common import (
 from schema.platform.node import register_node
 from services.messaging import centre
 from services.platform.errors import ServiceError
+from services.platform.pagination import decode_cursor
 from services.platform.pubsub import SubscriberDropped
 
-_SHARED_POPUPS: OrderedDict[tuple[Any, ...], ReceivedPopup] = OrderedDict()
-_SHARED_POPUPS_KEPT = 256
+_SHARED_EVENTS: OrderedDict[tuple[Any, ...], PopupEdge] = OrderedDict()
+_SHARED_EVENTS_KEPT = 256
 
 
-def _shared_popup(popup: centre.ReceivedPopup) -> ReceivedPopup:
-    """One GraphQL value per distinct pop-up content in this process, so that every connection
+def _shared_event(published: centre.PublishedPopup) -> PopupEdge:
+    """One GraphQL value per distinct published pop-up in this process, so that every connection
     receiving the same published pop-up yields the same `SharedEvent` (executed once)."""
+    popup = published.popup
     key = (
+        published.cursor,
         popup.message_id,
         popup.title,
         popup.body_html,
@@ -57,11 +62,11 @@ def _shared_popup(popup: centre.ReceivedPopup) -> ReceivedPopup:
         popup.read_at,
         popup.expired,
     )
-    shared = _SHARED_POPUPS.get(key)
+    shared = _SHARED_EVENTS.get(key)
     if shared is None:
-        shared = _SHARED_POPUPS[key] = ReceivedPopup.from_service(popup)
-        if len(_SHARED_POPUPS) > _SHARED_POPUPS_KEPT:
-            _SHARED_POPUPS.popitem(last=False)
+        shared = _SHARED_EVENTS[key] = PopupEdge.from_service(published)
+        if len(_SHARED_EVENTS) > _SHARED_EVENTS_KEPT:
+            _SHARED_EVENTS.popitem(last=False)
     return shared
 
 
@@ -100,29 +105,15 @@ class MessagingQuery:
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],
-        description="Every pop-up you received, read or not, newest first.",
+        description="Your message centre (partner users): every pop-up you received and the "
+        "unread count. Null and an error (FORBIDDEN) for anyone else.",
     )
-    async def message_centre(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[ReceivedPopup]:
-        page = await fetch(
-            lambda: resolve.message_centre(info, PageWindow(first, after, last, before))
-        )
-        return connection_of(page.page, [ReceivedPopup.from_service(i) for i in page.items])
-
-    @strawberry.field(permission_classes=[IsAuthenticated], description="Unread pop-ups.")
-    async def unread_popup_count(self, info: Info) -> int:
-        return await fetch(lambda: resolve.unread_count(info))
+    async def message_centre(self, info: Info) -> MessageCentre | None:
+        return await fetch(lambda: _own_message_centre(info, viewer_of(info).user_id))
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def notification_preferences(self, info: Info) -> NotificationPreferences:
-        preferences = await resolve.own_preferences(info)
-        return NotificationPreferences(supplier_emails=preferences.supplier_emails)
+        return NotificationPreferences.from_service(await resolve.own_preferences(info))
 
 
 @strawberry.type
@@ -190,12 +181,19 @@ class MessagingMutation:
         )
 
     @strawberry.mutation(
-        permission_classes=[IsAuthenticated], description="Mark one of your pop-ups read."
+        permission_classes=[IsAuthenticated],
+        description="Mark one of your pop-ups read (idempotent). `id`: the ReceivedPopup's id "
+        "(a PartnerMessage id is accepted as well). Returns the pop-up and your message centre "
+        "(with its new unread count), so a client cache updates both.",
     )
-    async def mark_message_read(self, info: Info, id: strawberry.ID) -> ReceivedPopupResult:
-        async def run() -> ReceivedPopup:
-            popup = await resolve.mark_message_read(info, parse_id(id, "PartnerMessage"))
-            return ReceivedPopup.from_service(popup)
+    async def mark_message_read(self, info: Info, id: strawberry.ID) -> MarkMessageReadResult:
+        async def run() -> MessageRead:
+            message_pk = parse_id(id, ("ReceivedPopup", "PartnerMessage"))
+            popup = await resolve.mark_message_read(info, message_pk)
+            return MessageRead(
+                popup=ReceivedPopup.from_service(popup),
+                message_centre=MessageCentre.of_user(viewer_of(info).user_id),
+            )
 
         return await mutate(run)
 
@@ -209,7 +207,7 @@ class MessagingMutation:
     ) -> NotificationPreferencesResult:
         async def run() -> NotificationPreferences:
             preferences = await resolve.set_notification_preferences(info, supplier_emails)
-            return NotificationPreferences(supplier_emails=preferences.supplier_emails)
+            return NotificationPreferences.from_service(preferences)
 
         return await mutate(run)
 
@@ -220,7 +218,7 @@ class MessagingMutation:
     async def accept_portal_terms(self, info: Info, version: str) -> NotificationPreferencesResult:
         async def run() -> NotificationPreferences:
             preferences = await resolve.accept_portal_terms(info, version)
-            return NotificationPreferences(supplier_emails=preferences.supplier_emails)
+            return NotificationPreferences.from_service(preferences)
 
         return await mutate(run)
 
@@ -229,26 +227,33 @@ class MessagingMutation:
 class MessagingSubscription:
     @strawberry.subscription(
         permission_classes=[IsAuthenticated],
-        description="Your unread pop-ups for this portal page, then each new one, live.",
+        description="Your unread pop-ups for this portal page, then each new one, live. With "
+        "`after` (the cursor of the last event you received) only the unread pop-ups published "
+        "after it, then the live ones: a client that subscribes again gets what it missed, not "
+        "every unread pop-up again.",
     )
     async def popups(
-        self, info: Info, page: str | None = None
-    ) -> AsyncGenerator[ReceivedPopup, None]:
+        self, info: Info, page: str | None = None, after: str | None = None
+    ) -> AsyncGenerator[PopupEdge, None]:
         if not viewer_of(info).is_partner_member:
             raise PublicError(
                 "Pop-ups are shown to partner users.", extensions={"code": "FORBIDDEN"}
             )
-        stream = resolve.popups(info, page)
         try:
-            async for popup in stream:
-                yield _shared_popup(popup)
+            after_pk = None if after is None else decode_cursor(after)
+        except ServiceError as error:
+            raise PublicError(error.message, extensions={"code": error.code.name}) from None
+        stream = resolve.popups(info, page, after_pk)
+        try:
+            async for published in stream:
+                yield _shared_event(published)
         except ServiceError as error:
             raise PublicError(error.message, extensions={"code": error.code.name}) from None
         except SubscriberDropped:
             # This connection fell behind and was dropped instead of buffering without bound.
             raise PublicError(
-                "Too many pop-ups arrived at once for this connection: subscribe again to "
-                "reload your unread pop-ups.",
+                "Too many pop-ups arrived at once for this connection: subscribe again with "
+                "the cursor of the last pop-up you received.",
                 extensions={"code": "RESUBSCRIBE"},
             ) from None
         finally:
@@ -259,4 +264,20 @@ async def _load_message(info: Info, pk: int) -> PartnerMessage:
     return PartnerMessage.from_model(await resolve.get_message(info, pk))
 
 
+async def _own_message_centre(info: Info, user_pk: int) -> MessageCentre:
+    await resolve.require_own_message_centre(info, user_pk)
+    return MessageCentre.of_user(user_pk)
+
+
+async def _load_received_popup(info: Info, pk: int) -> ReceivedPopup:
+    return ReceivedPopup.from_service(await resolve.received_popup(info, pk))
+
+
+async def _load_preferences(info: Info, pk: int) -> NotificationPreferences:
+    return NotificationPreferences.from_service(await resolve.preferences_of(info, pk))
+
+
 register_node("PartnerMessage", _load_message, IsVendorAdmin)
+register_node("ReceivedPopup", _load_received_popup)
+register_node("MessageCentre", _own_message_centre)
+register_node("NotificationPreferences", _load_preferences)

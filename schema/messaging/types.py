@@ -10,13 +10,15 @@ import strawberry
 from strawberry.types import Info
 
 from models import messaging as models
+from models.outbox import OutboxState
 from resolvers.messaging import resolvers as resolve
 from resolvers.partners import resolvers as partner_resolvers
-from schema.partners.types import PartnerGroup
+from schema.partners.types import Partner, PartnerGroup
 from schema.platform.common import (
     Connection,
     OperationErrors,
     PageWindow,
+    connection_of,
     fetch,
     parse_id,
     to_connection,
@@ -24,10 +26,13 @@ from schema.platform.common import (
 from schema.platform.ids import global_id, optional_global_id
 from schema.platform.node import Node
 from schema.platform.shared_events import SharedEvent
+from schema.users.types import User
 from services.messaging import centre
 from services.messaging.content import MessageFields
+from services.messaging.preferences import NotificationPreferences as NotificationPreferencesState
 from services.messaging.statistics import RecipientStats
 from services.messaging.status import effective_status
+from services.platform.pagination import encode_cursor
 
 MessageKind = strawberry.enum(models.MessageKind, name="MessageKind")
 MessageStatus = strawberry.enum(
@@ -59,16 +64,23 @@ class EmailStatistics:
     unsubscribed: int
 
 
+DeliveryState = strawberry.enum(
+    OutboxState,
+    name="DeliveryState",
+    description="Where an email is: QUEUED, SENDING, SENT, FAILED, BOUNCED or SUPPRESSED.",
+)
+
+
 @strawberry.type(description="One user of a message's frozen recipient snapshot.")
 class MessageRecipient(Node):
     id: strawberry.ID
     pk: strawberry.Private[int]
-    user_id: strawberry.ID
-    partner_id: strawberry.ID
+    user_pk: strawberry.Private[int]
+    partner_pk: strawberry.Private[int]
     email: str
     read_at: datetime | None
-    delivery_state: str | None = strawberry.field(
-        description="Email only: the outbox state (queued, sent, bounced, suppressed...)."
+    delivery_state: DeliveryState | None = strawberry.field(
+        description="Email only: the state of the recipient's email in the outbox."
     )
     opened: bool
     clicked: bool
@@ -79,8 +91,8 @@ class MessageRecipient(Node):
         return cls(
             id=global_id("MessageRecipient", row.id),
             pk=row.id,
-            user_id=global_id("User", row.user_id),  # type: ignore[attr-defined]
-            partner_id=global_id("Partner", row.partner_id),  # type: ignore[attr-defined]
+            user_pk=row.user_id,  # type: ignore[attr-defined]
+            partner_pk=row.partner_id,  # type: ignore[attr-defined]
             email=row.email,
             read_at=row.read_at,
             delivery_state=stats.state,
@@ -88,6 +100,16 @@ class MessageRecipient(Node):
             clicked=stats.clicked,
             bounced=stats.bounced,
         )
+
+    @strawberry.field(description="The recipient (batched: one query per page).")
+    async def user(self, info: Info) -> User | None:
+        user = await info.context.loaders.user.load(self.user_pk)
+        return None if user is None else User.from_model(user)
+
+    @strawberry.field(description="The recipient's partner (batched: one query per page).")
+    async def partner(self, info: Info) -> Partner | None:
+        partner = await info.context.loaders.partner.load(self.partner_pk)
+        return None if partner is None else Partner.from_model(partner)
 
 
 @strawberry.type(description="An email or pop-up message from the vendor to partner users.")
@@ -183,9 +205,13 @@ class PartnerMessage(Node):
         return to_connection(page, lambda row: MessageRecipient.from_model(row, stats[row.id]))
 
 
-@strawberry.type(description="A pop-up as the signed-in partner user received it.")
-class ReceivedPopup(SharedEvent):
-    message_id: strawberry.ID
+@strawberry.type(
+    description="A pop-up as the signed-in partner user received it: its content and your read "
+    "state. Its id names the pop-up's message and is the same for every recipient; it always "
+    "resolves to the state of whoever asks (node(id)), so no one sees another user's state."
+)
+class ReceivedPopup(Node):
+    id: strawberry.ID
     title: str
     body_html: str
     language: str
@@ -198,7 +224,7 @@ class ReceivedPopup(SharedEvent):
     @classmethod
     def from_service(cls, popup: centre.ReceivedPopup) -> ReceivedPopup:
         return cls(
-            message_id=global_id("PartnerMessage", popup.message_id),
+            id=global_id("ReceivedPopup", popup.message_id),
             title=popup.title,
             body_html=popup.body_html,
             language=popup.language,
@@ -210,16 +236,80 @@ class ReceivedPopup(SharedEvent):
         )
 
 
-@strawberry.type(description="The signed-in user's notification settings.")
-class NotificationPreferences:
+@strawberry.type(
+    description="One pop-up of the popups subscription (an edge: a client may add it to the "
+    "message centre's popups) with its place in the order of publications: pass the cursor of "
+    "the last one you received as `after` when you subscribe again to get only the pop-ups "
+    "published since. This cursor is for `popups(after:)` only, not for paging the message "
+    "centre."
+)
+class PopupEdge(SharedEvent):
+    cursor: str
+    node: ReceivedPopup
+
+    @classmethod
+    def from_service(cls, published: centre.PublishedPopup) -> PopupEdge:
+        return cls(
+            cursor=encode_cursor(published.cursor),
+            node=ReceivedPopup.from_service(published.popup),
+        )
+
+
+@strawberry.type(
+    description="The signed-in partner user's message centre: every pop-up received, and how "
+    "many are unread. Its id is per user, so a client cache updates it from markMessageRead."
+)
+class MessageCentre(Node):
+    id: strawberry.ID
+    user_pk: strawberry.Private[int]
+
+    @classmethod
+    def of_user(cls, user_pk: int) -> MessageCentre:
+        return cls(id=global_id("MessageCentre", user_pk), user_pk=user_pk)
+
+    @strawberry.field(description="Unread, unexpired pop-ups.")
+    async def unread_count(self, info: Info) -> int:
+        return await fetch(lambda: resolve.unread_count(info))
+
+    @strawberry.field(description="Every pop-up you received, read or not, newest first.")
+    async def popups(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[ReceivedPopup]:
+        page = await fetch(
+            lambda: resolve.message_centre(info, PageWindow(first, after, last, before))
+        )
+        return connection_of(page.page, [ReceivedPopup.from_service(i) for i in page.items])
+
+
+@strawberry.type(description="A pop-up marked read, and the message centre with its new count.")
+class MessageRead:
+    popup: ReceivedPopup
+    message_centre: MessageCentre
+
+
+@strawberry.type(description="The signed-in user's notification settings (id: per user).")
+class NotificationPreferences(Node):
+    id: strawberry.ID
     supplier_emails: bool
+
+    @classmethod
+    def from_service(cls, preferences: NotificationPreferencesState) -> NotificationPreferences:
+        return cls(
+            id=global_id("NotificationPreferences", preferences.user_id),
+            supplier_emails=preferences.supplier_emails,
+        )
 
 
 PartnerMessageResult = Annotated[
     PartnerMessage | OperationErrors, strawberry.union("PartnerMessageResult")
 ]
-ReceivedPopupResult = Annotated[
-    ReceivedPopup | OperationErrors, strawberry.union("ReceivedPopupResult")
+MarkMessageReadResult = Annotated[
+    MessageRead | OperationErrors, strawberry.union("MarkMessageReadResult")
 ]
 NotificationPreferencesResult = Annotated[
     NotificationPreferences | OperationErrors, strawberry.union("NotificationPreferencesResult")

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -87,6 +88,7 @@ async def _queue_notifications(
         else "Please accept or reject it in the portal."
     )
     for recipient in recipients:
+        link = portal_lead_link(settings, recipient, lead.id)
         await queue_email(
             settings,
             to=recipient.address,
@@ -98,7 +100,7 @@ async def _queue_notifications(
                     f"The vendor has distributed the lead {who}{company} to {partner.name}.",
                     deadline,
                 ],
-                "action_url": f"{settings.public_url}/leads/{lead.id}",
+                "action_url": link or "",
                 "action_label": "Open the lead",
             },
             source="lead_distributed",
@@ -106,6 +108,15 @@ async def _queue_notifications(
             user=recipient.user_id,
             dedupe_key=f"lead-distributed:{distribution.id}:{recipient.address}",
         )
+
+
+def portal_lead_link(settings: Settings, recipient: Recipient, lead_id: int) -> str | None:
+    """The lead's page in the partner portal (`PORTAL_URL/leads/<the Lead's global id>`), for a
+    recipient who can sign in to the portal: none without PORTAL_URL, and none for a sales rep."""
+    if not settings.portal_url or recipient.user_id is None:
+        return None
+    global_id = base64.b64encode(f"Lead:{lead_id}".encode()).decode()
+    return f"{settings.portal_url}/leads/{global_id}"
 
 
 @dataclass

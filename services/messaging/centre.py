@@ -1,6 +1,13 @@
 """A partner user's pop-ups: the unread ones for a portal page, the message centre (every pop-up
 received, read or not), the unread count, and marking one read. services/messaging/popup_stream.py
-streams them live."""
+streams them live.
+
+A pop-up's place in the order of publications (its *publication cursor*) is the highest
+recipient row id of its publication: one publication's rows are written in one transaction, so
+every row of a later publication has a higher id, and a user's pop-ups published after a cursor
+are that user's recipient rows with a higher id. A subscriber passes the cursor of the last
+pop-up it received to get only the ones it missed since (`unread_popups(after=...)`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.functions import Max
 
 from models.messaging import Message, MessageKind, MessageRecipient, MessageStatus
 from services.messaging.status import utc_now
@@ -74,22 +82,56 @@ def require_partner_member(viewer: Viewer) -> None:
         )
 
 
-async def unread_popups(viewer: Viewer, page: str | None) -> list[ReceivedPopup]:
-    """The viewer's unread, unexpired pop-ups (for `page`, if given), oldest first."""
-    require_partner_member(viewer)
-    recipients = (
-        await MessageRecipient.filter(
-            Q(message__ends_at__isnull=True) | Q(message__ends_at__gt=utc_now()),
-            user_id=viewer.user_id,
-            read_at__isnull=True,
-            message__kind=MessageKind.POPUP,
-            message__status=MessageStatus.PUBLISHED,
-        )
-        .select_related("message")
-        .order_by("id")
+@dataclass(frozen=True)
+class PublishedPopup:
+    """A pop-up and its publication cursor (see the module docstring)."""
+
+    popup: ReceivedPopup
+    cursor: int
+
+
+async def publication_cursors(message_ids: list[int]) -> dict[int, int]:
+    """The publication cursor of each published message (one grouped query)."""
+    if not message_ids:
+        return {}
+    rows = (
+        await MessageRecipient.filter(message_id__in=message_ids)
+        .group_by("message_id")
+        .annotate(last=Max("id"))
+        .values("message_id", "last")
     )
-    popups = [ReceivedPopup.from_recipient(r) for r in recipients]
-    return [p for p in popups if shows_on(p.pages, page)]
+    return {int(row["message_id"]): int(row["last"]) for row in rows}
+
+
+async def unread_popups(
+    viewer: Viewer, page: str | None, after: int | None = None
+) -> list[PublishedPopup]:
+    """The viewer's unread, unexpired pop-ups (for `page`, if given), oldest first; with `after`
+    (a publication cursor) only those published after it."""
+    require_partner_member(viewer)
+    queryset = MessageRecipient.filter(
+        Q(message__ends_at__isnull=True) | Q(message__ends_at__gt=utc_now()),
+        user_id=viewer.user_id,
+        read_at__isnull=True,
+        message__kind=MessageKind.POPUP,
+        message__status=MessageStatus.PUBLISHED,
+    )
+    if after is not None:
+        queryset = queryset.filter(id__gt=after)
+    recipients = await queryset.select_related("message").order_by("id")
+    shown = [r for r in recipients if shows_on(list(r.message.pages), page)]
+    cursors = await publication_cursors([r.message_id for r in shown])  # type: ignore[attr-defined]
+    return [
+        PublishedPopup(ReceivedPopup.from_recipient(r), cursors[r.message_id])  # type: ignore[attr-defined]
+        for r in shown
+    ]
+
+
+def require_own_message_centre(viewer: Viewer, user_id: int) -> None:
+    """Only a partner user's own message centre exists for them (another's reads as missing)."""
+    require_partner_member(viewer)
+    if user_id != viewer.user_id:
+        raise not_found("Message centre")
 
 
 @dataclass(frozen=True)
@@ -120,6 +162,20 @@ async def unread_count(viewer: Viewer) -> int:
         message__kind=MessageKind.POPUP,
         message__status=MessageStatus.PUBLISHED,
     ).count()
+
+
+async def received_popup(viewer: Viewer, message_id: int) -> ReceivedPopup:
+    """The viewer's own received pop-up of a message; not found for anyone else's."""
+    require_partner_member(viewer)
+    recipient = await MessageRecipient.get_or_none(
+        user_id=viewer.user_id,
+        message_id=message_id,
+        message__kind=MessageKind.POPUP,
+        message__status__in=[MessageStatus.PUBLISHED, MessageStatus.EXPIRED],
+    ).select_related("message")
+    if recipient is None:
+        raise not_found("Message")
+    return ReceivedPopup.from_recipient(recipient)
 
 
 async def mark_message_read(viewer: Viewer, message_id: int) -> ReceivedPopup:

@@ -23,6 +23,7 @@ from models.vendor import VendorSettings
 from models.webhooks import WebhookEventType
 from services.email.outbox import queue_email
 from services.messaging.audience import Outcome, eligible_users, nobody_to_reach
+from services.messaging.centre import publication_cursors
 from services.messaging.content import body_as_text
 from services.messaging.status import utc_now
 from services.platform.pubsub import PubSub, current_pubsub
@@ -82,11 +83,13 @@ async def start_sending(
     return Outcome.DONE
 
 
-def popup_payload(message: Message, recipient_ids: list[int]) -> dict[str, Any]:
-    """What subscribers receive on POPUP_CHANNEL: the pop-up and who may see it."""
+def popup_payload(message: Message, recipient_ids: list[int], cursor: int) -> dict[str, Any]:
+    """What subscribers receive on POPUP_CHANNEL: the pop-up, who may see it, and its
+    publication cursor (services/messaging/centre.py)."""
     return {
         "type": "published",
         "publication": uuid.uuid4().hex,
+        "cursor": cursor,
         "id": message.id,
         "title": message.title,
         "body_html": message.body_html,
@@ -145,6 +148,7 @@ async def publish_popup(
             batch_size=500,
         )
         await emit(WebhookEventType.MESSAGE_PUBLISHED, message)
+        cursor = (await publication_cursors([message.id]))[message.id]
     # After the commit: a subscriber that re-syncs from the database must find the rows.
-    await announce_popup(settings, popup_payload(message, [u.id for u in users]))
+    await announce_popup(settings, popup_payload(message, [u.id for u in users], cursor))
     return Outcome.DONE

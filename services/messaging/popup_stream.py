@@ -4,6 +4,9 @@ On subscribe it listens on the pub/sub channel first, then reads the user's unre
 pop-ups from the database and yields them, then yields every newly published pop-up the user is
 a recipient of, live. After a pub/sub reconnect (`RESYNC`) it reads the database again and yields
 what it has not yielded yet, so that a pop-up published while Redis was away is not missed.
+A subscriber that passes `after` (the publication cursor of the last pop-up it received, see
+services/messaging/centre.py) gets, instead of every unread pop-up, only the unread ones
+published after it, then the live ones.
 
 A published payload is decoded once per process and shared by all subscribers of the process;
 its recipient list is turned into a set once per process as well (`_recipients`), so a publish
@@ -17,6 +20,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from services.messaging.centre import (
+    PublishedPopup,
     ReceivedPopup,
     require_partner_member,
     shows_on,
@@ -42,21 +46,22 @@ def _recipients(payload: dict[str, Any]) -> frozenset[int]:
 
 
 async def popup_stream(
-    pubsub: PubSub, viewer: Viewer, page: str | None
-) -> AsyncIterator[ReceivedPopup]:
-    """Unread pop-ups from the database, then live ones; re-synced after a reconnect."""
+    pubsub: PubSub, viewer: Viewer, page: str | None, after: int | None = None
+) -> AsyncIterator[PublishedPopup]:
+    """Unread pop-ups from the database (those published after `after`, if given), then live
+    ones; re-synced after a reconnect."""
     require_partner_member(viewer)
     delivered: set[int] = set()
     async with pubsub.subscribe(POPUP_CHANNEL) as subscription:
-        for popup in await unread_popups(viewer, page):
-            delivered.add(popup.message_id)
-            yield popup
+        for published in await unread_popups(viewer, page, after):
+            delivered.add(published.popup.message_id)
+            yield published
         async for item in subscription:
             if item is RESYNC:
-                for popup in await unread_popups(viewer, page):
-                    if popup.message_id not in delivered:
-                        delivered.add(popup.message_id)
-                        yield popup
+                for published in await unread_popups(viewer, page, after):
+                    if published.popup.message_id not in delivered:
+                        delivered.add(published.popup.message_id)
+                        yield published
                 continue
             assert isinstance(item, dict)
             if item.get("type") != "published" or item.get("id") in delivered:
@@ -66,4 +71,4 @@ async def popup_stream(
             if not shows_on(list(item.get("pages", ())), page):
                 continue
             delivered.add(int(item["id"]))
-            yield ReceivedPopup.from_payload(item)
+            yield PublishedPopup(ReceivedPopup.from_payload(item), int(item["cursor"]))

@@ -20,7 +20,7 @@ from services.email.suppression import Unsubscribed, unsubscribe_listeners
 from services.messaging.centre import require_partner_member
 from services.messaging.delivery import EMAIL_SOURCE
 from services.messaging.status import utc_now
-from services.platform.errors import ErrorCode, ServiceError
+from services.platform.errors import ErrorCode, ServiceError, not_found
 from services.platform.viewer import Viewer
 
 
@@ -28,16 +28,24 @@ from services.platform.viewer import Viewer
 class NotificationPreferences:
     """A user's notification settings."""
 
+    user_id: int
     supplier_emails: bool
 
     @classmethod
     def of(cls, user: User) -> NotificationPreferences:
-        return cls(supplier_emails=user.supplier_emails_opt_in)
+        return cls(user_id=user.id, supplier_emails=user.supplier_emails_opt_in)
 
 
 async def own_preferences(viewer: Viewer) -> NotificationPreferences:
     """The viewer's own notification settings."""
     return NotificationPreferences.of(await User.get(id=viewer.user_id))
+
+
+async def preferences_of(viewer: Viewer, user_id: int) -> NotificationPreferences:
+    """A user's notification settings, for that user only (anyone else's read as missing)."""
+    if user_id != viewer.user_id:
+        raise not_found("Notification preferences")
+    return await own_preferences(viewer)
 
 
 async def _set_supplier_emails(

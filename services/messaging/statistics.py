@@ -55,7 +55,7 @@ async def email_statistics(message_id: int) -> DeliveryStatistics:
 
 @dataclass(frozen=True)
 class RecipientStats:
-    state: str | None
+    state: OutboxState | None
     opened: bool
     clicked: bool
     bounced: bool
@@ -81,7 +81,7 @@ async def list_recipients(
         email = recipient.outbox_email
         kinds = events.get(email.id, set()) if email is not None else set()
         stats[recipient.id] = RecipientStats(
-            state=str(email.state) if email is not None else None,
+            state=OutboxState(email.state) if email is not None else None,
             opened=EmailEventKind.OPENED.value in kinds,
             clicked=EmailEventKind.CLICKED.value in kinds,
             bounced=email is not None

@@ -225,9 +225,10 @@ async function main() {
     : null;
 
   const centre = await run("MessageCentre", "query", { first: 20 });
-  const unread = (centre?.messageCentre?.nodes ?? []).find((popup) => !popup.readAt) ?? null;
-  const popupKey = unread ? (unread.id ?? unread.messageId) : null;
-  if (unread) await run("MarkMessageRead", "mutation", { id: unread.messageId ?? unread.id });
+  const unread =
+    (centre?.messageCentre?.popups?.nodes ?? []).find((popup) => !popup.readAt) ?? null;
+  const popupKey = unread ? unread.id : null;
+  if (unread) await run("MarkMessageRead", "mutation", { id: unread.id });
 
   // (d) live pop-ups: listen, let the vendor publish one, wait for it.
   const title = `Contract pop-up ${stamp}`;
@@ -237,7 +238,7 @@ async function main() {
     .subscribe({ query: ops.LivePopups, variables: { page: PAGE } })
     .subscribe({
       next: (result) => {
-        if (result.data?.popups) delivered.push(result.data.popups);
+        if (result.data?.popups) delivered.push(result.data.popups.node);
         subscriptionErrors = subscriptionErrors.concat(errorsOf(result));
       },
       error: (error) => subscriptionErrors.push({ message: String(error.message ?? error) }),
@@ -294,9 +295,7 @@ async function main() {
 
   const cachedCentre = readCached("MessageCentre", { first: 20 });
   const cachedPopup = popupKey
-    ? (cachedCentre?.messageCentre?.nodes ?? []).find(
-        (popup) => (popup.id ?? popup.messageId) === popupKey,
-      )
+    ? (cachedCentre?.messageCentre?.popups?.nodes ?? []).find((popup) => popup.id === popupKey)
     : null;
   check("markReadInCache", Boolean(cachedPopup?.readAt), {
     markedRead: popupKey ?? "no unread pop-up in the message centre",
