@@ -22,7 +22,7 @@ CREATE_REP = """mutation($input: SalesRepInput!, $partnerId: ID) {
     ... on OperationErrors { errors { field code } }
   }
 }"""
-REPS_OF = "query($id: ID!) { partner(id: $id) { salesReps { email } } }"
+REPS_OF = "query($id: ID!) { partner(id: $id) { salesReps { nodes { email } } } }"
 
 
 async def test_vendor_admin_changes_settings(gql: GraphQLClient, world: World):
@@ -99,7 +99,7 @@ async def test_partner_admin_manages_own_sales_reps(gql: GraphQLClient, world: W
     listed = await gql.data(
         REPS_OF, {"id": gid("Partner", world.partner_a.id)}, token=world.token("user_a")
     )
-    assert listed["partner"]["salesReps"] == [{"email": "rita@reps.test"}]
+    assert listed["partner"]["salesReps"]["nodes"] == [{"email": "rita@reps.test"}]
 
 
 async def test_sales_reps_of_another_partner_are_out_of_reach(gql: GraphQLClient, world: World):
