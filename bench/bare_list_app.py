@@ -32,6 +32,8 @@ from services.users.auth import unsign_value
 from settings import Settings, load_settings
 
 PAGE_SIZE = 50
+# The page of a partner's users the query gets (the connection's default page size).
+USERS_PAGE_SIZE = 20
 
 _PARTNER_COLUMNS = (
     '"invoice_address","created_at","updated_at","tier","invoice_vat_number","name","status",'
@@ -123,15 +125,26 @@ class Statements:
         )
 
     def users_of_partners(self, count: int) -> str:
+        """The first USERS_PAGE_SIZE + 1 users of each partner, numbered per partner."""
+        rank = (
+            'ROW_NUMBER() OVER (PARTITION BY "portal_user"."partner_id" '
+            'ORDER BY "portal_user"."id" ASC) "row_in_parent"'
+        )
         return (
-            f'SELECT {_USER_COLUMNS} FROM "portal_user" '
-            f'WHERE "partner_id" IN ({self._params(count)}) ORDER BY "id" ASC'
+            f'SELECT * FROM (SELECT {_USER_COLUMNS},{rank} FROM "portal_user" '
+            f'WHERE "partner_id" IN ({self._params(count)})) "ranked" '
+            f'WHERE "row_in_parent" <= {USERS_PAGE_SIZE + 1}'
         )
 
 
 async def _rows(sql: str, values: list[Any]) -> Sequence[Any]:
     _, rows = await connections.get("default").execute_query(sql, values)
     return rows
+
+
+def _global_id(type_name: str, pk: int) -> str:
+    """The opaque id the API gives a record: base64 of "TypeName:pk"."""
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 def _cursor(partner_id: int) -> str:
@@ -178,12 +191,22 @@ async def _groups_by_partner(
 async def _users_by_partner(
     statements: Statements, partner_ids: list[int]
 ) -> dict[int, list[dict[str, str]]]:
-    result: dict[int, list[dict[str, str]]] = {p: [] for p in partner_ids}
+    ranked: dict[int, list[tuple[int, dict[str, str]]]] = {p: [] for p in partner_ids}
     for row in await _rows(statements.users_of_partners(len(partner_ids)), partner_ids):
-        result[row["partner_id"]].append(
-            {"id": str(row["id"]), "email": row["email"], "role": row["role"].upper()}
+        ranked[row["partner_id"]].append(
+            (
+                row["row_in_parent"],
+                {
+                    "id": _global_id("User", row["id"]),
+                    "email": row["email"],
+                    "role": row["role"].upper(),
+                },
+            )
         )
-    return result
+    return {
+        partner: [user for _, user in sorted(users, key=lambda r: r[0])][:USERS_PAGE_SIZE]
+        for partner, users in ranked.items()
+    }
 
 
 async def _is_vendor_admin(settings: Settings, statements: Statements, token: str) -> bool:
@@ -216,16 +239,18 @@ async def partner_list_json(settings: Settings, token: str) -> bytes | None:
                 "edges": [
                     {
                         "node": {
-                            "id": str(row["id"]),
+                            "id": _global_id("Partner", row["id"]),
                             "name": row["name"],
                             "status": row["status"].upper(),
                             "tier": row["tier"].upper(),
                             "country": row["country"],
-                            "groups": [
-                                {"id": str(group_id), "name": name}
-                                for group_id, name in groups[row["id"]]
-                            ],
-                            "users": users[row["id"]],
+                            "groups": {
+                                "nodes": [
+                                    {"id": _global_id("PartnerGroup", group_id), "name": name}
+                                    for group_id, name in groups[row["id"]]
+                                ]
+                            },
+                            "users": {"nodes": users[row["id"]]},
                         }
                     }
                     for row in page

@@ -88,8 +88,9 @@ from services.users.auth import open_session  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 
 LIST_QUERY = (
-    "{ partners(first: 50) { edges { node { id name status tier country groups { id name } "
-    "users { id email role } } } pageInfo { hasNextPage endCursor } } }"
+    "{ partners(first: 50) { edges { node { id name status tier country "
+    "groups { nodes { id name } } users { nodes { id email role } } } } "
+    "pageInfo { hasNextPage endCursor } } }"
 )
 SMALL_LIST_QUERY = LIST_QUERY.replace("first: 50", "first: 5")
 SECRET_KEY = "bench-secret-key-" + "k" * 32
@@ -226,11 +227,12 @@ def statement_shape(sql: str) -> str:
     """
     shape = re.sub(r"\$\d+", "?", sql)
     shape = re.sub(r"IN \((?:\?,)*\?\)", "IN (?...)", shape)
-    match = re.match(r"SELECT (.*?) FROM ", shape)
-    if match:
-        columns = ",".join(sorted(match.group(1).split(",")))
-        shape = f"SELECT {columns} FROM {shape[match.end() :]}"
-    return shape
+    # Every select list, also one inside a subquery (a nested connection's page per parent).
+    return re.sub(
+        r"SELECT (.*?) FROM ",
+        lambda match: f"SELECT {','.join(sorted(match.group(1).split(',')))} FROM ",
+        shape,
+    )
 
 
 @dataclass

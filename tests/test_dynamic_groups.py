@@ -25,13 +25,14 @@ REMOVAL = f"""mutation($group: ID!, $partners: [ID!]!) {{
 UPDATE_PARTNER = f"""mutation($id: ID!, $input: PartnerInput!) {{
   updatePartner(id: $id, input: $input) {{ {RESULT} }} }}"""
 BOTH_VIEWS = """{
-  partnerGroups(first: 100) { edges { node { name members { name } } } }
-  partners(first: 100) { edges { node { name groups { name } } } }
+  partnerGroups(first: 100) { edges { node { name members(first: 100) { nodes { name } } } } }
+  partners(first: 100) { edges { node { name groups(first: 100) { nodes { name } } } } }
 }"""
 
 
 def cond(field: str, operator: str, *values: str) -> dict[str, Any]:
-    return {"field": field, "operator": operator, "values": list(values)}
+    """A condition as the API takes and gives it (field and operator are enums)."""
+    return {"field": field.upper(), "operator": operator.upper(), "values": list(values)}
 
 
 # name -> (tier, country, status)
@@ -81,11 +82,11 @@ class Groups:
         """Members per group (partnerGroup.members) and groups per partner (partner.groups)."""
         data = await self.gql.data(BOTH_VIEWS, token=self.token)
         members = {
-            e["node"]["name"]: {m["name"] for m in e["node"]["members"]}
+            e["node"]["name"]: {m["name"] for m in e["node"]["members"]["nodes"]}
             for e in data["partnerGroups"]["edges"]
         }
         groups = {
-            e["node"]["name"]: {g["name"] for g in e["node"]["groups"]}
+            e["node"]["name"]: {g["name"] for g in e["node"]["groups"]["nodes"]}
             for e in data["partners"]["edges"]
         }
         return members, groups

@@ -190,11 +190,11 @@ async def test_id_arguments_refuse_other_types_and_malformed_ids(gql, world, set
     assert result["addPartnersToGroup"]["errors"][0]["field"] == "groupId"
     assert result["addPartnersToGroup"]["errors"][0]["message"] == "Expected a PartnerGroup id."
     members = await gql.data(
-        "query($id: ID!) { partnerGroup(id: $id) { members { id } } }",
+        "query($id: ID!) { partnerGroup(id: $id) { members { nodes { id } } } }",
         {"id": gid("PartnerGroup", group.id)},
         token=admin,
     )
-    assert members["partnerGroup"]["members"] == []
+    assert members["partnerGroup"]["members"]["nodes"] == []
 
 
 async def test_records_sharing_a_row_share_the_id(gql, world, settings):

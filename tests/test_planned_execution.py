@@ -136,8 +136,8 @@ def documents(draw: st.DrawFn) -> str:
         for name in roots
     )
     if draw(st.integers(0, 15)) == 0:  # beyond the depth limit: refused by validation
-        body += " me { partner { users { partner { users { partner { users { partner { users {"
-        body += " partner { users { partner { users { id } } } } } } } } } } } } }"
+        body += " me { partner { users { nodes { partner { users { nodes { partner { users {"
+        body += " nodes { partner { users { nodes { id } } } } } } } } } } } } } } }"
     text = f"{{ {body} }} " + " ".join(builder.fragments)
     declarations = {"$yes": "Boolean! = true", "$no": "Boolean! = false", "$first": "Int = 2"}
     used = [f"{name}: {kind}" for name, kind in declarations.items() if name + ")" in text]
@@ -224,14 +224,15 @@ async def test_the_list_query_runs_on_a_plan_and_mutations_fall_back(
     headers = {"authorization": f"Bearer {grouped_world.token('vendor_admin')}"}
     query = (
         "{ partners(first: 5) { edges { node { id name status tier country "
-        "groups { id name } users { id email role } } } pageInfo { hasNextPage endCursor } } }"
+        "groups { nodes { id name } } users { nodes { id email role } } } } "
+        "pageInfo { hasNextPage endCursor } } }"
     )
     body = (await http.post("/graphql", json={"query": query}, headers=headers)).json()
     assert planned_runs == ["query"]
     assert standard_runs == []
     nodes = [edge["node"] for edge in body["data"]["partners"]["edges"]]
-    assert [g["name"] for g in nodes[0]["groups"]] == ["Static"]
-    assert [g["name"] for g in nodes[1]["groups"]] == ["Gold"]
+    assert [g["name"] for g in nodes[0]["groups"]["nodes"]] == ["Static"]
+    assert [g["name"] for g in nodes[1]["groups"]["nodes"]] == ["Gold"]
     mutation = 'mutation { deletePartnerGroup(id: "999") { __typename } }'
     await http.post("/graphql", json={"query": mutation}, headers=headers)
     assert planned_runs == ["query"]

@@ -19,13 +19,15 @@ from settings import Settings
 from tests.conftest import GraphQLClient, count_statements, make_user, token_for
 
 PARTNERS = """{ partners(first: 50) { edges { node { id name
-    groups { id name } users { id email } customers { id name } } } } }"""
+    groups { nodes { id name } } users { nodes { id email } totalCount }
+    customers { nodes { id name } totalCount } salesReps { nodes { id } totalCount } } } } }"""
 USERS = """{ users(first: 50) { edges { node { email
-    partner { name groups { name } } } } } }"""
+    partner { name groups { nodes { name } } } } } } }"""
 CUSTOMERS = """{ customers(first: 50) { edges { node { name
     partner { name } contacts { email } } } } }"""
 GROUPS = """{ partnerGroups(first: 50) { edges { node { name
-    members { name users { email } customers { name contacts { email } } } } } } }"""
+    members { nodes { name users { nodes { email } totalCount }
+      customers { nodes { name contacts { email } } } } } } } } }"""
 
 TIERS = [PartnerTier.REGISTERED, PartnerTier.SILVER, PartnerTier.GOLD, PartnerTier.PLATINUM]
 
@@ -112,6 +114,8 @@ def nested_count(data: dict[str, Any], key: str) -> int:
     total = 0
     for edge in connection["edges"]:
         value = edge["node"][key]
+        if isinstance(value, dict) and "nodes" in value:
+            value = value["nodes"]
         total += len(value) if isinstance(value, list) else int(value is not None)
     return total
 

@@ -9,8 +9,9 @@ from tests.conftest import GraphQLClient, World
 
 def deep_users_query(depth: int) -> str:
     fields = ["users", "edges", "node"]
+    following = {"node": "partner", "nodes": "partner", "partner": "users", "users": "nodes"}
     while len(fields) < depth:
-        fields.append("partner" if fields[-1] in ("node", "users") else "users")
+        fields.append(following[fields[-1]])
     query = "id"
     for field in reversed(fields[:depth]):
         query = f"{field} {{ {query} }}"
@@ -19,7 +20,7 @@ def deep_users_query(depth: int) -> str:
 
 async def test_a_repeated_query_is_validated_once(gql: GraphQLClient, world: World):
     cache = cached_validation
-    query = "{ partners(first: 7) { edges { node { id name groups { id } } } } }"
+    query = "{ partners(first: 7) { edges { node { id name groups { nodes { id } } } } } }"
     token = world.token("vendor_admin")
     first = await gql.data(query, token=token)
     before = cache.cache_info()

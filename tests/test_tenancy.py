@@ -152,6 +152,11 @@ def error_code(body: dict[str, Any]) -> str:
     return body["errors"][0]["extensions"]["code"]
 
 
+def no_data(body: dict[str, Any]) -> bool:
+    """No object in the answer: `data` is null, or every (nullable) root field is."""
+    return not any((body.get("data") or {}).values())
+
+
 # ---- reading by id ---------------------------------------------------------------------------
 
 
@@ -165,7 +170,7 @@ async def test_read_by_id_shows_own_objects_and_hides_others_exactly_like_missin
         if kind == "group" and role in PARTNER_ROLES:
             continue  # role-level refusal, checked below
         body = await gql.request(BY_ID[kind], {"id": tenancy.id(name)}, token=token)
-        if body.get("data"):
+        if not no_data(body):
             node = body["data"][ROOT_FIELD[kind]]
             assert node["id"] == tenancy.id(name)
             assert label in (node.get("name"), node.get("email"))
@@ -175,31 +180,54 @@ async def test_read_by_id_shows_own_objects_and_hides_others_exactly_like_missin
         missing = await gql.request(BY_ID[kind], {"id": missing_id(kind)}, token=token)
         malformed = await gql.request(BY_ID[kind], {"id": "not-a-number"}, token=token)
         assert body == missing, (name, body, missing)
-        assert body["data"] is None
+        assert no_data(body)
         assert error_code(body) == "NOT_FOUND"
         assert error_code(malformed) == "INVALID"
     assert readable == {n for n in READABLE[role] if not (role in PARTNER_ROLES and n in GROUPS)}
 
 
+# The groups each partner belongs to (Alpha is silver, Beta is gold).
+GROUPS_OF = {
+    "partner_a": {"static_group"},
+    "partner_b": {"static_group", "dynamic_group"},
+}
+OWN_GROUPS = "query($id: ID!) { partner(id: $id) { tier groups { totalCount nodes { id name } } } }"
+
+
 @pytest.mark.parametrize("role", PARTNER_ROLES)
-async def test_partners_cannot_read_partner_groups_at_all(
+async def test_partners_read_their_own_orgs_groups_and_nothing_else_of_groups(
     gql: GraphQLClient, tenancy: Tenancy, role: str
 ):
     token = tenancy.token(role)
     own_partner = "partner_a" if role.endswith("_a") else "partner_b"
+    other_partner = "partner_b" if own_partner == "partner_a" else "partner_a"
+    # Their own org's tier and groups, through partner(id) and through me.
+    own = await gql.data(OWN_GROUPS, {"id": tenancy.id(own_partner)}, token=token)
+    assert own["partner"]["tier"] == ("SILVER" if own_partner == "partner_a" else "GOLD")
+    groups = own["partner"]["groups"]
+    assert {g["name"] for g in groups["nodes"]} == labels(GROUPS_OF[own_partner])
+    assert {g["id"] for g in groups["nodes"]} == {tenancy.id(g) for g in GROUPS_OF[own_partner]}
+    assert groups["totalCount"] == len(GROUPS_OF[own_partner])
+    me = await gql.data("{ me { partner { groups { nodes { name } } } } }", token=token)
+    assert {g["name"] for g in me["me"]["partner"]["groups"]["nodes"]} == labels(
+        GROUPS_OF[own_partner]
+    )
+    # Another partner's groups: the partner itself is not found, nothing of its groups shows.
+    foreign = await gql.request(OWN_GROUPS, {"id": tenancy.id(other_partner)}, token=token)
+    assert no_data(foreign)
+    assert error_code(foreign) == "NOT_FOUND"
+    # The groups themselves (by id, the list, their members) stay vendor staff's.
     for query, variables in (
         (BY_ID["group"], {"id": tenancy.id("static_group")}),
         (BY_ID["group"], {"id": missing_id("group")}),
         ("{ partnerGroups { edges { node { name } } } }", {}),
-        (
-            "query($id: ID!) { partner(id: $id) { groups { name } } }",
-            {"id": tenancy.id(own_partner)},
-        ),
-        ("{ me { partner { groups { name members { name } } } } }", {}),
+        ("{ me { partner { groups { nodes { name members { nodes { name } } } } } } }", {}),
+        ("query($id: ID!) { node(id: $id) { id } }", {"id": tenancy.id("static_group")}),
     ):
         body = await gql.request(query, variables, token=token)
         assert error_code(body) == "FORBIDDEN", query
-        assert not collect_labels(body) & labels(GROUPS)
+        assert not collect_labels(body) & labels({other_partner}), query
+        assert not collect_labels(body) & labels(GROUPS - GROUPS_OF[own_partner]), query
 
 
 # ---- lists -----------------------------------------------------------------------------------
@@ -255,11 +283,11 @@ async def test_vendor_staff_list_every_group_but_only_the_members_they_may_see(
     gql: GraphQLClient, tenancy: Tenancy, role: str
 ):
     data = await gql.data(
-        "{ partnerGroups(first: 100) { edges { node { name members { name } } } } }",
+        "{ partnerGroups(first: 100) { edges { node { name members { nodes { name } } } } } }",
         token=tenancy.token(role),
     )
     members = {
-        e["node"]["name"]: {m["name"] for m in e["node"]["members"]}
+        e["node"]["name"]: {m["name"] for m in e["node"]["members"]["nodes"]}
         for e in data["partnerGroups"]["edges"]
     }
     if role == "vendor_admin":
@@ -281,24 +309,34 @@ async def test_vendor_staff_list_every_group_but_only_the_members_they_may_see(
 
 REACH = """
 {
-  me { email partner { name users { email partner { name } }
-       customers { name contacts { email } partner { name } } } }
+  me { email partner { name users { nodes { email partner { name } } }
+       salesReps { nodes { email } }
+       customers { nodes { name contacts { email } partner { name } } } } }
   partners(first: 100) { edges { node { name
-      users { email partner { name users { email } } }
-      customers { name contacts { email } partner { name customers { name } } } } } }
+      users { nodes { email partner { name users { nodes { email } } } } }
+      customers { nodes { name contacts { email }
+        partner { name customers { nodes { name } } } } } } } }
   users(first: 100) { edges { node { email
-      partner { name users { email } customers { name contacts { email } } } } } }
+      partner { name users { nodes { email } }
+        customers { nodes { name contacts { email } } } } } } }
   customers(first: 100) { edges { node { name contacts { email }
-      partner { name users { email } customers { name } } } } }
+      partner { name users { nodes { email } } customers { nodes { name } } } } } }
+}"""
+
+# Groups a partner's own users reach too (their own org's), members only vendor staff.
+GROUP_REACH = """
+{
+  me { partner { groups { nodes { name } } } }
+  partners(first: 100) { edges { node { groups { nodes { name } } } } }
 }"""
 
 STAFF_REACH = """
 {
-  partnerGroups(first: 100) { edges { node { name members { name
-      users { email partner { name } } customers { name contacts { email } }
-      groups { name members { name users { email } } } } } } }
-  partners(first: 100) { edges { node { name groups { name members { name
-      customers { name partner { name } } } } } } }
+  partnerGroups(first: 100) { edges { node { name members { nodes { name
+      users { nodes { email partner { name } } } customers { nodes { name contacts { email } } }
+      groups { nodes { name members { nodes { name users { nodes { email } } } } } } } } } } }
+  partners(first: 100) { edges { node { name groups { nodes { name members { nodes { name
+      customers { nodes { name partner { name } } } } } } } } } }
 }"""
 
 
@@ -314,9 +352,14 @@ async def test_nested_fields_reach_exactly_what_the_role_may_read(
 ):
     token = tenancy.token(role)
     reached = collect_labels(await gql.data(REACH, token=token))
+    reached_groups = collect_labels(await gql.data(GROUP_REACH, token=token))
     if role in ("vendor_admin", "manager"):
         reached |= collect_labels(await gql.data(STAFF_REACH, token=token))
     assert reached == reachable_labels(role)
+    # A partner's users reach exactly their own org's groups; staff those of the partners
+    # they may see (the manager: Alpha's).
+    own_orgs = {n for n in READABLE[role] if n in GROUPS_OF}
+    assert reached_groups == labels(set().union(*(GROUPS_OF[p] for p in own_orgs)))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -329,28 +372,29 @@ async def test_nested_paths_from_one_object(gql: GraphQLClient, tenancy: Tenancy
             continue
         org = "a" if name.endswith("_a") else "b"
         data = await gql.data(
-            "query($id: ID!) { user(id: $id) { partner { name users { email } "
-            "customers { name contacts { email } } } } }",
+            "query($id: ID!) { user(id: $id) { partner { name users { nodes { email } } "
+            "customers { nodes { name contacts { email } } } } } }",
             {"id": tenancy.id(name)},
             token=token,
         )
         partner = data["user"]["partner"]
         assert partner["name"] == OBJECTS[f"partner_{org}"][1]
-        assert {u["email"] for u in partner["users"]} == labels({f"admin_{org}", f"user_{org}"})
-        assert [c["name"] for c in partner["customers"]] == [OBJECTS[f"customer_{org}"][1]]
-        assert {c["email"] for c in partner["customers"][0]["contacts"]} == CONTACTS[
-            f"customer_{org}"
-        ]
+        emails = {u["email"] for u in partner["users"]["nodes"]}
+        assert emails == labels({f"admin_{org}", f"user_{org}"})
+        customers = partner["customers"]["nodes"]
+        assert [c["name"] for c in customers] == [OBJECTS[f"customer_{org}"][1]]
+        assert {c["email"] for c in customers[0]["contacts"]} == CONTACTS[f"customer_{org}"]
     for name in ("customer_a", "customer_b"):
         if name not in visible:
             continue
         data = await gql.data(
-            "query($id: ID!) { customer(id: $id) { partner { customers { name } "
-            "users { email } } } }",
+            "query($id: ID!) { customer(id: $id) { partner { customers { nodes { name } } "
+            "users { nodes { email } } } } }",
             {"id": tenancy.id(name)},
             token=token,
         )
-        assert [c["name"] for c in data["customer"]["partner"]["customers"]] == [OBJECTS[name][1]]
+        listed = data["customer"]["partner"]["customers"]["nodes"]
+        assert [c["name"] for c in listed] == [OBJECTS[name][1]]
 
 
 async def test_channel_manager_reaches_groups_only_through_assigned_partners(
@@ -358,25 +402,24 @@ async def test_channel_manager_reaches_groups_only_through_assigned_partners(
 ):
     token = tenancy.token("manager")
     data = await gql.data(
-        "query($id: ID!) { partner(id: $id) { groups { name members { name users { email } } } } "
-        "partnerGroup(id: $group) { members { name } } }".replace(
+        "query($id: ID!) { partner(id: $id) { groups { nodes { name members { nodes { name "
+        "users { nodes { email } } } } } } } "
+        "partnerGroup(id: $group) { members { nodes { name } } } }".replace(
             "$id: ID!", "$id: ID!, $group: ID!"
         ),
         {"id": tenancy.id("partner_a"), "group": tenancy.id("dynamic_group")},
         token=token,
     )
-    assert data["partner"]["groups"] == [
+    users = {"nodes": [{"email": "admin@alpha.test"}, {"email": "user@alpha.test"}]}
+    assert data["partner"]["groups"]["nodes"] == [
         {
             "name": "Benelux resellers",
-            "members": [
-                {
-                    "name": "Alpha Partners",
-                    "users": [{"email": "admin@alpha.test"}, {"email": "user@alpha.test"}],
-                }
-            ],
+            "members": {"nodes": [{"name": "Alpha Partners", "users": users}]},
         }
     ]
-    assert data["partnerGroup"]["members"] == []  # Beta is gold but not assigned to this manager
+    assert (
+        data["partnerGroup"]["members"]["nodes"] == []
+    )  # Beta is gold but not assigned to this manager
 
 
 async def test_channel_manager_without_assignments_sees_no_partner_data(
@@ -433,12 +476,12 @@ async def test_unauthenticated_calls_get_an_error_and_no_data(
     expected = "INVALID_TOKEN" if token else "UNAUTHENTICATED"
     for query in UNAUTHENTICATED_QUERIES:
         body = await gql.request(query, token=token or "")
-        assert body["data"] is None, query
+        assert no_data(body), query
         assert error_code(body) == expected, query
         headers = {"authorization": f"Bearer {token}"} if token else {}
         over_get = await http.get("/graphql", params={"query": query}, headers=headers)
         assert over_get.status_code == 200
-        assert over_get.json()["data"] is None
+        assert no_data(over_get.json())
         assert over_get.json()["errors"][0]["extensions"]["code"] == expected
 
 

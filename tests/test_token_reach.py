@@ -35,13 +35,17 @@ USER_TREE = """
   isSupplierDefaultLeadOwner supplierEmailsOptIn createdAt
   partner {
     id name status tier country createdAt
-    invoicing { companyName vatNumber address email }
-    users { id email role partner { id name } }
-    salesReps { id fullName email isDefaultLeadRecipient createdAt }
+    invoicing { id companyName vatNumber address email }
+    groups { totalCount nodes { id name kind } }
+    users { totalCount nodes { id email role partner { id name } } }
+    salesReps { totalCount nodes { id fullName email isDefaultLeadRecipient createdAt } }
     customers {
-      id name status mainFramework frameworkProgress daysLeftInTrial
-      partner { id name users { email } }
-      contacts { id role fullName email }
+      totalCount
+      nodes {
+        id name status mainFramework frameworkProgress daysLeftInTrial
+        partner { id name users { nodes { email } } }
+        contacts { id role fullName email }
+      }
     }
   }
 """
@@ -80,8 +84,8 @@ async def test_login_payload_reads_every_nested_field_like_me(gql: GraphQLClient
     body = await gql.request(LOGIN, {"email": "user@alpha.test", "password": TEST_PASSWORD})
     partner = body["data"]["login"]["user"]["partner"]
     assert partner["name"] == "Alpha Partners"
-    assert [c["name"] for c in partner["customers"]] == ["Alpha Customer"]
-    assert [r["email"] for r in partner["salesReps"]] == ["rep@alpha.test"]
+    assert [c["name"] for c in partner["customers"]["nodes"]] == ["Alpha Customer"]
+    assert [r["email"] for r in partner["salesReps"]["nodes"]] == ["rep@alpha.test"]
 
 
 async def test_login_payload_alone_is_read_as_the_new_user(gql: GraphQLClient, world: World):
@@ -283,7 +287,10 @@ async def test_act_as_token_reaches_no_partner_data_below_its_fields(
     assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
         (["me", "partner"], "FORBIDDEN")
     ]
-    partner_below = "partner { name invoicing { email } users { email } salesReps { email } }"
+    partner_below = (
+        "partner { name invoicing { email } users { nodes { email } } "
+        "salesReps { nodes { email } } groups { nodes { name } } }"
+    )
     for document in (
         "{ customers { nodes { PARTNER } } }",
         "query($id: ID!) { customerRenewalOwner(customerId: $id) { contact { PARTNER } } }",

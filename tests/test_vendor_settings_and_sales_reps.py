@@ -22,7 +22,7 @@ CREATE_REP = """mutation($input: SalesRepInput!, $partnerId: ID) {
     ... on OperationErrors { errors { field code } }
   }
 }"""
-REPS_OF = "query($id: ID!) { partner(id: $id) { salesReps { email } } }"
+REPS_OF = "query($id: ID!) { partner(id: $id) { salesReps { nodes { email } } } }"
 
 
 async def test_vendor_admin_changes_settings(gql: GraphQLClient, world: World):
@@ -99,7 +99,7 @@ async def test_partner_admin_manages_own_sales_reps(gql: GraphQLClient, world: W
     listed = await gql.data(
         REPS_OF, {"id": gid("Partner", world.partner_a.id)}, token=world.token("user_a")
     )
-    assert listed["partner"]["salesReps"] == [{"email": "rita@reps.test"}]
+    assert listed["partner"]["salesReps"]["nodes"] == [{"email": "rita@reps.test"}]
 
 
 async def test_sales_reps_of_another_partner_are_out_of_reach(gql: GraphQLClient, world: World):
@@ -132,3 +132,36 @@ async def test_sales_reps_of_another_partner_are_out_of_reach(gql: GraphQLClient
     await rep.refresh_from_db()
     assert rep.full_name == "Rita"
     assert await SalesRep.all().count() == 1
+
+
+NODE = """query($id: ID!) { node(id: $id) { __typename id
+  ... on VendorSettings { vendorName }
+  ... on InvoicingDetails { companyName } } }"""
+
+
+async def test_settings_and_invoicing_details_have_ids_node_can_fetch(
+    gql: GraphQLClient, world: World
+):
+    """Cacheable objects without a row of their own get their owner's key: one VendorSettings,
+    a partner's InvoicingDetails; node(id) gives each back, inside the caller's tenancy."""
+    token = world.token("user_a")
+    data = await gql.data(
+        "{ vendorSettings { id vendorName } me { partner { id invoicing { id companyName } } } }",
+        token=token,
+    )
+    settings_id = data["vendorSettings"]["id"]
+    assert pk_of(settings_id, "VendorSettings") == (await VendorSettings.get()).id
+    invoicing_id = data["me"]["partner"]["invoicing"]["id"]
+    assert invoicing_id == gid("InvoicingDetails", world.partner_a.id)
+    again = await gql.data(NODE, {"id": settings_id}, token=token)
+    assert again["node"]["vendorName"] == data["vendorSettings"]["vendorName"]
+    again = await gql.data(NODE, {"id": invoicing_id}, token=token)
+    assert again["node"]["__typename"] == "InvoicingDetails"
+    # Another partner's invoicing details read like a missing object.
+    foreign = await gql.request(
+        NODE, {"id": gid("InvoicingDetails", world.partner_b.id)}, token=token
+    )
+    missing = await gql.request(NODE, {"id": gid("InvoicingDetails", 987654)}, token=token)
+    assert foreign == missing
+    assert foreign["data"] == {"node": None}
+    assert foreign["errors"][0]["extensions"]["code"] == "NOT_FOUND"

@@ -1,4 +1,8 @@
-"""DataLoaders: nested lists load in one query per level, whatever the page size (no N+1)."""
+"""DataLoaders: nested lists load in one query per level, whatever the page size (no N+1).
+
+Nested connections (a partner's users, sales reps, customers) use PagedLoader
+(resolvers/platform/paged_loaders.py): one query for the pages of all parents, one for counts.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from models.customers import Customer, CustomerContact
 from models.partners import PartnerGroup, PartnerOrg
 from models.users import SalesRep, User
+from resolvers.platform.paged_loaders import PagedLoader
 from services.customers import service as customers
 from services.partners import groups as partner_groups
 from services.partners import service as partners
@@ -21,12 +26,22 @@ class Loaders:
     def __init__(self, viewer: Viewer | None) -> None:
         self.viewer = viewer
         self.groups_of_partner = DataLoader[int, list[PartnerGroup]](self._groups_of_partners)
-        self.users_of_partner = DataLoader[int, list[User]](self._users_of_partners)
+        self.users_of_partner = PagedLoader[User](
+            self._require_viewer, users.users_of_partners, users.user_counts_of_partners
+        )
         self.members_of_group = DataLoader[int, list[PartnerOrg]](self._members_of_groups)
         self.partner = DataLoader[int, PartnerOrg | None](self._partners)
         self.contacts_of_customer = DataLoader[int, list[CustomerContact]](self._contacts)
-        self.customers_of_partner = DataLoader[int, list[Customer]](self._customers_of_partners)
-        self.sales_reps_of_partner = DataLoader[int, list[SalesRep]](self._sales_reps)
+        self.customers_of_partner = PagedLoader[Customer](
+            self._require_viewer,
+            customers.customers_of_partners,
+            customers.customer_counts_of_partners,
+        )
+        self.sales_reps_of_partner = PagedLoader[SalesRep](
+            self._require_viewer,
+            sales_reps.sales_reps_of_partners,
+            sales_reps.sales_rep_counts_of_partners,
+        )
         self.user = DataLoader[int, User | None](self._users)
 
     def _require_viewer(self) -> Viewer:
@@ -37,10 +52,6 @@ class Loaders:
     async def _groups_of_partners(self, partner_ids: list[int]) -> list[list[PartnerGroup]]:
         groups = await partner_groups.groups_of_partners(self._require_viewer(), partner_ids)
         return [groups.get(p, []) for p in partner_ids]
-
-    async def _users_of_partners(self, partner_ids: list[int]) -> list[list[User]]:
-        by_partner = await users.users_of_partners(self._require_viewer(), partner_ids)
-        return [by_partner[p] for p in partner_ids]
 
     async def _members_of_groups(self, group_ids: list[int]) -> list[list[PartnerOrg]]:
         by_group = await partner_groups.members_of_groups(self._require_viewer(), group_ids)
@@ -53,14 +64,6 @@ class Loaders:
     async def _contacts(self, customer_ids: list[int]) -> list[list[CustomerContact]]:
         by_customer = await customers.contacts_of_customers(customer_ids)
         return [by_customer.get(c, []) for c in customer_ids]
-
-    async def _customers_of_partners(self, partner_ids: list[int]) -> list[list[Customer]]:
-        by_partner = await customers.customers_of_partners(self._require_viewer(), partner_ids)
-        return [by_partner[p] for p in partner_ids]
-
-    async def _sales_reps(self, partner_ids: list[int]) -> list[list[SalesRep]]:
-        by_partner = await sales_reps.list_sales_reps(self._require_viewer(), partner_ids)
-        return [by_partner[p] for p in partner_ids]
 
     async def _users(self, user_ids: list[int]) -> list[User | None]:
         found = await users.users_by_ids(self._require_viewer(), user_ids)

@@ -9,7 +9,16 @@ from strawberry.types import Info
 
 from resolvers.partners import resolvers as resolve
 from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin, IsVendorStaff
-from schema.partners.types import GroupKind, Partner, PartnerGroup, PartnerStatus, PartnerTier
+from schema.partners.types import (
+    GroupKind,
+    GroupRuleField,
+    GroupRuleOperator,
+    InvoicingDetails,
+    Partner,
+    PartnerGroup,
+    PartnerStatus,
+    PartnerTier,
+)
 from schema.platform.common import (
     Connection,
     Done,
@@ -63,8 +72,8 @@ class PartnerInput:
 
 @strawberry.input(description="A condition of a dynamic group, e.g. tier in [gold, platinum].")
 class GroupConditionInput:
-    field: str
-    operator: str
+    field: GroupRuleField
+    operator: GroupRuleOperator
     values: list[str]
 
 
@@ -97,7 +106,7 @@ class PartnerQuery:
         return to_connection(page, Partner.from_model)
 
     @strawberry.field(permission_classes=[IsAuthenticated])
-    async def partner(self, info: Info, id: strawberry.ID) -> Partner:
+    async def partner(self, info: Info, id: strawberry.ID) -> Partner | None:
         return Partner.from_model(
             await fetch(lambda: resolve.get_partner(info, parse_id(id, "Partner")))
         )
@@ -117,7 +126,7 @@ class PartnerQuery:
         return to_connection(page, PartnerGroup.from_model)
 
     @strawberry.field(permission_classes=[IsVendorStaff])
-    async def partner_group(self, info: Info, id: strawberry.ID) -> PartnerGroup:
+    async def partner_group(self, info: Info, id: strawberry.ID) -> PartnerGroup | None:
         return PartnerGroup.from_model(
             await fetch(lambda: resolve.get_group(info, parse_id(id, "PartnerGroup")))
         )
@@ -167,7 +176,7 @@ class PartnerMutation:
                 None
                 if input.rule is None
                 else [
-                    {"field": c.field, "operator": c.operator, "values": c.values}
+                    {"field": c.field.value, "operator": c.operator.value, "values": c.values}
                     for c in input.rule
                 ]
             )
@@ -248,5 +257,10 @@ async def _load_group(info: Info, pk: int) -> PartnerGroup:
     return PartnerGroup.from_model(await resolve.get_group(info, pk))
 
 
+async def _load_invoicing(info: Info, pk: int) -> InvoicingDetails:
+    return Partner.from_model(await resolve.get_partner(info, pk)).invoicing_details
+
+
 register_node("Partner", _load_partner, IsAuthenticated)
 register_node("PartnerGroup", _load_group, IsVendorStaff)
+register_node("InvoicingDetails", _load_invoicing, IsAuthenticated)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -21,9 +22,14 @@ from models.users import SalesRep as SalesRepModel
 from models.users import User as UserModel
 from resolvers.platform.context import loaders_of
 from resolvers.platform.permissions import IsAuthenticated, IsAuthenticatedOrActingAs, IsVendorStaff
+from schema.platform.common import Connection, PageWindow, fetch, to_connection
 from schema.platform.ids import global_id
 from schema.platform.node import Node
 from services.customers.common import days_left_of_trial
+from services.partners.rules import GroupRuleField as GroupRuleFieldEnum
+from services.partners.rules import GroupRuleOperator as GroupRuleOperatorEnum
+from services.platform.nested_pages import page_of_list
+from services.platform.pagination import Page
 
 Role = strawberry.enum(RoleEnum, name="Role")
 PartnerStatus = strawberry.enum(PartnerStatusEnum, name="PartnerStatus")
@@ -31,13 +37,34 @@ PartnerTier = strawberry.enum(PartnerTierEnum, name="PartnerTier")
 GroupKind = strawberry.enum(GroupKindEnum, name="GroupKind")
 CustomerStatus = strawberry.enum(CustomerStatusEnum, name="CustomerStatus")
 ContactRole = strawberry.enum(ContactRoleEnum, name="ContactRole")
+GroupRuleField = strawberry.enum(
+    GroupRuleFieldEnum, name="GroupRuleField", description="A partner field a group rule tests."
+)
+GroupRuleOperator = strawberry.enum(
+    GroupRuleOperatorEnum, name="GroupRuleOperator", description="How a group rule tests it."
+)
+
+ItemT = TypeVar("ItemT")
+
+
+async def _page_in_memory(items: list[ItemT], window: PageWindow) -> Page[ItemT]:
+    """A page of a list the loaders computed whole (groups by rule, their members)."""
+    return page_of_list(items, window)
 
 
 @strawberry.type(description="A condition of a dynamic group: partner field, operator, values.")
 class GroupCondition:
-    field: str
-    operator: str
+    field: GroupRuleField
+    operator: GroupRuleOperator
     values: list[str]
+
+    @classmethod
+    def from_stored(cls, condition: dict[str, Any]) -> GroupCondition:
+        return cls(
+            field=GroupRuleField(condition["field"]),
+            operator=GroupRuleOperator(condition["operator"]),
+            values=list(condition["values"]),
+        )
 
 
 @strawberry.type(description="A group of partners that messages and lead distribution target.")
@@ -58,7 +85,7 @@ class PartnerGroup(Node):
             name=group.name,
             description=group.description,
             kind=group.kind,
-            rule=[GroupCondition(**condition) for condition in group.rule],
+            rule=[GroupCondition.from_stored(condition) for condition in group.rule],
             created_at=group.created_at,
         )
 
@@ -66,13 +93,22 @@ class PartnerGroup(Node):
         permission_classes=[IsVendorStaff],
         description="The partners in this group now (rule evaluated for dynamic groups).",
     )
-    async def members(self, info: Info) -> list[Partner]:
+    async def members(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Partner]:
         members = await loaders_of(info).members_of_group.load(self.pk)
-        return [Partner.from_model(p) for p in members]
+        page = await fetch(lambda: _page_in_memory(members, PageWindow(first, after, last, before)))
+        return to_connection(page, Partner.from_model)
 
 
-@strawberry.type(description="Where the partner's invoices go.")
-class InvoicingDetails:
+@strawberry.type(description="Where the partner's invoices go (its id is the partner's).")
+class InvoicingDetails(Node):
+    id: strawberry.ID
     company_name: str
     vat_number: str
     address: str
@@ -100,6 +136,7 @@ class Partner(Node):
             tier=partner.tier,
             country=partner.country,
             invoicing_details=InvoicingDetails(
+                id=global_id("InvoicingDetails", partner.id),
                 company_name=partner.invoice_company_name,
                 vat_number=partner.invoice_vat_number,
                 address=partner.invoice_address,
@@ -108,14 +145,24 @@ class Partner(Node):
             created_at=partner.created_at,
         )
 
-    # Groups are the vendor's segmentation of its partners: partners do not see them.
+    # Groups are the vendor's segmentation of its partners: vendor staff see the groups of the
+    # partners they look after, a partner's own users see their own org's groups (never another
+    # partner's: the service gives no groups for a partner the viewer may not see).
     @strawberry.field(
-        permission_classes=[IsVendorStaff],
+        permission_classes=[IsAuthenticated],
         description="The groups this partner belongs to, static or by rule.",
     )
-    async def groups(self, info: Info) -> list[PartnerGroup]:
+    async def groups(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[PartnerGroup]:
         groups = await loaders_of(info).groups_of_partner.load(self.pk)
-        return [PartnerGroup.from_model(g) for g in groups]
+        page = await fetch(lambda: _page_in_memory(groups, PageWindow(first, after, last, before)))
+        return to_connection(page, PartnerGroup.from_model)
 
     # The organisation's own data (like every field outside one customer's domain) is refused to
     # a switch-account (act-as) token by the IsAuthenticated permission.
@@ -126,25 +173,49 @@ class Partner(Node):
     @strawberry.field(
         permission_classes=[IsAuthenticated], description="The partner's portal users."
     )
-    async def users(self, info: Info) -> list[User]:
-        users = await loaders_of(info).users_of_partner.load(self.pk)
-        return [User.from_model(u) for u in users]
+    async def users(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[User]:
+        window = PageWindow(first, after, last, before)
+        page = await fetch(lambda: loaders_of(info).users_of_partner.load(self.pk, window))
+        return to_connection(page, User.from_model)
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],
         description="External sales reps: they receive lead notifications only.",
     )
-    async def sales_reps(self, info: Info) -> list[SalesRep]:
-        reps = await loaders_of(info).sales_reps_of_partner.load(self.pk)
-        return [SalesRep.from_model(r) for r in reps]
+    async def sales_reps(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[SalesRep]:
+        window = PageWindow(first, after, last, before)
+        page = await fetch(lambda: loaders_of(info).sales_reps_of_partner.load(self.pk, window))
+        return to_connection(page, SalesRep.from_model)
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],
         description="The customer accounts this partner brought.",
     )
-    async def customers(self, info: Info) -> list[Customer]:
-        customers = await loaders_of(info).customers_of_partner.load(self.pk)
-        return [Customer.from_model(c) for c in customers]
+    async def customers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Customer]:
+        window = PageWindow(first, after, last, before)
+        page = await fetch(lambda: loaders_of(info).customers_of_partner.load(self.pk, window))
+        return to_connection(page, Customer.from_model)
 
 
 @strawberry.type(description="A portal user.")

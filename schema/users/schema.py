@@ -58,7 +58,7 @@ class UserQuery:
         return to_connection(page, User.from_model)
 
     @strawberry.field(permission_classes=[IsAuthenticated])
-    async def user(self, info: Info, id: strawberry.ID) -> User:
+    async def user(self, info: Info, id: strawberry.ID) -> User | None:
         return User.from_model(await fetch(lambda: resolve.get_user(info, parse_id(id, "User"))))
 
 

@@ -11,12 +11,15 @@ from strawberry.types import Info
 from models.vendor import VendorSettings as VendorSettingsModel
 from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin
 from resolvers.vendor import resolvers as resolve
-from schema.platform.common import OperationErrors, fetch, mutate
+from schema.platform.common import OperationErrors, fetch, global_id, mutate
+from schema.platform.node import Node, register_node
+from services.platform.errors import not_found
 from services.vendor.service import VendorSettingsChanges
 
 
-@strawberry.type(description="Installation-wide settings of the vendor.")
-class VendorSettings:
+@strawberry.type(description="Installation-wide settings of the vendor (one object).")
+class VendorSettings(Node):
+    id: strawberry.ID
     vendor_name: str
     support_email: str
     trial_length_days: int
@@ -29,6 +32,7 @@ class VendorSettings:
     @classmethod
     def from_model(cls, row: VendorSettingsModel) -> VendorSettings:
         return cls(
+            id=global_id("VendorSettings", row.id),
             vendor_name=row.vendor_name,
             support_email=row.support_email,
             trial_length_days=row.trial_length_days,
@@ -74,3 +78,13 @@ class VendorMutation:
             return VendorSettings.from_model(row)
 
         return await mutate(run)
+
+
+async def _load_vendor_settings(info: Info, pk: int) -> VendorSettings:
+    row = await resolve.vendor_settings(info)
+    if row.id != pk:
+        raise not_found("Vendor settings")
+    return VendorSettings.from_model(row)
+
+
+register_node("VendorSettings", _load_vendor_settings, IsAuthenticated)

@@ -18,6 +18,7 @@ from models.webhooks import WebhookEventType
 from services.customers.common import record_activity
 from services.customers.trials import settle_ended_trials
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
+from services.platform.nested_pages import counts_per_parent, pages_per_parent
 from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import clean_search, clean_text, validate_email
 from services.platform.viewer import Viewer
@@ -157,13 +158,19 @@ async def customers_by_id(customer_ids: list[int]) -> dict[int, Customer]:
 
 
 async def customers_of_partners(
-    viewer: Viewer, partner_ids: list[int]
-) -> dict[int, list[Customer]]:
-    """The customers of each partner the viewer may see, in one query, for a DataLoader."""
+    viewer: Viewer, partner_ids: list[int], window: PageWindow
+) -> dict[int, Page[Customer]]:
+    """A page of the customers of each partner the viewer may see, in one query (DataLoader)."""
     await settle_ended_trials(viewer)
     visible = [p for p in partner_ids if viewer.can_see_partner(p)]
-    result: dict[int, list[Customer]] = {p: [] for p in partner_ids}
-    queryset = Customer.filter(viewer.customer_filter(), partner_id__in=visible).order_by("id")
-    for customer in await queryset:
-        result[customer.partner_id].append(customer)  # type: ignore[attr-defined]
-    return result
+    queryset = Customer.filter(viewer.customer_filter())
+    pages = await pages_per_parent(queryset, "partner_id", visible, window)
+    return {p: pages.get(p) or Page(items=[], has_next_page=False) for p in partner_ids}
+
+
+async def customer_counts_of_partners(viewer: Viewer, partner_ids: list[int]) -> dict[int, int]:
+    """How many customers each partner the viewer may see has, in one query."""
+    visible = [p for p in partner_ids if viewer.can_see_partner(p)]
+    queryset = Customer.filter(viewer.customer_filter())
+    counts = await counts_per_parent(queryset, "partner_id", visible)
+    return {p: counts.get(p, 0) for p in partner_ids}

@@ -27,6 +27,7 @@ from services.messaging.preferences import set_notification_preferences
 from services.partners import groups as partner_groups
 from services.partners import service as partners
 from services.partners.service import PartnerFields
+from services.platform.pagination import PageWindow
 from services.users import service as users
 from services.users.sales_reps import SalesRepFields, create_sales_rep
 from services.users.service import NewUser, UserChanges
@@ -126,7 +127,11 @@ async def _partner_with_people(
     )
     cast.partners[name] = partner
     # The org's first user: its admin, who receives new leads by default.
-    admin = cast.add_user((await users.users_of_partners(cast.vendor, [partner.id]))[partner.id][0])
+    admin = cast.add_user(
+        (await users.users_of_partners(cast.vendor, [partner.id], PageWindow(first=1)))[
+            partner.id
+        ].items[0]
+    )
     await set_notification_preferences(cast.as_user(admin.email), True, Caller())
     partner_admin = cast.as_user(admin.email)
     cast.add_user(

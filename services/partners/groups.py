@@ -178,11 +178,9 @@ async def groups_of_partners(
 ) -> dict[int, list[PartnerGroup]]:
     """Every group each partner belongs to, static or dynamic, in three queries for any number.
 
-    Groups are the vendor's own segmentation of its partners (who gets which message, which
-    leads): vendor staff see them, partners do not, not even their own org's.
+    Vendor staff see the groups of the partners they may see; a partner's own members see their
+    own org's groups (never another partner's: partners they may not see get none).
     """
-    if not viewer.is_vendor_staff:
-        raise forbidden("Only vendor staff can see partner groups.")
     partner_ids = [p for p in partner_ids if viewer.can_see_partner(p)]
     result: dict[int, list[PartnerGroup]] = defaultdict(list)
     # Plain rows where no model object is needed: this runs for every page of partners.

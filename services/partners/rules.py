@@ -4,6 +4,7 @@ validation, the rule as a database filter, and the rule tested on one partner.""
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from typing import Any
 
 from tortoise.expressions import Q
@@ -12,9 +13,27 @@ from models.enums import PartnerStatus, PartnerTier
 from models.partners import PartnerOrg
 from services.platform.errors import ValidationFailed
 
-# Partner fields a dynamic group rule may test, and how to read each from a partner.
-GROUP_RULE_FIELDS = ("status", "tier", "country")
-GROUP_RULE_OPERATORS = ("equals", "not_equals", "in", "not_in")
+
+class GroupRuleField(StrEnum):
+    """A partner field a dynamic group rule may test (the stored rule holds the value)."""
+
+    STATUS = "status"
+    TIER = "tier"
+    COUNTRY = "country"
+
+
+class GroupRuleOperator(StrEnum):
+    """How a condition tests its field: one value (equals) or a list (in)."""
+
+    EQUALS = "equals"
+    NOT_EQUALS = "not_equals"
+    IN = "in"
+    NOT_IN = "not_in"
+
+
+# Partner fields a dynamic group rule may test, and the operators it may use.
+GROUP_RULE_FIELDS = tuple(f.value for f in GroupRuleField)
+GROUP_RULE_OPERATORS = tuple(o.value for o in GroupRuleOperator)
 # A partner's country, and a country a rule tests: a two-letter code such as NL.
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 

@@ -8,6 +8,8 @@ from tortoise.exceptions import IntegrityError
 
 from models.users import SalesRep
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
+from services.platform.nested_pages import counts_per_parent, pages_per_parent
+from services.platform.pagination import Page, PageWindow
 from services.platform.validation import validate_email, validated_text
 from services.platform.viewer import Viewer
 
@@ -43,13 +45,20 @@ def _require_manager_of(viewer: Viewer, partner_id: int) -> None:
         raise forbidden("Only an admin of the organisation can manage its sales reps.")
 
 
-async def list_sales_reps(viewer: Viewer, partner_ids: list[int]) -> dict[int, list[SalesRep]]:
-    """The sales reps of each partner the viewer may see, in one query (for a DataLoader)."""
+async def sales_reps_of_partners(
+    viewer: Viewer, partner_ids: list[int], window: PageWindow
+) -> dict[int, Page[SalesRep]]:
+    """A page of the sales reps of each partner the viewer may see, in one query (DataLoader)."""
     visible = [p for p in partner_ids if viewer.can_see_partner(p)]
-    result: dict[int, list[SalesRep]] = {p: [] for p in partner_ids}
-    for rep in await SalesRep.filter(partner_id__in=visible).order_by("id"):
-        result[rep.partner_id].append(rep)  # type: ignore[attr-defined]
-    return result
+    pages = await pages_per_parent(SalesRep.all(), "partner_id", visible, window)
+    return {p: pages.get(p) or Page(items=[], has_next_page=False) for p in partner_ids}
+
+
+async def sales_rep_counts_of_partners(viewer: Viewer, partner_ids: list[int]) -> dict[int, int]:
+    """How many sales reps each partner the viewer may see has, in one query."""
+    visible = [p for p in partner_ids if viewer.can_see_partner(p)]
+    counts = await counts_per_parent(SalesRep.all(), "partner_id", visible)
+    return {p: counts.get(p, 0) for p in partner_ids}
 
 
 async def get_sales_rep(viewer: Viewer, sales_rep_id: int) -> SalesRep:

@@ -19,6 +19,7 @@ from models.partners import PartnerOrg
 from models.users import User
 from models.webhooks import WebhookEventType
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
+from services.platform.nested_pages import counts_per_parent, pages_per_parent
 from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.validation import clean_search, clean_text, validate_email
 from services.platform.viewer import Viewer
@@ -198,13 +199,20 @@ async def list_users(
     return await paginate(queryset, window)
 
 
-async def users_of_partners(viewer: Viewer, partner_ids: list[int]) -> dict[int, list[User]]:
-    """The users of each partner org the viewer may see, in one query, for a DataLoader."""
+async def users_of_partners(
+    viewer: Viewer, partner_ids: list[int], window: PageWindow
+) -> dict[int, Page[User]]:
+    """A page of the users of each partner org the viewer may see, in one query (DataLoader)."""
     visible = [p for p in partner_ids if viewer.can_see_partner(p)]
-    result: dict[int, list[User]] = {p: [] for p in partner_ids}
-    for user in await User.filter(partner_id__in=visible).order_by("id"):
-        result[user.partner_id].append(user)  # type: ignore[attr-defined]
-    return result
+    pages = await pages_per_parent(User.all(), "partner_id", visible, window)
+    return {p: pages.get(p) or Page(items=[], has_next_page=False) for p in partner_ids}
+
+
+async def user_counts_of_partners(viewer: Viewer, partner_ids: list[int]) -> dict[int, int]:
+    """How many users each partner org the viewer may see has, in one query."""
+    visible = [p for p in partner_ids if viewer.can_see_partner(p)]
+    counts = await counts_per_parent(User.all(), "partner_id", visible)
+    return {p: counts.get(p, 0) for p in partner_ids}
 
 
 async def update_user(viewer: Viewer, user_id: int, changes: UserChanges) -> User:
