@@ -21,11 +21,11 @@ from schema.consent.types import (
     ConsentPurpose,
     LeadConflict,
     LeadConflictResult,
-    LeadRegistration,
-    LeadRegistrationResult,
     RegisterLeadInput,
+    RegisterLeadPayload,
+    RegisterLeadResult,
 )
-from schema.leads.types import LeadRegistrationStatus
+from schema.leads.types import Lead, LeadResult
 from schema.platform.common import (
     Connection,
     PageWindow,
@@ -41,39 +41,6 @@ from services.platform.errors import ServiceError
 
 @strawberry.type
 class ConsentQuery:
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="Partner lead registrations with their consent state: a partner sees its "
-        "own, channel managers their partners', vendor admins all.",
-    )
-    async def lead_registrations(
-        self,
-        info: Info,
-        partner_id: strawberry.ID | None = None,
-        status: LeadRegistrationStatus | None = None,
-        email: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[LeadRegistration]:
-        page = await fetch(
-            lambda: resolve.list_registrations(
-                info,
-                parse_optional_id(partner_id, "Partner", "partnerId"),
-                status,
-                email,
-                PageWindow(first, after, last, before),
-            )
-        )
-        return to_connection(page, LeadRegistration.from_model)
-
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def lead_registration(self, info: Info, id: strawberry.ID) -> LeadRegistration:
-        return LeadRegistration.from_model(
-            await fetch(lambda: resolve.get_registration(info, parse_id(id, "Lead")))
-        )
-
     @strawberry.field(
         permission_classes=[IsVendorAdmin], description="The consent ledger (vendor admins)."
     )
@@ -135,9 +102,9 @@ class ConsentMutation:
         description="Register a customer as your lead: the customer gets an email asking to "
         "approve (newsletter subscription and the link to your partner org).",
     )
-    async def register_lead(self, info: Info, input: RegisterLeadInput) -> LeadRegistrationResult:
-        async def run() -> LeadRegistration:
-            lead = await resolve.register_lead(
+    async def register_lead(self, info: Info, input: RegisterLeadInput) -> RegisterLeadResult:
+        async def run() -> RegisterLeadPayload:
+            lead, existed = await resolve.register_lead(
                 info,
                 NewLead(
                     email=input.email,
@@ -148,7 +115,7 @@ class ConsentMutation:
                     locale=input.locale or "",
                 ),
             )
-            return LeadRegistration.from_model(lead)
+            return RegisterLeadPayload(lead=Lead.from_model(lead), already_registered=existed)
 
         return await mutate(run)
 
@@ -156,12 +123,10 @@ class ConsentMutation:
         permission_classes=[IsAuthenticated],
         description="Send the customer a new consent email; the previous link stops working.",
     )
-    async def resend_consent_request(
-        self, info: Info, lead_id: strawberry.ID
-    ) -> LeadRegistrationResult:
-        async def run() -> LeadRegistration:
+    async def resend_consent_request(self, info: Info, lead_id: strawberry.ID) -> LeadResult:
+        async def run() -> Lead:
             lead = await resolve.resend_consent_request(info, parse_id(lead_id, "Lead", "leadId"))
-            return LeadRegistration.from_model(lead)
+            return Lead.from_model(lead)
 
         return await mutate(run)
 
@@ -194,10 +159,10 @@ class ConsentSubscription:
     )
     async def lead_status_changed(
         self, info: Info, partner_id: strawberry.ID | None = None
-    ) -> AsyncGenerator[LeadRegistration, None]:
+    ) -> AsyncGenerator[Lead, None]:
         try:
             wanted = parse_optional_id(partner_id, "Partner", "partnerId")
             async for lead in resolve.lead_status_changes(info, wanted):
-                yield LeadRegistration.from_model(lead)
+                yield Lead.from_model(lead)
         except ServiceError as error:
             raise PublicError(error.message, extensions={"code": error.code.name}) from None
