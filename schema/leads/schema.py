@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -54,7 +54,7 @@ class LeadManagementQuery(LeadSettingsQuery):
         self,
         info: Info,
         partner_id: strawberry.ID | None = None,
-        source: LeadSource | None = None,
+        lead_source: Annotated[LeadSource | None, strawberry.argument(name="source")] = None,
         registration_status: LeadRegistrationStatus | None = None,
         distribution_status: LeadDistributionStatus | None = None,
         email: str | None = None,
@@ -69,7 +69,9 @@ class LeadManagementQuery(LeadSettingsQuery):
                 optional_partner_id(partner_id),
                 distribution_status,
                 PageWindow(first, after, last, before),
-                LeadFilters(source=source, registration_status=registration_status, email=email),
+                LeadFilters(
+                    source=lead_source, registration_status=registration_status, email=email
+                ),
             )
         )
         return to_connection(page, Lead.from_model)
