@@ -124,3 +124,11 @@ async def lead_status_changes(info: Info, partner_id: int | None) -> AsyncIterat
             lead = await queries.lead_for_change(viewer, change)
             if lead is not None:
                 yield lead
+
+
+async def ledger_entry(info: Info, entry_id: int) -> ConsentLedgerEntry:
+    return await queries.ledger_entry(viewer_of(info), entry_id)
+
+
+async def conflict(info: Info, conflict_id: int) -> LeadConflict:
+    return await queries.conflict(viewer_of(info), conflict_id)

@@ -10,18 +10,20 @@ from strawberry.types import Info
 from models.lead_management import (
     AutoRegistrationMode,
     IgnoredCompany,
+    LeadDistribution,
     LeadManagementSettings,
     LeadSettingsChange,
     RuleSetOwner,
     RuleSetVersion,
 )
-from models.leads import DistributionStatus, Lead
+from models.leads import DistributionStatus, Lead, LeadEvent
 from resolvers.platform.permissions import viewer_of
 from services.leads import answers as lead_answers
 from services.leads import deadlines as lead_deadlines
 from services.leads import distribution as lead_distribution
 from services.leads import ignored_companies as lead_ignored_companies
 from services.leads import lead_settings
+from services.leads import records as lead_records
 from services.leads import rule_sets as lead_rule_sets
 from services.leads import service as lead_management
 from services.leads.rules import Condition
@@ -216,3 +218,19 @@ def lead_assignments(info: Info) -> AsyncIterator[Lead]:
     if pubsub is None:
         raise RuntimeError("the application has no pub/sub connection")
     return lead_distribution.lead_assignments(pubsub, viewer_of(info))
+
+
+async def history_entry(info: Info, entry_id: int) -> LeadEvent:
+    return await lead_records.history_entry(viewer_of(info), entry_id)
+
+
+async def distribution(info: Info, distribution_id: int) -> LeadDistribution:
+    return await lead_records.distribution(viewer_of(info), distribution_id)
+
+
+async def settings_change(info: Info, change_id: int) -> LeadSettingsChange:
+    return await lead_records.settings_change(viewer_of(info), change_id)
+
+
+async def ignored_company(info: Info, company_id: int) -> IgnoredCompany:
+    return await lead_records.ignored_company(viewer_of(info), company_id)

@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from models import consent as consent_models
 from resolvers.consent import resolvers as resolve
-from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin, PublicError
+from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin, PublicError, viewer_of
 from schema.consent.types import (
     ConflictResolution,
     ConflictStatus,
@@ -24,6 +24,7 @@ from schema.consent.types import (
     RegisterLeadInput,
     RegisterLeadPayload,
     RegisterLeadResult,
+    show_personal,
 )
 from schema.leads.types import Lead, LeadResult
 from schema.platform.common import (
@@ -35,6 +36,7 @@ from schema.platform.common import (
     parse_optional_id,
     to_connection,
 )
+from schema.platform.node import register_node
 from services.consent.service import NewLead
 from services.platform.errors import ServiceError
 
@@ -166,3 +168,17 @@ class ConsentSubscription:
                 yield Lead.from_model(lead)
         except ServiceError as error:
             raise PublicError(error.message, extensions={"code": error.code.name}) from None
+
+
+async def _load_ledger_entry(info: Info, pk: int) -> ConsentEntry:
+    return ConsentEntry.from_model(await resolve.ledger_entry(info, pk), show_personal(info))
+
+
+async def _load_conflict(info: Info, pk: int) -> LeadConflict:
+    return LeadConflict.from_model(
+        await resolve.conflict(info, pk), viewer_of(info).is_vendor_staff
+    )
+
+
+register_node("ConsentLedgerEntry", _load_ledger_entry, IsAuthenticated)
+register_node("LeadConflict", _load_conflict, IsAuthenticated)

@@ -21,8 +21,10 @@ from schema.leads.types import (
     DistributedLeads,
     DistributeResult,
     Lead,
+    LeadDistribution,
     LeadDistributionStatus,
     LeadFieldsInput,
+    LeadHistoryEntry,
     LeadRegistrationStatus,
     LeadResult,
     LeadSource,
@@ -201,4 +203,14 @@ async def _load_lead(info: Info, pk: int) -> Lead:
     return Lead.from_model(await fetch(lambda: resolve.get_lead(info, pk)))
 
 
+async def _load_history_entry(info: Info, pk: int) -> LeadHistoryEntry:
+    return LeadHistoryEntry.from_model(await resolve.history_entry(info, pk))
+
+
+async def _load_distribution(info: Info, pk: int) -> LeadDistribution:
+    return LeadDistribution.from_model(await resolve.distribution(info, pk))
+
+
 register_node("Lead", _load_lead, IsAuthenticated)
+register_node("LeadHistoryEntry", _load_history_entry, IsAuthenticated)
+register_node("LeadDistribution", _load_distribution, IsAuthenticated)

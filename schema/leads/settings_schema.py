@@ -22,6 +22,7 @@ from schema.leads.rule_types import (
 )
 from schema.leads.settings_types import (
     AutoRegistrationMode,
+    IgnoredCompany,
     LeadManagementSettings,
     LeadNotificationRecipients,
     LeadSettingsChange,
@@ -340,6 +341,16 @@ async def _load_rule_set(info: Info, pk: int) -> RuleSet:
     return RuleSet.from_model(row, can_edit_rules(info.context.viewer, partner_pk, row.owner))
 
 
+async def _load_settings_change(info: Info, pk: int) -> LeadSettingsChange:
+    return LeadSettingsChange.from_model(await resolve.settings_change(info, pk))
+
+
+async def _load_ignored_company(info: Info, pk: int) -> IgnoredCompany:
+    return IgnoredCompany.from_model(await resolve.ignored_company(info, pk))
+
+
 register_node("LeadManagementSettings", _load_settings, IsAdmin)
+register_node("LeadSettingsChange", _load_settings_change, IsAdmin)
+register_node("IgnoredCompany", _load_ignored_company, IsAdmin)
 register_node("LeadNotificationRecipients", _load_recipients, IsAdmin)
 register_node("RuleSet", _load_rule_set, IsAdmin)
