@@ -162,3 +162,21 @@ async def test_the_links_of_a_lead_page_cost_the_same_for_few_and_many_leads(
     for index in range(8):
         await register(gql, world.token("user_a"), f"more{index}@example.test")
     assert await statements_for_listing(10) == few
+
+
+async def test_lead_query_answers_null_and_an_error_for_a_bad_missing_or_foreign_id(
+    gql: GraphQLClient, world: World
+):
+    lead = await register(gql, world.token("user_a"), "mine@example.test")
+    query = """query($id: ID!) { lead(id: $id) { id } me { email } }"""
+    cases = [
+        ("not an id", "INVALID"),
+        (gid("Partner", world.partner_a.id), "INVALID"),
+        (gid("Lead", pk_of(lead["id"]) + 1000), "NOT_FOUND"),
+        (lead["id"], "NOT_FOUND"),
+    ]
+    for value, code in cases:
+        body = await gql.request(query, {"id": value}, token=world.token("user_b"))
+        # The rest of the response stands.
+        assert body["data"] == {"lead": None, "me": {"email": world.user_b.email}}, value
+        assert [e["extensions"]["code"] for e in body["errors"]] == [code], value

@@ -83,7 +83,8 @@ class LeadManagementQuery(LeadSettingsQuery):
         description="One lead by its id; null and an error if it is missing or not yours to see.",
     )
     async def lead(self, info: Info, id: strawberry.ID) -> Lead | None:
-        return await _load_lead(info, parse_id(id, "Lead"))
+        lead = await fetch(lambda: resolve.get_lead(info, parse_id(id, "Lead")))
+        return Lead.from_model(lead)
 
 
 @strawberry.type
