@@ -269,7 +269,7 @@ async def test_act_as_token_reaches_nothing_outside_its_customer(gql, world):
     for query in (
         "{ partners { nodes { name } } }",
         "{ users { nodes { email } } }",
-        "{ managedLeads { nodes { id } } }",
+        "{ leads { nodes { id } } }",
         "{ customers { nodes { partner { name } } } }",
     ):
         body = await acting.request(query)

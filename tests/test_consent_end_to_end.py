@@ -25,7 +25,7 @@ from tests.conftest import LiveServer, World, make_settings, pk_of
 from tests.email_sink import SmtpSink
 from tests.test_consent_registration import REGISTER, forms_of, snapshot
 
-SUBSCRIBE = "subscription { leadStatusChanged { id email status linked } }"
+SUBSCRIBE = "subscription { leadStatusChanged { id email status: registrationStatus linked } }"
 
 
 async def _subscribe(server: LiveServer, token: str) -> Any:
@@ -60,7 +60,7 @@ async def _register(server: LiveServer, token: str, email: str, locale: str) -> 
         )
     body = response.json()
     assert not body.get("errors"), body
-    return body["data"]["registerLead"]
+    return body["data"]["registerLead"]["lead"]
 
 
 async def test_register_email_approve_and_live_update(

@@ -41,7 +41,7 @@ UPDATE = """
 mutation($id: ID!, $input: LeadFieldsInput!) {
   updateLead(id: $id, input: $input) {
     __typename
-    ... on ManagedLead { id email registrationStatus }
+    ... on Lead { id email registrationStatus }
     ... on OperationErrors { errors { field message code } }
   }
 }"""
@@ -50,21 +50,22 @@ CREATE = """
 mutation($input: LeadFieldsInput!) {
   createLead(input: $input) {
     __typename
-    ... on ManagedLead { id email registrationStatus }
+    ... on Lead { id email registrationStatus }
     ... on OperationErrors { errors { field message code } }
   }
 }"""
 
 REGISTRATION = """
 query($id: ID!) {
-  leadRegistration(id: $id) {
-    status linked registeredAt
-    consentHistory { action partnerId partnerName }
-    conflict { reason resolutionNote holderLeadId holderPartner { name } }
+  lead(id: $id) {
+    status: registrationStatus linked registeredAt
+    consentHistory { nodes { action partner { id } partnerName } }
+    conflict { reason resolutionNote holderLead { id } holderPartner { name } }
   }
 }"""
 
-HISTORY = "{ managedLeads(first: 50) { nodes { id history { kind details partnerId } } } }"
+HISTORY = """{ leads(first: 50) { nodes { id
+  history(first: 100) { nodes { kind details partner { id } } } } } }"""
 
 ENABLE_RULES = """
 mutation($groups: [RuleGroupInput!]!) {
@@ -157,9 +158,7 @@ async def test_auto_registration_asks_the_customer_and_respects_the_protection_w
     )["createLead"]
     assert clash["registrationStatus"] == "CONFLICT"
     assert await consent_emails(pk_of(clash["id"])) == []
-    view = (await gql.data(REGISTRATION, {"id": clash["id"]}, token=world.token("user_a")))[
-        "leadRegistration"
-    ]
+    view = (await gql.data(REGISTRATION, {"id": clash["id"]}, token=world.token("user_a")))["lead"]
     assert (view["status"], view["linked"], view["registeredAt"]) == ("CONFLICT", False, None)
     assert await LeadConflict.filter(lead_id=pk_of(clash["id"])).count() == 1
     holder = await Lead.get(id=pk_of(held["id"]))
@@ -175,16 +174,15 @@ async def test_auto_registration_asks_the_customer_and_respects_the_protection_w
     [email] = await consent_emails(pk_of(fresh["id"]))
     assert email.recipient == "new@example.test"
     assert "Alpha Partners" in email.subject
-    view = (await gql.data(REGISTRATION, {"id": fresh["id"]}, token=world.token("user_a")))[
-        "leadRegistration"
-    ]
-    assert (view["linked"], [e["action"] for e in view["consentHistory"]]) == (False, ["REQUEST"])
+    view = (await gql.data(REGISTRATION, {"id": fresh["id"]}, token=world.token("user_a")))["lead"]
+    assert (view["linked"], [e["action"] for e in view["consentHistory"]["nodes"]]) == (
+        False,
+        ["REQUEST"],
+    )
     await answer(http, await latest_token(pk_of(fresh["id"])), "approve")
-    view = (await gql.data(REGISTRATION, {"id": fresh["id"]}, token=world.token("user_a")))[
-        "leadRegistration"
-    ]
+    view = (await gql.data(REGISTRATION, {"id": fresh["id"]}, token=world.token("user_a")))["lead"]
     assert view["linked"] is True
-    assert [e["action"] for e in view["consentHistory"]] == ["REQUEST", "APPROVAL"]
+    assert [e["action"] for e in view["consentHistory"]["nodes"]] == ["REQUEST", "APPROVAL"]
 
 
 async def test_auto_registration_on_update_takes_the_same_path(
@@ -233,7 +231,7 @@ async def test_resend_to_a_customer_another_partner_holds_sends_nothing_and_conf
     changed = await update_email(gql, user_a, declined["id"], "held@example.test")
     assert (changed["email"], changed["registrationStatus"]) == ("held@example.test", "DECLINED")
     resent = await resend(gql, user_a, declined["id"])
-    assert resent == {"__typename": "LeadRegistration", "id": declined["id"], "status": "CONFLICT"}
+    assert resent == {"__typename": "Lead", "id": declined["id"], "status": "CONFLICT"}
     assert await OutboxEmail.filter(recipient="held@example.test").count() == held_emails
     assert len(await consent_emails(pk_of(declined["id"]))) == 1  # the first one, to wrong@
     [conflict] = await LeadConflict.filter(lead_id=pk_of(declined["id"]))
@@ -266,7 +264,7 @@ async def test_resend_to_a_customer_another_partner_holds_sends_nothing_and_conf
     await check_invariant()
 
     # The partner is not told who holds them; a free customer still gets the resend.
-    alpha = (await gql.data(HISTORY, token=user_a))["managedLeads"]["nodes"]
+    alpha = (await gql.data(HISTORY, token=user_a))["leads"]["nodes"]
     assert _mentions_beta(alpha, world) == []
     free = await register(gql, user_a, "free@example.test")
     await answer(http, await latest_token(pk_of(free["id"])), "decline")
@@ -285,20 +283,21 @@ def _mentions_beta(value: Any, world: World) -> list[str]:
     found = []
     if "Beta" in json.dumps(value):
         found.append("name")
-    entries = [e for node in value for e in node.get("history", [])]
+    entries = [e for node in value for e in node.get("history", {}).get("nodes", [])]
+    holder = {"id": gid("Partner", world.partner_b.id)}
     for entry in entries:
-        if entry["partnerId"] == gid("Partner", world.partner_b.id):
+        if entry["partner"] == holder:
             found.append("entry of the holder")
         details = entry["details"]
         if IDENTIFYING_KEYS & set(details):
             found.append(f"keys {sorted(IDENTIFYING_KEYS & set(details))}")
         # The holder's registration date (the lead's own dates are its partner's to see).
-        own_dates = entry["kind"] in ("consent_approved",)
+        own_dates = entry["kind"] in ("CONSENT_APPROVED",)
         if not own_dates and datetime.now(UTC).strftime("%Y-%m-%d") in json.dumps(details):
             found.append("registration date")
     for node in value:
-        for item in node.get("consentHistory", []):
-            if item["partnerId"] == gid("Partner", world.partner_b.id):
+        for item in node.get("consentHistory", {}).get("nodes", []):
+            if item["partner"] == holder:
                 found.append("holder in the consent history")
     return found
 
@@ -311,9 +310,9 @@ async def test_lead_history_never_names_the_partner_holding_the_customer(
     clash = await register(gql, world.token("user_a"), "held@example.test")
     assert clash["status"] == "CONFLICT"
 
-    alpha = (await gql.data(HISTORY, token=world.token("user_a")))["managedLeads"]["nodes"]
+    alpha = (await gql.data(HISTORY, token=world.token("user_a")))["leads"]["nodes"]
     assert _mentions_beta(alpha, world) == []
-    [entry] = [e for e in alpha[0]["history"] if e["kind"] == "registration_conflict"]
+    [entry] = [e for e in alpha[0]["history"]["nodes"] if e["kind"] == "REGISTRATION_CONFLICT"]
     assert "another partner" in entry["details"]["reason"]
 
     # The vendor asks the customer, with a note naming the holder; the customer chooses Alpha.
@@ -327,31 +326,32 @@ async def test_lead_history_never_names_the_partner_holding_the_customer(
     assert resolved["resolveLeadConflict"]["__typename"] == "LeadConflict"
     await answer(http, await latest_token(pk_of(clash["id"])), "approve")
 
-    alpha = (await gql.data(HISTORY, token=world.token("admin_a")))["managedLeads"]["nodes"]
+    alpha = (await gql.data(HISTORY, token=world.token("admin_a")))["leads"]["nodes"]
     assert _mentions_beta(alpha, world) == []
-    view = (await gql.data(REGISTRATION, {"id": clash["id"]}, token=world.token("user_a")))[
-        "leadRegistration"
-    ]
-    assert _mentions_beta([{"history": [], **view}], world) == []
+    view = (await gql.data(REGISTRATION, {"id": clash["id"]}, token=world.token("user_a")))["lead"]
+    assert _mentions_beta([{"history": {"nodes": []}, **view}], world) == []
     assert view["conflict"]["holderPartner"] is None
-    assert view["conflict"]["holderLeadId"] is None
+    assert view["conflict"]["holderLead"] is None
     # Beta, which lost the customer, is not told to whom.
-    beta = (await gql.data(HISTORY, token=world.token("user_b")))["managedLeads"]["nodes"]
-    [moved] = [e for n in beta for e in n["history"] if e["kind"] == "registration_moved"]
+    beta = (await gql.data(HISTORY, token=world.token("user_b")))["leads"]["nodes"]
+    [moved] = [e for n in beta for e in n["history"]["nodes"] if e["kind"] == "REGISTRATION_MOVED"]
     assert moved["details"] == {}
     assert "Alpha" not in json.dumps(beta)
 
     # Vendor staff still see the holder, in the conflict and in the history.
     vendor = await gql.data(
-        REGISTRATION.replace("consentHistory { action partnerId partnerName }", ""),
+        REGISTRATION.replace("consentHistory { nodes { action partner { id } partnerName } }", ""),
         {"id": clash["id"]},
         token=world.token("vendor_admin"),
     )
-    assert vendor["leadRegistration"]["conflict"]["holderPartner"] == {"name": "Beta Partners"}
-    assert "Beta Partners" in vendor["leadRegistration"]["conflict"]["reason"]
-    everything = (await gql.data(HISTORY, token=world.token("vendor_admin")))["managedLeads"]
+    assert vendor["lead"]["conflict"]["holderPartner"] == {"name": "Beta Partners"}
+    assert "Beta Partners" in vendor["lead"]["conflict"]["reason"]
+    everything = (await gql.data(HISTORY, token=world.token("vendor_admin")))["leads"]
     moved_for_vendor = [
-        e for n in everything["nodes"] for e in n["history"] if e["kind"] == "registration_moved"
+        e
+        for n in everything["nodes"]
+        for e in n["history"]["nodes"]
+        if e["kind"] == "REGISTRATION_MOVED"
     ]
     assert moved_for_vendor[0]["details"]["to_partner_id"] == world.partner_a.id
 
@@ -376,11 +376,11 @@ async def test_history_written_before_the_rule_is_filtered_for_partners(
         partner_id=world.partner_a.id,
         details={"resolution": "keep_holder", "note": "Beta Partners keeps it"},
     )
-    alpha = (await gql.data(HISTORY, token=world.token("user_a")))["managedLeads"]["nodes"]
+    alpha = (await gql.data(HISTORY, token=world.token("user_a")))["leads"]["nodes"]
     text = json.dumps(alpha)
     for leaked in ("Beta", "2024-01-02", "holder_partner_id"):
         assert leaked not in text
-    [resolved] = [e for e in alpha[0]["history"] if e["kind"] == "conflict_resolved"]
+    [resolved] = [e for e in alpha[0]["history"]["nodes"] if e["kind"] == "CONFLICT_RESOLVED"]
     assert resolved["details"] == {"resolution": "keep_holder"}
 
 

@@ -40,7 +40,7 @@ RULES = """mutation($groups: [RuleGroupInput!]!) {
   setAutoRegistration(enabled: true, mode: PARTNER_DEFINED) { __typename }
   replaceAutoRegistrationRules(owner: PARTNER, groups: $groups) { __typename } }"""
 VENDOR_LEAD = """mutation($input: LeadFieldsInput!) {
-  createVendorLead(input: $input) { ... on ManagedLead { id } } }"""
+  createVendorLead(input: $input) { ... on Lead { id } } }"""
 DISTRIBUTE = """mutation($ids: [ID!]!, $partner: ID!) {
   distributeLeads(leadIds: $ids, partnerId: $partner) { __typename } }"""
 ACCEPT = """mutation($id: ID!) { acceptLead(id: $id) { __typename } }"""

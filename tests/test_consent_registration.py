@@ -42,7 +42,10 @@ REGISTER = """
 mutation($input: RegisterLeadInput!) {
   registerLead(input: $input) {
     __typename
-    ... on LeadRegistration { id status linked email partner { name } }
+    ... on RegisterLeadPayload {
+      alreadyRegistered
+      lead { __typename id status: registrationStatus linked email partner { name } }
+    }
     ... on OperationErrors { errors { field message code } }
   }
 }"""
@@ -51,16 +54,16 @@ RESEND = """
 mutation($id: ID!) {
   resendConsentRequest(leadId: $id) {
     __typename
-    ... on LeadRegistration { id status }
+    ... on Lead { id status: registrationStatus }
     ... on OperationErrors { errors { field message code } }
   }
 }"""
 
 LEAD = """
 query($id: ID!) {
-  leadRegistration(id: $id) {
-    id status linked registeredAt
-    consentHistory { action purpose source partnerName consentTextVersion clientAddress }
+  lead(id: $id) {
+    id status: registrationStatus linked registeredAt
+    consentHistory { nodes { action purpose source partnerName consentTextVersion clientAddress } }
     conflict { reason status holderPartner { name } }
   }
 }"""
@@ -79,7 +82,11 @@ def _camel(name: str) -> str:
 async def register(gql: GraphQLClient, token: str, email: str, **fields: Any) -> dict[str, Any]:
     values = {_camel(name): value for name, value in fields.items()}
     data = await gql.data(REGISTER, {"input": {"email": email, **values}}, token=token)
-    return data["registerLead"]
+    result = data["registerLead"]
+    if result["__typename"] != "RegisterLeadPayload":
+        return result
+    # The lead, with the payload's flag beside its own fields.
+    return {**result["lead"], "alreadyRegistered": result["alreadyRegistered"]}
 
 
 async def consent_emails(lead_id: int) -> list[OutboxEmail]:
@@ -160,11 +167,12 @@ async def test_register_queues_a_consent_email_naming_the_partner(gql: GraphQLCl
         gql, world.token("user_a"), " Customer@Example.test ", company="Example BV",
         first_name="Eva", last_name="Jansen", notes="Met at the fair",
     )  # fmt: skip
-    assert lead["__typename"] == "LeadRegistration"
+    assert lead["__typename"] == "Lead"
     assert lead["status"] == "PENDING_CONSENT"
     assert lead["linked"] is False
     assert lead["email"] == "customer@example.test"
     assert lead["partner"]["name"] == "Alpha Partners"
+    assert lead["alreadyRegistered"] is False
 
     stored = await Lead.get(id=pk_of(lead["id"]))
     assert stored.partner_id == world.partner_a.id  # type: ignore[attr-defined]
@@ -274,13 +282,15 @@ async def test_get_shows_the_question_and_changes_nothing_post_approves(
     assert approval.consent_text_version
 
     data = await gql.data(LEAD, {"id": lead["id"]}, token=world.token("user_a"))
-    view = data["leadRegistration"]
+    view = data["lead"]
     assert view["status"] == "REGISTERED"
     assert view["linked"] is True
-    assert [h["action"] for h in view["consentHistory"]] == ["REQUEST", "APPROVAL"]
-    assert view["consentHistory"][1]["clientAddress"] is None  # the customer's IP stays hidden
+    assert [h["action"] for h in view["consentHistory"]["nodes"]] == ["REQUEST", "APPROVAL"]
+    assert (
+        view["consentHistory"]["nodes"][1]["clientAddress"] is None
+    )  # the customer's IP stays hidden
     admin_view = await gql.data(LEAD, {"id": lead["id"]}, token=world.token("vendor_admin"))
-    assert admin_view["leadRegistration"]["consentHistory"][1]["clientAddress"] == "10.0.0.1"
+    assert admin_view["lead"]["consentHistory"]["nodes"][1]["clientAddress"] == "10.0.0.1"
 
 
 async def test_decline_marks_the_lead_declined_and_subscribes_no_one(
@@ -373,7 +383,7 @@ async def test_resend_is_rate_limited_per_lead(gql: GraphQLClient, world: World)
     lead = await register(gql, world.token("user_a"), "limit@example.test")
     for _ in range(2):
         ok = await gql.data(RESEND, {"id": lead["id"]}, token=world.token("user_a"))
-        assert ok["resendConsentRequest"]["__typename"] == "LeadRegistration"
+        assert ok["resendConsentRequest"]["__typename"] == "Lead"
     before = await snapshot()
     limited = await gql.data(RESEND, {"id": lead["id"]}, token=world.token("admin_a"))
     assert limited["resendConsentRequest"]["errors"][0]["code"] == "RATE_LIMITED"
@@ -381,7 +391,7 @@ async def test_resend_is_rate_limited_per_lead(gql: GraphQLClient, world: World)
     # Another lead has its own allowance.
     other = await register(gql, world.token("user_a"), "other@example.test")
     ok = await gql.data(RESEND, {"id": other["id"]}, token=world.token("user_a"))
-    assert ok["resendConsentRequest"]["__typename"] == "LeadRegistration"
+    assert ok["resendConsentRequest"]["__typename"] == "Lead"
 
 
 async def test_a_reused_token_changes_nothing(
@@ -447,7 +457,11 @@ async def test_a_token_for_another_lead_changes_nothing(
 # ---- conflicts ---------------------------------------------------------------------------------
 
 CONFLICTS = """
-query { leadConflicts(status: OPEN) { nodes { id leadId reason holderPartner { name } } } }"""
+query {
+  leadConflicts(status: OPEN) {
+    nodes { id lead { id } reason holderPartner { name } holderLead { id } }
+  }
+}"""
 
 RESOLVE = """
 mutation($id: ID!, $resolution: LeadConflictResolution!) {
@@ -478,14 +492,15 @@ async def test_conflict_inside_the_protection_window(
     assert holder.registration_status is RegistrationStatus.REGISTERED  # nothing stolen
 
     partner_view = await gql.data(LEAD, {"id": lead["id"]}, token=world.token("user_b"))
-    conflict = partner_view["leadRegistration"]["conflict"]
+    conflict = partner_view["lead"]["conflict"]
     assert conflict["status"] == "OPEN"
     assert conflict["holderPartner"] is None
     assert "Alpha" not in conflict["reason"]  # another partner's name is not shown to Beta
 
     listed = (await gql.data(CONFLICTS, token=world.token("vendor_admin")))["leadConflicts"]
     [row] = listed["nodes"]
-    assert row["leadId"] == lead["id"]
+    assert row["lead"] == {"id": lead["id"]}
+    assert row["holderLead"] == {"id": gid("Lead", holder_id)}
     assert row["holderPartner"]["name"] == "Alpha Partners"
     assert "Alpha Partners" in row["reason"]
     assert "90-day" in row["reason"]
@@ -555,6 +570,7 @@ async def test_resubmitting_an_approved_customer_never_resets_it(
     assert again["id"] == gid("Lead", lead_id)
     assert again["status"] == "REGISTERED"
     assert again["linked"] is True
+    assert again["alreadyRegistered"] is True  # the same lead, said so, nothing written
     assert await snapshot() == before
     assert (await Lead.get(id=lead_id)).registered_at == registered_at
     refused = await gql.data(RESEND, {"id": gid("Lead", lead_id)}, token=world.token("user_a"))
@@ -566,7 +582,9 @@ async def test_resubmitting_an_approved_customer_never_resets_it(
 
 LIST = """
 query($status: LeadRegistrationStatus) {
-  leadRegistrations(status: $status) { nodes { id email status partner { name } } }
+  leads(source: PARTNER, registrationStatus: $status) {
+    nodes { id email status: registrationStatus partner { name } }
+  }
 }"""
 
 
@@ -579,20 +597,18 @@ async def test_another_partner_can_neither_see_nor_resend_the_lead(
     seen = await gql.request(LEAD, {"id": lead["id"]}, token=world.token("user_b"))
     assert seen["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     listed = await gql.data(LIST, token=world.token("admin_b"))
-    assert [n["email"] for n in listed["leadRegistrations"]["nodes"]] == [
-        "beta-customer@example.test"
-    ]
+    assert [n["email"] for n in listed["leads"]["nodes"]] == ["beta-customer@example.test"]
     resend = await gql.data(RESEND, {"id": lead["id"]}, token=world.token("admin_b"))
     assert resend["resendConsentRequest"]["errors"][0]["code"] == "NOT_FOUND"
     assert await snapshot() == before
 
     vendor = await gql.data(LIST, {"status": "PENDING_CONSENT"}, token=world.token("vendor_admin"))
-    assert {n["partner"]["name"] for n in vendor["leadRegistrations"]["nodes"]} == {
+    assert {n["partner"]["name"] for n in vendor["leads"]["nodes"]} == {
         "Alpha Partners",
         "Beta Partners",
     }
     manager = await gql.data(LIST, token=world.token("manager"))  # assigned to Alpha only
-    assert [n["email"] for n in manager["leadRegistrations"]["nodes"]] == ["private@example.test"]
+    assert [n["email"] for n in manager["leads"]["nodes"]] == ["private@example.test"]
 
 
 # ---- withdrawal, ledger queries and export -------------------------------------------------------
@@ -747,8 +763,11 @@ async def test_the_worker_runs_the_expiry_job(gql: GraphQLClient, world: World, 
 
 LIST_WITH_HISTORY = """
 query {
-  leadRegistrations(first: 50) {
-    nodes { id status partner { name } consentHistory { action } conflict { reason } }
+  leads(source: PARTNER, first: 50) {
+    nodes {
+      id status: registrationStatus partner { name }
+      consentHistory { nodes { action } } conflict { reason }
+    }
   }
 }"""
 
@@ -759,7 +778,7 @@ async def test_listing_with_history_costs_the_same_for_few_and_many_leads(
     async def statements_for_listing() -> int:
         with count_statements() as statements:
             data = await gql.data(LIST_WITH_HISTORY, token=world.token("user_a"))
-        assert all(n["consentHistory"] for n in data["leadRegistrations"]["nodes"])
+        assert all(n["consentHistory"]["nodes"] for n in data["leads"]["nodes"])
         return len(statements)
 
     for index in range(2):

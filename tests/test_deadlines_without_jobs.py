@@ -22,17 +22,17 @@ DISTRIBUTE = """mutation($ids: [ID!]!, $p: ID!, $by: DateTime) {
   distributeLeads(leadIds: $ids, partnerId: $p, acceptBy: $by) {
     __typename ... on OperationErrors { errors { field code message } } } }"""
 ACCEPT = """mutation($id: ID!) { acceptLead(id: $id) {
-  __typename ... on ManagedLead { distributionStatus }
+  __typename ... on Lead { distributionStatus }
   ... on OperationErrors { errors { field code message } } } }"""
 REJECT = """mutation($id: ID!) { rejectLead(id: $id, reason: "Too far away") {
-  __typename ... on ManagedLead { distributionStatus }
+  __typename ... on Lead { distributionStatus }
   ... on OperationErrors { errors { field code message } } } }"""
 
 
 async def _distributed_lead(gql: GraphQLClient, world: World, email: str) -> str:
     created = await gql.data(
         """mutation($email: String!) { createVendorLead(input: {email: $email}) {
-            ... on ManagedLead { id } } }""",
+            ... on Lead { id } } }""",
         {"email": email},
         token=world.token("vendor_admin"),
     )
@@ -89,14 +89,14 @@ async def test_reads_and_the_vendor_see_an_overdue_lead_as_returned_without_the_
 ):
     lead_id = await _distributed_lead(gql, world, "overdue@prospect.example")
     await _deadline_passes(lead_id)
-    pending = """{ managedLeads(distributionStatus: PENDING) { nodes { id } } }"""
-    assert (await gql.data(pending, token=world.token("user_a")))["managedLeads"]["nodes"] == []
+    pending = """{ leads(distributionStatus: PENDING) { nodes { id } } }"""
+    assert (await gql.data(pending, token=world.token("user_a")))["leads"]["nodes"] == []
     one = await gql.data(
-        "query($id: ID!) { managedLead(id: $id) { distributionStatus partnerId } }",
+        "query($id: ID!) { lead(id: $id) { distributionStatus partner { id } } }",
         {"id": lead_id},
         token=world.token("vendor_admin"),
     )
-    assert one["managedLead"] == {"distributionStatus": "RETURNED", "partnerId": None}
+    assert one["lead"] == {"distributionStatus": "RETURNED", "partner": None}
     await _assert_returned_once(lead_id)
 
 

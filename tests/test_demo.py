@@ -31,11 +31,11 @@ async def test_demo_shows_leads_messages_and_queued_mail(
     }
     partner = await _token(gql, "user@northwind.example")
     seen = await gql.data(
-        """{ managedLeads(first: 20) { nodes { company registrationStatus distributionStatus } }
+        """{ leads(first: 20) { nodes { company registrationStatus distributionStatus } }
              messageCentre { popups { nodes { title } } } }""",
         token=partner,
     )
-    leads = {n["company"]: n for n in seen["managedLeads"]["nodes"]}
+    leads = {n["company"]: n for n in seen["leads"]["nodes"]}
     assert leads["Rotterdam Savings"]["registrationStatus"] == "PENDING_CONSENT"
     assert leads["Delta Logistics"]["registrationStatus"] == "NOT_REGISTERED"
     assert leads["Polder Water Board"]["distributionStatus"] == "PENDING"

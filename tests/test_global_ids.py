@@ -26,7 +26,7 @@ NODE = """query($id: ID!) { node(id: $id) {
   ... on SalesRep { email }
   ... on Customer { name }
   ... on Deal { product }
-  ... on ManagedLead { email }
+  ... on Lead { email }
   ... on PartnerMessage { title }
 } }"""
 NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
@@ -64,7 +64,7 @@ async def _records(world: World, settings) -> dict[str, tuple[str, int, int]]:
         "SalesRep": ("SalesRep", reps[0].id, reps[1].id),
         "Customer": ("Customer", customers[0].id, customers[1].id),
         "Deal": ("Deal", deal_ids[0], deal_ids[1]),
-        "Lead": ("ManagedLead", leads[0].id, leads[1].id),
+        "Lead": ("Lead", leads[0].id, leads[1].id),
     }
 
 
@@ -202,10 +202,10 @@ async def test_records_sharing_a_row_share_the_id(gql, world, settings):
     lead = await Lead.create(partner=world.partner_a, email="same@lead.test")
     customer = await make_customer(world.partner_a, "Same", fixed_now(), created_ago=timedelta(0))
     token = world.token("user_a")
-    managed = await gql.data("{ managedLeads { nodes { id } } }", token=token)
-    registered = await gql.data("{ leadRegistrations { nodes { id } } }", token=token)
-    assert managed["managedLeads"]["nodes"] == [{"id": gid("Lead", lead.id)}]
-    assert registered["leadRegistrations"]["nodes"] == [{"id": gid("Lead", lead.id)}]
+    managed = await gql.data("{ leads { nodes { id } } }", token=token)
+    registered = await gql.data("{ leads(source: PARTNER) { nodes { id } } }", token=token)
+    assert managed["leads"]["nodes"] == [{"id": gid("Lead", lead.id)}]
+    assert registered["leads"]["nodes"] == [{"id": gid("Lead", lead.id)}]
     overview = await gql.data("{ customerOverview { nodes { id customer { id } } } }", token=token)
     row = overview["customerOverview"]["nodes"][0]
     assert row["id"] == row["customer"]["id"] == gid("Customer", customer.id)

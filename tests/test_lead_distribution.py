@@ -25,7 +25,15 @@ from services.leads.service import LeadInput
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed
 from services.platform.worker import JOBS, run_worker
 from settings import Settings
-from tests.conftest import GraphQLClient, World, count_statements, gid, make_partner, make_settings
+from tests.conftest import (
+    GraphQLClient,
+    World,
+    count_statements,
+    gid,
+    make_partner,
+    make_settings,
+    pk_of,
+)
 from tests.email_sink import SmtpSink
 from tests.test_lead_rules import viewer_for
 
@@ -259,17 +267,18 @@ async def test_distribution_refuses_bad_requests_and_writes_nothing(
 async def test_distribution_over_graphql_and_partner_views(world: World, gql: GraphQLClient):
     created = await gql.data(
         """mutation { createVendorLead(input: {email: "big@deal.example", company: "Big Deal"}) {
-            ... on ManagedLead { id source partnerId distributionStatus } } }""",
+            ... on Lead { id source partner { id } distributionStatus } } }""",
         token=world.token("vendor_admin"),
     )
     lead = created["createVendorLead"]
     assert lead["source"] == "VENDOR_DISTRIBUTION"
-    assert lead["partnerId"] is None
+    assert lead["partner"] is None
     accept_by = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     distributed = await gql.data(
         """mutation($ids: [ID!]!, $p: ID!, $by: DateTime) {
           distributeLeads(leadIds: $ids, partnerId: $p, acceptBy: $by) {
-            ... on DistributedLeads { leads { id distributionStatus partnerId } } } }""",
+            ... on DistributedLeads {
+              leads { id distributionStatus partner { id } } partner { name } } } }""",
         {"ids": [lead["id"]], "p": gid("Partner", world.partner_b.id), "by": accept_by},
         token=world.token("vendor_admin"),
     )
@@ -277,32 +286,42 @@ async def test_distribution_over_graphql_and_partner_views(world: World, gql: Gr
         {
             "id": lead["id"],
             "distributionStatus": "PENDING",
-            "partnerId": gid("Partner", world.partner_b.id),
+            "partner": {"id": gid("Partner", world.partner_b.id)},
         }
     ]
-    pending = """{ managedLeads(distributionStatus: PENDING) { nodes { id
-        distribution { acceptBy state } history { kind } } } }"""
-    seen_b = (await gql.data(pending, token=world.token("user_b")))["managedLeads"]["nodes"]
+    assert distributed["distributeLeads"]["partner"] == {"name": "Beta Partners"}
+    pending = """{ leads(distributionStatus: PENDING) { nodes { id
+        distribution { id acceptBy state partner { id } } history { nodes { id kind } } } } }"""
+    seen_b = (await gql.data(pending, token=world.token("user_b")))["leads"]["nodes"]
     assert [node["id"] for node in seen_b] == [lead["id"]]
-    assert seen_b[0]["distribution"]["state"] == "pending"
-    assert seen_b[0]["history"] == [{"kind": "distributed"}]  # not the vendor's own entries
-    seen_a = (await gql.data(pending, token=world.token("user_a")))["managedLeads"]["nodes"]
+    distribution = seen_b[0]["distribution"]
+    assert (distribution["state"], distribution["partner"]) == (
+        "PENDING",
+        {"id": gid("Partner", world.partner_b.id)},
+    )
+    stored = await LeadDistribution.get(lead_id=pk_of(lead["id"]))
+    assert distribution["id"] == gid("LeadDistribution", stored.id)
+    # not the vendor's own entries
+    assert [e["kind"] for e in seen_b[0]["history"]["nodes"]] == ["DISTRIBUTED"]
+    [entry] = seen_b[0]["history"]["nodes"]
+    assert await LeadEvent.exists(id=pk_of(entry["id"], "LeadHistoryEntry"), kind="distributed")
+    seen_a = (await gql.data(pending, token=world.token("user_a")))["leads"]["nodes"]
     assert seen_a == []
     rejected = await gql.data(
         """mutation($id: ID!) { rejectLead(id: $id, reason: "No capacity") {
-            ... on ManagedLead { distributionStatus partnerId } } }""",
+            ... on Lead { distributionStatus partner { id } } } }""",
         {"id": lead["id"]},
         token=world.token("user_b"),
     )
-    assert rejected["rejectLead"] == {"distributionStatus": "REJECTED", "partnerId": None}
+    assert rejected["rejectLead"] == {"distributionStatus": "REJECTED", "partner": None}
     history = await gql.data(
-        "query($id: ID!) { managedLead(id: $id) { history { kind details } } }",
+        "query($id: ID!) { lead(id: $id) { history { nodes { kind details } } } }",
         {"id": lead["id"]},
         token=world.token("vendor_admin"),
     )
-    kinds = [entry["kind"] for entry in history["managedLead"]["history"]]
-    assert kinds == ["created", "distributed", "rejected"]
-    assert history["managedLead"]["history"][-1]["details"]["reason"] == "No capacity"
+    kinds = [entry["kind"] for entry in history["lead"]["history"]["nodes"]]
+    assert kinds == ["CREATED", "DISTRIBUTED", "REJECTED"]
+    assert history["lead"]["history"]["nodes"][-1]["details"]["reason"] == "No capacity"
 
 
 async def test_lead_list_costs_the_same_statements_whatever_the_page_size(
@@ -312,16 +331,24 @@ async def test_lead_list_costs_the_same_statements_whatever_the_page_size(
     await lead_distribution.distribute_leads(
         settings, viewer_for(world.vendor_admin), [lead.id for lead in leads], world.partner_a.id
     )
-    query = """query($first: Int!) { managedLeads(first: $first) { edges { node { id
-        distribution { state } history { kind } } } } }"""
+    query = """query($first: Int!) { leads(first: $first) { edges { node { id
+        partner { name } distribution { state partner { name } }
+        history { nodes { kind actor { email } partner { name } } } } } } }"""
     counts = []
     for size in (2, 12):
         with count_statements() as statements:
             data = await gql.data(query, {"first": size}, token=world.token("user_a"))
-        nodes = [edge["node"] for edge in data["managedLeads"]["edges"]]
+        nodes = [edge["node"] for edge in data["leads"]["edges"]]
         assert len(nodes) == size
-        assert all(node["history"] == [{"kind": "distributed"}] for node in nodes)
-        assert all(node["distribution"] == {"state": "pending"} for node in nodes)
+        assert all(
+            node["history"]["nodes"]
+            == [{"kind": "DISTRIBUTED", "actor": None, "partner": {"name": "Alpha Partners"}}]
+            for node in nodes
+        )
+        assert all(
+            node["distribution"] == {"state": "PENDING", "partner": {"name": "Alpha Partners"}}
+            for node in nodes
+        )
         counts.append(len(statements))
     assert counts[0] == counts[1]
 

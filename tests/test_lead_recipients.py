@@ -14,7 +14,9 @@ UPDATE_USER = """mutation($id: ID!, $flag: Boolean) {
 SET_RECIPIENTS = """mutation($p: ID, $users: [ID!]!, $reps: [ID!]!) {
   setLeadNotificationRecipients(partnerId: $p, userIds: $users, salesRepIds: $reps) {
     __typename
-    ... on LeadNotificationRecipients { users { email } salesReps { email } }
+    ... on LeadNotificationRecipients {
+      id users { nodes { email } } salesReps { nodes { email } }
+    }
     ... on OperationErrors { errors { field code } } } }"""
 
 
@@ -63,7 +65,7 @@ async def test_first_user_gets_the_flag_then_the_next_after_removal(
     cleared = await gql.data(
         SET_RECIPIENTS, {"p": gid("Partner", partner.id), "users": [], "reps": []}, token=vendor
     )
-    assert cleared["setLeadNotificationRecipients"]["users"] == []
+    assert cleared["setLeadNotificationRecipients"]["users"] == {"nodes": []}
     sixth = await add_user(gql, vendor, partner.id, "sixth@gamma.test")
     assert sixth["isDefaultLeadRecipient"] is True
     # Another partner's first user is that partner's own business.
@@ -83,8 +85,9 @@ async def test_partner_admin_chooses_recipients_of_their_own_org_only(
     )
     assert chosen["setLeadNotificationRecipients"] == {
         "__typename": "LeadNotificationRecipients",
-        "users": [{"email": "user@alpha.test"}],
-        "salesReps": [{"email": "rep@a.example"}],
+        "id": gid("LeadNotificationRecipients", world.partner_a.id),
+        "users": {"nodes": [{"email": "user@alpha.test"}]},
+        "salesReps": {"nodes": [{"email": "rep@a.example"}]},
     }
     # Users or reps of another partner are refused, and nothing changes.
     refused = await gql.data(
@@ -141,12 +144,15 @@ async def test_only_the_vendor_assigns_the_supplier_default_user(world: World, g
     assert list(owners) == ["user@alpha.test"]
     # The partner admin reads it.
     data = await gql.data(
-        "{ leadNotificationRecipients { supplierDefaultUser { email } availableUsers { email } } }",
+        """{ leadNotificationRecipients {
+            id supplierDefaultUser { email } availableUsers { totalCount nodes { email } } } }""",
         token=world.token("admin_a"),
     )
     recipients = data["leadNotificationRecipients"]
     assert recipients["supplierDefaultUser"] == {"email": "user@alpha.test"}
-    assert [u["email"] for u in recipients["availableUsers"]] == [
+    assert recipients["id"] == gid("LeadNotificationRecipients", world.partner_a.id)
+    assert recipients["availableUsers"]["totalCount"] == 2
+    assert [u["email"] for u in recipients["availableUsers"]["nodes"]] == [
         "admin@alpha.test",
         "user@alpha.test",
     ]

@@ -413,18 +413,20 @@ async def test_every_edit_is_a_new_version_with_who_and_when(world: World, gql: 
     assert {v.created_by_id for v in versions} == {world.admin_a.id}  # type: ignore[attr-defined]
 
     query = """query($owner: RuleSetOwner!) { autoRegistrationHistory(owner: $owner) {
-        version change createdById createdAt editable
-        groups { conditions { field operator } } } }"""
+        totalCount nodes { id version change createdBy { id } createdAt editable
+        groups { conditions { field operator } } } } }"""
     data = await gql.data(query, {"owner": "PARTNER"}, token=world.token("admin_a"))
-    history = data["autoRegistrationHistory"]
+    assert data["autoRegistrationHistory"]["totalCount"] == 5
+    history = data["autoRegistrationHistory"]["nodes"]
     assert [h["version"] for h in history] == [5, 4, 3, 2, 1]
-    assert history[0]["createdById"] == gid("User", world.admin_a.id)
+    assert [h["id"] for h in history] == [gid("RuleSet", v.id) for v in reversed(versions)]
+    assert history[0]["createdBy"] == {"id": gid("User", world.admin_a.id)}
     assert history[0]["editable"] is True
     assert history[-1]["groups"] == [{"conditions": [{"field": "COUNTRY", "operator": "EQUALS"}]}]
 
 
 SETTINGS_QUERY = """query { leadManagementSettings {
-    autoRegistrationEnabled mode autoAccept ignoredCompanies
+    id autoRegistrationEnabled mode autoAccept ignoredCompanies { nodes { id name } }
     supplierRules { version editable groups { conditions { field operator value values } } }
     partnerRules { version editable } } }"""
 
@@ -452,6 +454,7 @@ async def test_partner_reads_but_cannot_edit_supplier_rules_over_graphql(
     assert refused["replaceAutoRegistrationRules"]["errors"][0]["code"] == "FORBIDDEN"
     data = await gql.data(SETTINGS_QUERY, token=world.token("admin_a"))
     settings = data["leadManagementSettings"]
+    assert settings["id"] == gid("LeadManagementSettings", world.partner_a.id)
     assert settings["autoRegistrationEnabled"] is False
     assert settings["mode"] == "SUPPLIER_MANAGED"
     assert settings["supplierRules"]["editable"] is False
@@ -502,28 +505,28 @@ async def test_other_partners_never_see_or_touch_a_lead(
 ):
     created = await gql.data(
         """mutation { createLead(input: {email: "Lee@Prospect.example", company: "Prospect"}) {
-            ... on ManagedLead { id partnerId email registrationStatus } } }""",
+            ... on Lead { id partner { id } email registrationStatus } } }""",
         token=world.token("user_a"),
     )
     lead = created["createLead"]
     assert lead["email"] == "lee@prospect.example"
-    assert lead["partnerId"] == gid("Partner", world.partner_a.id)
+    assert lead["partner"] == {"id": gid("Partner", world.partner_a.id)}
     update = """mutation($id: ID!) { updateLead(id: $id, input: {company: "Stolen"}) {
         __typename ... on OperationErrors { errors { code } } } }"""
     refused = await gql.data(update, {"id": lead["id"]}, token=world.token("user_b"))
     assert refused["updateLead"]["errors"][0]["code"] == "NOT_FOUND"
     body = await gql.request(
-        "query($id: ID!) { managedLead(id: $id) { id } }",
+        "query($id: ID!) { lead(id: $id) { id } }",
         {"id": lead["id"]},
         token=world.token("admin_b"),
     )
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    listed = await gql.data("{ managedLeads { nodes { id } } }", token=world.token("user_b"))
-    assert listed["managedLeads"]["nodes"] == []
+    listed = await gql.data("{ leads { nodes { id } } }", token=world.token("user_b"))
+    assert listed["leads"]["nodes"] == []
     assert (await Lead.get(id=pk_of(lead["id"]))).company == "Prospect"
     # The channel manager of A sees it; vendor staff cannot create partner leads.
-    seen = await gql.data("{ managedLeads { nodes { id } } }", token=world.token("manager"))
-    assert seen["managedLeads"]["nodes"] == [{"id": lead["id"]}]
+    seen = await gql.data("{ leads { nodes { id } } }", token=world.token("manager"))
+    assert seen["leads"]["nodes"] == [{"id": lead["id"]}]
     with pytest.raises(ServiceError):
         await lead_management.create_lead(settings, viewer_for(world.vendor_admin), lead_input())
 

@@ -26,7 +26,7 @@ from tests.conftest import (
 )
 from tests.test_lead_rules import viewer_for
 
-SUBSCRIPTION = "subscription { leadAssigned { id company partnerId distributionStatus } }"
+SUBSCRIPTION = "subscription { leadAssigned { id company partner { id } distributionStatus } }"
 DISTRIBUTE = """mutation($ids: [ID!]!, $p: ID!) { distributeLeads(leadIds: $ids, partnerId: $p) {
     __typename } }"""
 
@@ -94,7 +94,7 @@ async def test_lead_assigned_replays_pending_then_pushes_new_leads_to_the_right_
         assert first_a == {
             "id": gid("Lead", leads[0].id),
             "company": "Company 0",
-            "partnerId": gid("Partner", a),
+            "partner": {"id": gid("Partner", a)},
             "distributionStatus": "PENDING",
         }
         assert (await next_lead(socket_b))["id"] == gid("Lead", leads[1].id)

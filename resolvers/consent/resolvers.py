@@ -22,15 +22,16 @@ from services.consent import service as consent
 from services.consent.live import LEAD_STATUS_CHANNEL, LeadChange
 
 # A registration is a lead of the leads domain: named here as the consent services hand it out.
-from services.consent.queries import Lead, RegistrationStatus
+from services.consent.queries import Lead
 from services.consent.service import NewLead
 from services.platform.errors import not_found
 from services.platform.pagination import Page, PageWindow
 from services.platform.pubsub import RESYNC, PubSub
 
 
-async def register_lead(info: Info, new: NewLead) -> Lead:
-    return await consent.register_lead(
+async def register_lead(info: Info, new: NewLead) -> tuple[Lead, bool]:
+    """The lead and whether the viewer's partner had registered this customer already."""
+    return await consent.register_lead_once(
         info.context.settings, viewer_of(info), new, info.context.caller
     )
 
@@ -47,20 +48,6 @@ async def resolve_conflict(
     return await conflicts.resolve_conflict(
         info.context.settings, viewer_of(info), conflict_id, resolution, note
     )
-
-
-async def list_registrations(
-    info: Info,
-    partner_id: int | None,
-    status: RegistrationStatus | None,
-    email: str | None,
-    window: PageWindow,
-) -> Page[Lead]:
-    return await queries.list_registrations(viewer_of(info), partner_id, status, email, window)
-
-
-async def get_registration(info: Info, lead_id: int) -> Lead:
-    return await queries.get_registration(viewer_of(info), lead_id)
 
 
 async def list_ledger(
@@ -137,3 +124,11 @@ async def lead_status_changes(info: Info, partner_id: int | None) -> AsyncIterat
             lead = await queries.lead_for_change(viewer, change)
             if lead is not None:
                 yield lead
+
+
+async def ledger_entry(info: Info, entry_id: int) -> ConsentLedgerEntry:
+    return await queries.ledger_entry(viewer_of(info), entry_id)
+
+
+async def conflict(info: Info, conflict_id: int) -> LeadConflict:
+    return await queries.conflict(viewer_of(info), conflict_id)

@@ -23,6 +23,7 @@ from services.leads import deadlines as lead_deadlines
 from services.leads import distribution as lead_distribution
 from services.leads import ignored_companies as lead_ignored_companies
 from services.leads import lead_settings
+from services.leads import records as lead_records
 from services.leads import rule_sets as lead_rule_sets
 from services.leads import service as lead_management
 from services.leads.rules import Condition
@@ -50,8 +51,10 @@ async def set_auto_accept(
     return await lead_settings.set_auto_accept(viewer_of(info), partner_id, enabled)
 
 
-async def settings_history(info: Info, partner_id: int | None) -> list[LeadSettingsChange]:
-    return await lead_settings.settings_history(viewer_of(info), partner_id)
+async def settings_history(
+    info: Info, partner_id: int | None, window: PageWindow
+) -> Page[LeadSettingsChange]:
+    return await lead_settings.settings_history(viewer_of(info), partner_id, window)
 
 
 async def get_rule_set(
@@ -61,9 +64,13 @@ async def get_rule_set(
 
 
 async def rule_set_history(
-    info: Info, partner_id: int | None, owner: RuleSetOwner, limit: int
-) -> list[RuleSetVersion]:
-    return await lead_rule_sets.rule_set_history(viewer_of(info), partner_id, owner, limit)
+    info: Info, partner_id: int | None, owner: RuleSetOwner, window: PageWindow
+) -> Page[RuleSetVersion]:
+    return await lead_rule_sets.rule_set_history(viewer_of(info), partner_id, owner, window)
+
+
+async def rule_set_version(info: Info, version_id: int) -> RuleSetVersion:
+    return await lead_rule_sets.rule_set_version(viewer_of(info), version_id)
 
 
 async def replace_rule_set(
@@ -163,28 +170,13 @@ async def list_leads(
     partner_id: int | None,
     distribution_status: DistributionStatus | None,
     window: PageWindow,
+    filters: lead_management.LeadFilters,
 ) -> Page[Lead]:
     # A lead past its accept-by deadline reads as returned to the vendor, job or no job.
     await lead_deadlines.settle_overdue_leads_for(viewer_of(info))
     return await lead_management.list_leads(
-        viewer_of(info), partner_id, distribution_status, window
+        viewer_of(info), partner_id, distribution_status, window, filters
     )
-
-
-async def lead_history(info: Info, lead: Lead) -> list[LeadEvent]:
-    return await lead_management.lead_history(viewer_of(info), lead)
-
-
-async def current_distribution(lead: Lead) -> LeadDistribution | None:
-    return await lead_distribution.current_distribution(lead)
-
-
-async def lead_histories(info: Info, leads: Sequence[Lead]) -> dict[int, list[LeadEvent]]:
-    return await lead_management.lead_histories(viewer_of(info), leads)
-
-
-async def current_distributions(leads: Sequence[Lead]) -> dict[int, LeadDistribution]:
-    return await lead_distribution.current_distributions(leads)
 
 
 async def explain(
@@ -226,3 +218,19 @@ def lead_assignments(info: Info) -> AsyncIterator[Lead]:
     if pubsub is None:
         raise RuntimeError("the application has no pub/sub connection")
     return lead_distribution.lead_assignments(pubsub, viewer_of(info))
+
+
+async def history_entry(info: Info, entry_id: int) -> LeadEvent:
+    return await lead_records.history_entry(viewer_of(info), entry_id)
+
+
+async def distribution(info: Info, distribution_id: int) -> LeadDistribution:
+    return await lead_records.distribution(viewer_of(info), distribution_id)
+
+
+async def settings_change(info: Info, change_id: int) -> LeadSettingsChange:
+    return await lead_records.settings_change(viewer_of(info), change_id)
+
+
+async def ignored_company(info: Info, company_id: int) -> IgnoredCompany:
+    return await lead_records.ignored_company(viewer_of(info), company_id)

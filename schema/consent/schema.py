@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from models import consent as consent_models
 from resolvers.consent import resolvers as resolve
-from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin, PublicError
+from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin, PublicError, viewer_of
 from schema.consent.types import (
     ConflictResolution,
     ConflictStatus,
@@ -21,11 +21,12 @@ from schema.consent.types import (
     ConsentPurpose,
     LeadConflict,
     LeadConflictResult,
-    LeadRegistration,
-    LeadRegistrationResult,
     RegisterLeadInput,
+    RegisterLeadPayload,
+    RegisterLeadResult,
+    show_personal,
 )
-from schema.leads.types import LeadRegistrationStatus
+from schema.leads.types import Lead, LeadResult
 from schema.platform.common import (
     Connection,
     PageWindow,
@@ -35,45 +36,13 @@ from schema.platform.common import (
     parse_optional_id,
     to_connection,
 )
+from schema.platform.node import register_node
 from services.consent.service import NewLead
 from services.platform.errors import ServiceError
 
 
 @strawberry.type
 class ConsentQuery:
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="Partner lead registrations with their consent state: a partner sees its "
-        "own, channel managers their partners', vendor admins all.",
-    )
-    async def lead_registrations(
-        self,
-        info: Info,
-        partner_id: strawberry.ID | None = None,
-        status: LeadRegistrationStatus | None = None,
-        email: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[LeadRegistration]:
-        page = await fetch(
-            lambda: resolve.list_registrations(
-                info,
-                parse_optional_id(partner_id, "Partner", "partnerId"),
-                status,
-                email,
-                PageWindow(first, after, last, before),
-            )
-        )
-        return to_connection(page, LeadRegistration.from_model)
-
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def lead_registration(self, info: Info, id: strawberry.ID) -> LeadRegistration:
-        return LeadRegistration.from_model(
-            await fetch(lambda: resolve.get_registration(info, parse_id(id, "Lead")))
-        )
-
     @strawberry.field(
         permission_classes=[IsVendorAdmin], description="The consent ledger (vendor admins)."
     )
@@ -135,9 +104,9 @@ class ConsentMutation:
         description="Register a customer as your lead: the customer gets an email asking to "
         "approve (newsletter subscription and the link to your partner org).",
     )
-    async def register_lead(self, info: Info, input: RegisterLeadInput) -> LeadRegistrationResult:
-        async def run() -> LeadRegistration:
-            lead = await resolve.register_lead(
+    async def register_lead(self, info: Info, input: RegisterLeadInput) -> RegisterLeadResult:
+        async def run() -> RegisterLeadPayload:
+            lead, existed = await resolve.register_lead(
                 info,
                 NewLead(
                     email=input.email,
@@ -148,7 +117,7 @@ class ConsentMutation:
                     locale=input.locale or "",
                 ),
             )
-            return LeadRegistration.from_model(lead)
+            return RegisterLeadPayload(lead=Lead.from_model(lead), already_registered=existed)
 
         return await mutate(run)
 
@@ -156,12 +125,10 @@ class ConsentMutation:
         permission_classes=[IsAuthenticated],
         description="Send the customer a new consent email; the previous link stops working.",
     )
-    async def resend_consent_request(
-        self, info: Info, lead_id: strawberry.ID
-    ) -> LeadRegistrationResult:
-        async def run() -> LeadRegistration:
+    async def resend_consent_request(self, info: Info, lead_id: strawberry.ID) -> LeadResult:
+        async def run() -> Lead:
             lead = await resolve.resend_consent_request(info, parse_id(lead_id, "Lead", "leadId"))
-            return LeadRegistration.from_model(lead)
+            return Lead.from_model(lead)
 
         return await mutate(run)
 
@@ -194,10 +161,24 @@ class ConsentSubscription:
     )
     async def lead_status_changed(
         self, info: Info, partner_id: strawberry.ID | None = None
-    ) -> AsyncGenerator[LeadRegistration, None]:
+    ) -> AsyncGenerator[Lead, None]:
         try:
             wanted = parse_optional_id(partner_id, "Partner", "partnerId")
             async for lead in resolve.lead_status_changes(info, wanted):
-                yield LeadRegistration.from_model(lead)
+                yield Lead.from_model(lead)
         except ServiceError as error:
             raise PublicError(error.message, extensions={"code": error.code.name}) from None
+
+
+async def _load_ledger_entry(info: Info, pk: int) -> ConsentEntry:
+    return ConsentEntry.from_model(await resolve.ledger_entry(info, pk), show_personal(info))
+
+
+async def _load_conflict(info: Info, pk: int) -> LeadConflict:
+    return LeadConflict.from_model(
+        await resolve.conflict(info, pk), viewer_of(info).is_vendor_staff
+    )
+
+
+register_node("ConsentLedgerEntry", _load_ledger_entry, IsAuthenticated)
+register_node("LeadConflict", _load_conflict, IsAuthenticated)

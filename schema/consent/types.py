@@ -1,4 +1,6 @@
-"""GraphQL types of the consent domain: lead registrations, ledger entries, conflicts, enums.
+"""GraphQL types of the consent domain: the registerLead payload, ledger entries, conflicts, enums.
+
+A registered lead is the one `Lead` type of schema.leads.types.
 
 The consent enums are GraphQL copies of the stored ones (the models stay free of GraphQL names).
 What a partner reads of a ledger entry or a conflict is cut down here (`ConsentEntry.from_model`,
@@ -18,12 +20,11 @@ from strawberry.types import Info
 from models import consent as consent_models
 from models.consent import ConsentLedgerEntry as LedgerRow
 from models.consent import LeadConflict as ConflictRow
-from models.leads import Lead, RegistrationStatus
-from resolvers.consent import resolvers as resolve
+from resolvers.leads import loaders as lead_loaders
 from resolvers.platform.permissions import viewer_of
-from schema.leads.types import LeadRegistrationStatus
+from schema.leads.types import Lead
 from schema.partners.types import Partner
-from schema.platform.common import OperationErrors, global_id, optional_global_id
+from schema.platform.common import OperationErrors, global_id
 from schema.platform.node import Node
 
 # GraphQL copies of the consent enums (the stored enums stay free of GraphQL names).
@@ -57,15 +58,27 @@ class ConsentEntry(Node):
     purpose: ConsentPurpose  # type: ignore[valid-type]
     action: ConsentAction  # type: ignore[valid-type]
     source: ConsentSource  # type: ignore[valid-type]
-    partner_id: strawberry.ID | None
-    partner_name: str
-    lead_id: strawberry.ID | None
+    partner_name: str = strawberry.field(description="The partner's name when it was recorded.")
     occurred_at: datetime
     consent_text_version: str
     client_address: str | None = strawberry.field(
         description="Only shown to vendor admins (the subject's personal data)."
     )
     user_agent: str | None = strawberry.field(description="Only shown to vendor admins.")
+    partner_pk: strawberry.Private[int | None]
+    lead_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="The partner the record names, if you may see it.")
+    async def partner(self, info: Info) -> Partner | None:
+        if self.partner_pk is None:
+            return None
+        partner = await info.context.loaders.partner.load(self.partner_pk)
+        return None if partner is None else Partner.from_model(partner)
+
+    @strawberry.field(description="The lead the record concerns, if you may see it.")
+    async def lead(self, info: Info) -> Lead | None:
+        row = await lead_loaders.lead(info, self.lead_pk)
+        return None if row is None else Lead.from_model(row)
 
     @classmethod
     def from_model(cls, row: LedgerRow, show_personal: bool) -> ConsentEntry:
@@ -76,9 +89,9 @@ class ConsentEntry(Node):
             purpose=ConsentPurpose(row.purpose.value),
             action=ConsentAction(row.action.value),
             source=ConsentSource(row.source.value),
-            partner_id=optional_global_id("Partner", row.partner_id),
             partner_name=row.partner_name,
-            lead_id=optional_global_id("Lead", row.lead_id),
+            partner_pk=row.partner_id,
+            lead_pk=row.lead_id,
             occurred_at=row.occurred_at,
             consent_text_version=row.consent_text_version,
             client_address=row.client_address if show_personal else None,
@@ -86,7 +99,7 @@ class ConsentEntry(Node):
         )
 
 
-def _show_personal(info: Info) -> bool:
+def show_personal(info: Info) -> bool:
     return viewer_of(info).is_vendor_admin
 
 
@@ -94,7 +107,6 @@ def _show_personal(info: Info) -> bool:
 class LeadConflict(Node):
     id: strawberry.ID
     pk: strawberry.Private[int]
-    lead_id: strawberry.ID
     email: str
     reason: str
     status: ConflictStatus  # type: ignore[valid-type]
@@ -102,8 +114,21 @@ class LeadConflict(Node):
     resolution_note: str
     created_at: datetime
     resolved_at: datetime | None
+    lead_pk: strawberry.Private[int]
     holder_partner_id: strawberry.Private[int | None]
-    holder_lead_id: strawberry.ID | None
+    holder_lead_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="The lead that collided.")
+    async def lead(self, info: Info) -> Lead | None:
+        row = await lead_loaders.lead(info, self.lead_pk)
+        return None if row is None else Lead.from_model(row)
+
+    @strawberry.field(description="The lead holding the registration (vendor staff only).")
+    async def holder_lead(self, info: Info) -> Lead | None:
+        if self.holder_lead_pk is None or not viewer_of(info).is_vendor_staff:
+            return None
+        row = await lead_loaders.lead(info, self.holder_lead_pk)
+        return None if row is None else Lead.from_model(row)
 
     @strawberry.field(description="The partner holding the registration (vendor staff only).")
     async def holder_partner(self, info: Info) -> Partner | None:
@@ -118,7 +143,7 @@ class LeadConflict(Node):
         return cls(
             id=global_id("LeadConflict", row.id),
             pk=row.id,
-            lead_id=global_id("Lead", row.lead_id),  # type: ignore[attr-defined]
+            lead_pk=row.lead_id,  # type: ignore[attr-defined]
             email=row.email,
             reason=row.reason if vendor_view else GENERIC_CONFLICT_REASON,
             status=ConflictStatus(row.status.value),
@@ -127,76 +152,21 @@ class LeadConflict(Node):
             created_at=row.created_at,
             resolved_at=row.resolved_at,
             holder_partner_id=row.holder_partner_id,  # type: ignore[attr-defined]
-            holder_lead_id=(
-                global_id("Lead", holder_lead_id) if vendor_view and holder_lead_id else None
-            ),
+            holder_lead_pk=holder_lead_id if vendor_view else None,
         )
 
 
-@strawberry.type(description="A lead a partner registered, with the customer's consent state.")
-class LeadRegistration(Node):
-    id: strawberry.ID
-    pk: strawberry.Private[int]
-    email: str
-    company: str
-    first_name: str
-    last_name: str
-    notes: str
-    locale: str
-    status: LeadRegistrationStatus
-    registered_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    partner_id: strawberry.ID | None
-    partner_pk: strawberry.Private[int | None]
-
-    @strawberry.field(description="True once the customer approved: the lead is the partner's.")
-    def linked(self) -> bool:
-        return self.status is RegistrationStatus.REGISTERED
-
-    @strawberry.field
-    async def partner(self, info: Info) -> Partner | None:
-        if self.partner_pk is None:
-            return None
-        partner = await info.context.loaders.partner.load(self.partner_pk)
-        return None if partner is None else Partner.from_model(partner)
-
-    @strawberry.field(description="The consent ledger entries of this lead, oldest first.")
-    async def consent_history(self, info: Info) -> list[ConsentEntry]:
-        rows = await resolve.consent_history(info, self.pk)
-        show = _show_personal(info)
-        return [ConsentEntry.from_model(row, show) for row in rows]
-
-    @strawberry.field(description="The latest conflict of this lead, if it had one.")
-    async def conflict(self, info: Info) -> LeadConflict | None:
-        rows = await resolve.conflicts_of_lead(info, self.pk)
-        if not rows:
-            return None
-        return LeadConflict.from_model(rows[-1], viewer_of(info).is_vendor_staff)
-
-    @classmethod
-    def from_model(cls, lead: Lead) -> LeadRegistration:
-        partner_id = lead.partner_id  # type: ignore[attr-defined]
-        return cls(
-            id=global_id("Lead", lead.id),
-            pk=lead.id,
-            email=lead.email,
-            company=lead.company,
-            first_name=lead.first_name,
-            last_name=lead.last_name,
-            notes=lead.notes,
-            locale=lead.locale,
-            status=lead.registration_status,
-            registered_at=lead.registered_at,
-            created_at=lead.created_at,
-            updated_at=lead.updated_at,
-            partner_id=optional_global_id("Partner", partner_id),
-            partner_pk=partner_id,
-        )
+@strawberry.type(description="The lead a partner registered, and whether it was already.")
+class RegisterLeadPayload:
+    lead: Lead
+    already_registered: bool = strawberry.field(
+        description="True if your partner had registered this customer already: the existing "
+        "lead is returned unchanged and no new email goes out."
+    )
 
 
-LeadRegistrationResult = Annotated[
-    LeadRegistration | OperationErrors, strawberry.union("LeadRegistrationResult")
+RegisterLeadResult = Annotated[
+    RegisterLeadPayload | OperationErrors, strawberry.union("RegisterLeadResult")
 ]
 LeadConflictResult = Annotated[
     LeadConflict | OperationErrors, strawberry.union("LeadConflictResult")

@@ -8,12 +8,16 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
 
 from models.lead_management import RuleSetOwner as RuleSetOwnerModel
 from models.lead_management import RuleSetVersion as RuleSetVersionModel
 from models.leads import Lead as LeadModel
-from schema.leads.types import ManagedLead
-from schema.platform.common import OperationErrors, global_id, optional_global_id
+from resolvers.leads import loaders as lead_loaders
+from schema.leads.types import Lead
+from schema.partners.types import Partner, User
+from schema.platform.common import OperationErrors, global_id
+from schema.platform.node import Node
 from services.leads.rule_sets import ExplainedRuleSet
 from services.leads.rules import Condition, Explanation, rule_set_from_json
 from services.leads.rules import LeadField as LeadFieldModel
@@ -54,21 +58,38 @@ class RuleGroup:
     conditions: list[RuleCondition]
 
 
-@strawberry.type(description="A saved version of a rule set: a lead matches if any group does.")
-class RuleSet:
-    partner_id: strawberry.ID
+@strawberry.type(
+    description="A saved version of a rule set (each version its own object): a lead matches "
+    "if any group does."
+)
+class RuleSet(Node):
+    id: strawberry.ID
     owner: RuleSetOwner
     version: int
-    groups: list[RuleGroup]
+    groups: list[RuleGroup] = strawberry.field(
+        description="The groups of this version (a version never changes)."
+    )
     change: str
     created_at: datetime
-    created_by_id: strawberry.ID | None
     editable: bool
+    partner_pk: strawberry.Private[int]
+    created_by_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="The partner whose leads the rules register.")
+    async def partner(self, info: Info) -> Partner | None:
+        partner = await info.context.loaders.partner.load(self.partner_pk)
+        return None if partner is None else Partner.from_model(partner)
+
+    @strawberry.field(description="Who saved this version (null if you may not see that user).")
+    async def created_by(self, info: Info) -> User | None:
+        user = await lead_loaders.actor(info, self.created_by_pk)
+        return None if user is None else User.from_model(user)
 
     @classmethod
     def from_model(cls, row: RuleSetVersionModel, editable: bool) -> RuleSet:
         return cls(
-            partner_id=global_id("Partner", row.partner_id),  # type: ignore[attr-defined]
+            id=global_id("RuleSet", row.id),
+            partner_pk=row.partner_id,  # type: ignore[attr-defined]
             owner=row.owner,
             version=row.version,
             groups=[
@@ -77,7 +98,7 @@ class RuleSet:
             ],
             change=row.change,
             created_at=row.created_at,
-            created_by_id=optional_global_id("User", row.created_by_id),  # type: ignore[attr-defined]
+            created_by_pk=row.created_by_id,  # type: ignore[attr-defined]
             editable=editable,
         )
 
@@ -126,7 +147,10 @@ class GroupExplanation:
 
 @strawberry.type(description="Whether a rule set would auto-register a lead, and why.")
 class LeadExplanation:
-    lead: ManagedLead
+    id: strawberry.ID = strawberry.field(
+        description="A stable key: the rule set explained (saved version or proposed) and the lead."
+    )
+    lead: Lead
     would_register: bool
     matched_group_index: int | None
     ignored_company: bool
@@ -134,9 +158,10 @@ class LeadExplanation:
     groups: list[GroupExplanation]
 
     @classmethod
-    def build(cls, lead: LeadModel, explanation: Explanation) -> LeadExplanation:
+    def build(cls, key: str, lead: LeadModel, explanation: Explanation) -> LeadExplanation:
         return cls(
-            lead=ManagedLead.from_model(lead),
+            id=strawberry.ID(f"{key}:{lead.id}"),
+            lead=Lead.from_model(lead),
             would_register=explanation.would_register,
             matched_group_index=explanation.matched_group_index,
             ignored_company=explanation.ignored_company,
@@ -161,22 +186,36 @@ class LeadExplanation:
 
 @strawberry.type(description="A dry run of a rule set over leads: nothing is changed.")
 class AutoRegistrationExplanation:
-    partner_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="A stable key: the partner and the rule set explained (a saved version, or "
+        "the proposed groups, whose latest dry run replaces the previous one)."
+    )
+    partner_pk: strawberry.Private[int]
     owner: RuleSetOwner | None
     version: int | None
     proposed: bool
     auto_registration_enabled: bool
-    leads: list[LeadExplanation]
+    leads: list[LeadExplanation] = strawberry.field(
+        description="One explanation per lead asked about (at most 100: `recent`)."
+    )
+
+    @strawberry.field(description="The partner whose rules were explained.")
+    async def partner(self, info: Info) -> Partner | None:
+        partner = await info.context.loaders.partner.load(self.partner_pk)
+        return None if partner is None else Partner.from_model(partner)
 
     @classmethod
     def build(cls, result: ExplainedRuleSet) -> AutoRegistrationExplanation:
+        owner = "proposed" if result.proposed else (result.owner or "none")
+        key = f"Explanation:{result.partner_id}:{owner}:{result.version or 0}"
         return cls(
-            partner_id=global_id("Partner", result.partner_id),
+            id=strawberry.ID(key),
+            partner_pk=result.partner_id,
             owner=result.owner,
             version=result.version,
             proposed=result.proposed,
             auto_registration_enabled=result.auto_registration_enabled,
-            leads=[LeadExplanation.build(lead, e) for lead, e in result.leads],
+            leads=[LeadExplanation.build(key, lead, e) for lead, e in result.leads],
         )
 
 

@@ -1,14 +1,15 @@
 """Lead management in GraphQL: partner leads, auto-registration rules, distribution, recipients.
 
-The lead type is called `ManagedLead`; the `leadAssigned` subscription pushes the leads newly
-distributed to the caller's partner org, after first replaying the ones still waiting for an answer.
+One `Lead` type serves every operation (`leads`, `lead`, `createLead`, `updateLead`, `registerLead`
+...); the `leadAssigned` subscription pushes the leads newly distributed to the caller's partner
+org, after first replaying the ones still waiting for an answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -19,79 +20,71 @@ from schema.leads.settings_schema import LeadSettingsMutation, LeadSettingsQuery
 from schema.leads.types import (
     DistributedLeads,
     DistributeResult,
+    Lead,
+    LeadDistribution,
     LeadDistributionStatus,
     LeadFieldsInput,
-    ManagedLead,
-    ManagedLeadResult,
+    LeadHistoryEntry,
+    LeadRegistrationStatus,
+    LeadResult,
+    LeadSource,
     optional_partner_id,
 )
 from schema.platform.common import (
     Connection,
     PageWindow,
     fetch,
-    global_id,
     mutate,
     parse_id,
     to_connection,
 )
 from schema.platform.node import register_node
+from services.leads.service import LeadFilters
 from services.platform.errors import ServiceError
 from services.platform.pubsub import SubscriberDropped
-
-
-def _selected_names(selections: Sequence[Any]) -> set[str]:
-    """Every field name selected anywhere below these selections (fragments included)."""
-    names: set[str] = set()
-    for selection in selections:
-        name = getattr(selection, "name", None)
-        if name:
-            names.add(name)
-        names |= _selected_names(getattr(selection, "selections", None) or [])
-    return names
 
 
 @strawberry.type
 class LeadManagementQuery(LeadSettingsQuery):
     @strawberry.field(
         permission_classes=[IsAuthenticated],
-        description="Leads you may see: your org's own and distributed leads; vendor admins "
-        "also see the vendor-held ones.",
+        description="Leads you may see: a partner its own org's (registered or distributed), "
+        "channel managers their partners', vendor admins all, also the vendor-held ones. "
+        "source: PARTNER gives the leads partners registered themselves.",
     )
-    async def managed_leads(
+    async def leads(
         self,
         info: Info,
         partner_id: strawberry.ID | None = None,
+        lead_source: Annotated[LeadSource | None, strawberry.argument(name="source")] = None,
+        registration_status: LeadRegistrationStatus | None = None,
         distribution_status: LeadDistributionStatus | None = None,
+        email: str | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-    ) -> Connection[ManagedLead]:
+    ) -> Connection[Lead]:
         page = await fetch(
             lambda: resolve.list_leads(
                 info,
                 optional_partner_id(partner_id),
                 distribution_status,
                 PageWindow(first, after, last, before),
+                LeadFilters(
+                    source=lead_source, registration_status=registration_status, email=email
+                ),
             )
         )
-        connection = to_connection(page, ManagedLead.from_model)
-        nodes = [edge.node for edge in connection.edges]
-        requested = _selected_names(info.selected_fields)
-        if nodes and "history" in requested:
-            histories = await resolve.lead_histories(info, page.items)
-            for node in nodes:
-                node.prefetched_history = histories[node.model.id]
-        if nodes and "distribution" in requested:
-            distributions = await resolve.current_distributions(page.items)
-            for node in nodes:
-                node.prefetched_distribution = (distributions.get(node.model.id),)
-        return connection
+        return to_connection(page, Lead.from_model)
 
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def managed_lead(self, info: Info, id: strawberry.ID) -> ManagedLead:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="One lead by its id; null and an error if it is missing or not yours to see.",
+    )
+    async def lead(self, info: Info, id: strawberry.ID) -> Lead | None:
         lead = await fetch(lambda: resolve.get_lead(info, parse_id(id, "Lead")))
-        return ManagedLead.from_model(lead)
+        return Lead.from_model(lead)
 
 
 @strawberry.type
@@ -100,9 +93,9 @@ class LeadMutation:
         permission_classes=[IsAuthenticated],
         description="A partner user records a lead of their org; auto-registration rules run.",
     )
-    async def create_lead(self, info: Info, input: LeadFieldsInput) -> ManagedLeadResult:
-        async def run() -> ManagedLead:
-            return ManagedLead.from_model(await resolve.create_lead(info, input.to_service()))
+    async def create_lead(self, info: Info, input: LeadFieldsInput) -> LeadResult:
+        async def run() -> Lead:
+            return Lead.from_model(await resolve.create_lead(info, input.to_service()))
 
         return await mutate(run)
 
@@ -112,10 +105,10 @@ class LeadMutation:
     )
     async def update_lead(
         self, info: Info, id: strawberry.ID, input: LeadFieldsInput
-    ) -> ManagedLeadResult:
-        async def run() -> ManagedLead:
+    ) -> LeadResult:
+        async def run() -> Lead:
             lead = await resolve.update_lead(info, parse_id(id, "Lead"), input.to_service())
-            return ManagedLead.from_model(lead)
+            return Lead.from_model(lead)
 
         return await mutate(run)
 
@@ -123,10 +116,10 @@ class LeadMutation:
         permission_classes=[IsVendorAdmin],
         description="A vendor admin records a lead to distribute to partners.",
     )
-    async def create_vendor_lead(self, info: Info, input: LeadFieldsInput) -> ManagedLeadResult:
-        async def run() -> ManagedLead:
+    async def create_vendor_lead(self, info: Info, input: LeadFieldsInput) -> LeadResult:
+        async def run() -> Lead:
             lead = await resolve.create_vendor_lead(info, input.to_service())
-            return ManagedLead.from_model(lead)
+            return Lead.from_model(lead)
 
         return await mutate(run)
 
@@ -152,8 +145,8 @@ class LeadManagementMutation(LeadMutation, LeadSettingsMutation):
                 accept_by,
             )
             return DistributedLeads(
-                partner_id=global_id("Partner", result.partner_id),
-                leads=[ManagedLead.from_model(lead) for lead in result.leads],
+                partner_pk=result.partner_id,
+                leads=[Lead.from_model(lead) for lead in result.leads],
             )
 
         return await mutate(run)
@@ -161,9 +154,9 @@ class LeadManagementMutation(LeadMutation, LeadSettingsMutation):
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="Accept a lead distributed to your org."
     )
-    async def accept_lead(self, info: Info, id: strawberry.ID) -> ManagedLeadResult:
-        async def run() -> ManagedLead:
-            return ManagedLead.from_model(await resolve.accept_lead(info, parse_id(id, "Lead")))
+    async def accept_lead(self, info: Info, id: strawberry.ID) -> LeadResult:
+        async def run() -> Lead:
+            return Lead.from_model(await resolve.accept_lead(info, parse_id(id, "Lead")))
 
         return await mutate(run)
 
@@ -171,10 +164,10 @@ class LeadManagementMutation(LeadMutation, LeadSettingsMutation):
         permission_classes=[IsAuthenticated],
         description="Reject a distributed lead with a reason; it returns to the vendor.",
     )
-    async def reject_lead(self, info: Info, id: strawberry.ID, reason: str) -> ManagedLeadResult:
-        async def run() -> ManagedLead:
+    async def reject_lead(self, info: Info, id: strawberry.ID, reason: str) -> LeadResult:
+        async def run() -> Lead:
             lead = await resolve.reject_lead(info, parse_id(id, "Lead"), reason)
-            return ManagedLead.from_model(lead)
+            return Lead.from_model(lead)
 
         return await mutate(run)
 
@@ -186,7 +179,7 @@ class LeadManagementSubscription:
         description="Leads distributed to your partner org: first those still waiting for an "
         "answer, then each new one as it is distributed.",
     )
-    async def lead_assigned(self, info: Info) -> AsyncGenerator[ManagedLead, None]:
+    async def lead_assigned(self, info: Info) -> AsyncGenerator[Lead, None]:
         viewer = info.context.viewer
         if not viewer.is_partner_member:
             raise PublicError(
@@ -195,7 +188,7 @@ class LeadManagementSubscription:
         stream: Any = resolve.lead_assignments(info)
         try:
             async for lead in stream:
-                yield ManagedLead.from_model(lead)
+                yield Lead.from_model(lead)
         except ServiceError as error:
             raise PublicError(error.message, extensions={"code": error.code.name}) from None
         except SubscriberDropped:
@@ -207,10 +200,18 @@ class LeadManagementSubscription:
             await stream.aclose()
 
 
-async def _load_lead(info: Info, pk: int) -> ManagedLead:
-    return ManagedLead.from_model(await resolve.get_lead(info, pk))
+async def _load_lead(info: Info, pk: int) -> Lead:
+    return Lead.from_model(await fetch(lambda: resolve.get_lead(info, pk)))
 
 
-# A lead is one record: its global id is "Lead" whether it is read as a ManagedLead or as a
-# LeadRegistration (schema/consent), and node(id) answers the ManagedLead view of it.
+async def _load_history_entry(info: Info, pk: int) -> LeadHistoryEntry:
+    return LeadHistoryEntry.from_model(await resolve.history_entry(info, pk))
+
+
+async def _load_distribution(info: Info, pk: int) -> LeadDistribution:
+    return LeadDistribution.from_model(await resolve.distribution(info, pk))
+
+
 register_node("Lead", _load_lead, IsAuthenticated)
+register_node("LeadHistoryEntry", _load_history_entry, IsAuthenticated)
+register_node("LeadDistribution", _load_distribution, IsAuthenticated)

@@ -22,8 +22,7 @@ from schema.leads.rule_types import (
 )
 from schema.leads.settings_types import (
     AutoRegistrationMode,
-    IgnoredCompanies,
-    IgnoredCompaniesResult,
+    IgnoredCompany,
     LeadManagementSettings,
     LeadNotificationRecipients,
     LeadSettingsChange,
@@ -31,7 +30,8 @@ from schema.leads.settings_types import (
     RecipientsResult,
 )
 from schema.leads.types import optional_partner_id
-from schema.platform.common import fetch, mutate, parse_id
+from schema.platform.common import Connection, PageWindow, fetch, mutate, parse_id, to_connection
+from schema.platform.node import register_node
 from services.leads.access import can_edit_rules
 
 
@@ -60,28 +60,47 @@ class LeadSettingsQuery:
         info: Info,
         owner: RuleSetOwner,
         partner_id: strawberry.ID | None = None,
-        limit: int = 50,
-    ) -> list[RuleSet]:
-        rows = await fetch(
-            lambda: resolve.rule_set_history(info, optional_partner_id(partner_id), owner, limit)
-        )
-        return [
-            RuleSet.from_model(
-                row,
-                can_edit_rules(info.context.viewer, row.partner_id, owner),  # type: ignore[attr-defined]
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[RuleSet]:
+        page = await fetch(
+            lambda: resolve.rule_set_history(
+                info,
+                optional_partner_id(partner_id),
+                owner,
+                PageWindow(first, after, last, before),
             )
-            for row in rows
-        ]
+        )
+        return to_connection(
+            page,
+            lambda row: RuleSet.from_model(
+                row,
+                can_edit_rules(info.context.viewer, row.partner_id, owner),
+            ),
+        )
 
     @strawberry.field(
         permission_classes=[IsAdmin],
-        description="Changes of auto-registration, auto-accept, ignored companies and recipients.",
+        description="Changes of auto-registration, auto-accept, ignored companies and recipients, "
+        "newest first.",
     )
     async def lead_settings_history(
-        self, info: Info, partner_id: strawberry.ID | None = None
-    ) -> list[LeadSettingsChange]:
-        rows = await fetch(lambda: resolve.settings_history(info, optional_partner_id(partner_id)))
-        return [LeadSettingsChange.from_model(row) for row in rows]
+        self,
+        info: Info,
+        partner_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[LeadSettingsChange]:
+        page = await fetch(
+            lambda: resolve.settings_history(
+                info, optional_partner_id(partner_id), PageWindow(first, after, last, before)
+            )
+        )
+        return to_connection(page, LeadSettingsChange.from_model)
 
     @strawberry.field(
         permission_classes=[IsAdmin],
@@ -244,26 +263,27 @@ class LeadSettingsMutation:
 
     @strawberry.mutation(
         permission_classes=[IsAdmin],
-        description="Ignore a company: its leads are never auto-registered.",
+        description="Ignore a company: its leads are never auto-registered. Answers the settings "
+        "with their ignoredCompanies.",
     )
     async def add_ignored_company(
         self, info: Info, name: str, partner_id: strawberry.ID | None = None
-    ) -> IgnoredCompaniesResult:
-        async def run() -> IgnoredCompanies:
-            return IgnoredCompanies.build(
-                await resolve.add_ignored_company(info, optional_partner_id(partner_id), name)
-            )
+    ) -> LeadSettingsResult:
+        async def run() -> LeadManagementSettings:
+            wanted = optional_partner_id(partner_id)
+            await resolve.add_ignored_company(info, wanted, name)
+            return LeadManagementSettings.from_model(await resolve.get_settings(info, wanted))
 
         return await mutate(run)
 
     @strawberry.mutation(permission_classes=[IsAdmin])
     async def remove_ignored_company(
         self, info: Info, name: str, partner_id: strawberry.ID | None = None
-    ) -> IgnoredCompaniesResult:
-        async def run() -> IgnoredCompanies:
-            return IgnoredCompanies.build(
-                await resolve.remove_ignored_company(info, optional_partner_id(partner_id), name)
-            )
+    ) -> LeadSettingsResult:
+        async def run() -> LeadManagementSettings:
+            wanted = optional_partner_id(partner_id)
+            await resolve.remove_ignored_company(info, wanted, name)
+            return LeadManagementSettings.from_model(await resolve.get_settings(info, wanted))
 
         return await mutate(run)
 
@@ -305,3 +325,32 @@ class LeadSettingsMutation:
             return LeadNotificationRecipients.build(result)
 
         return await mutate(run)
+
+
+async def _load_settings(info: Info, partner_pk: int) -> LeadManagementSettings:
+    return LeadManagementSettings.from_model(await resolve.get_settings(info, partner_pk))
+
+
+async def _load_recipients(info: Info, partner_pk: int) -> LeadNotificationRecipients:
+    return LeadNotificationRecipients.build(await resolve.notification_recipients(info, partner_pk))
+
+
+async def _load_rule_set(info: Info, pk: int) -> RuleSet:
+    row = await resolve.rule_set_version(info, pk)
+    partner_pk: int = row.partner_id  # type: ignore[attr-defined]
+    return RuleSet.from_model(row, can_edit_rules(info.context.viewer, partner_pk, row.owner))
+
+
+async def _load_settings_change(info: Info, pk: int) -> LeadSettingsChange:
+    return LeadSettingsChange.from_model(await resolve.settings_change(info, pk))
+
+
+async def _load_ignored_company(info: Info, pk: int) -> IgnoredCompany:
+    return IgnoredCompany.from_model(await resolve.ignored_company(info, pk))
+
+
+register_node("LeadManagementSettings", _load_settings, IsAdmin)
+register_node("LeadSettingsChange", _load_settings_change, IsAdmin)
+register_node("IgnoredCompany", _load_ignored_company, IsAdmin)
+register_node("LeadNotificationRecipients", _load_recipients, IsAdmin)
+register_node("RuleSet", _load_rule_set, IsAdmin)

@@ -5,8 +5,10 @@ of settings changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -16,19 +18,84 @@ from models.lead_management import IgnoredCompany as IgnoredCompanyModel
 from models.lead_management import LeadManagementSettings as SettingsModel
 from models.lead_management import LeadSettingsChange as SettingsChangeModel
 from models.lead_management import RuleSetOwner as RuleSetOwnerModel
+from resolvers.leads import loaders as lead_loaders
 from resolvers.leads import resolvers as resolve
+from resolvers.platform.permissions import PublicError
 from schema.leads.rule_types import RuleSet
-from schema.partners.types import SalesRep, User
-from schema.platform.common import OperationErrors, fetch, global_id, optional_global_id
+from schema.partners.types import Partner, SalesRep, User
+from schema.platform.common import (
+    Connection,
+    OperationErrors,
+    PageWindow,
+    fetch,
+    global_id,
+    to_connection,
+)
+from schema.platform.node import Node
 from services.leads.access import can_edit_rules
 from services.leads.lead_settings import NotificationRecipients
+from services.leads.listing import page_of_rows
+from services.platform.errors import ServiceError
+
+T = TypeVar("T")
 
 AutoRegistrationMode = strawberry.enum(AutoRegistrationModeModel, name="AutoRegistrationMode")
 
 
-@strawberry.type(description="A partner's lead management settings.")
-class LeadManagementSettings:
-    partner_id: strawberry.ID
+class LeadSettingsChangeKindValue(StrEnum):
+    AUTO_REGISTRATION = "auto_registration"
+    AUTO_ACCEPT = "auto_accept"
+    IGNORED_COMPANY_ADDED = "ignored_company_added"
+    IGNORED_COMPANY_REMOVED = "ignored_company_removed"
+    NOTIFICATION_RECIPIENTS = "notification_recipients"
+    SUPPLIER_DEFAULT_USER = "supplier_default_user"
+    OTHER = "other"
+
+
+LeadSettingsChangeKind = strawberry.enum(
+    LeadSettingsChangeKindValue,
+    name="LeadSettingsChangeKind",
+    description="Which lead setting changed.",
+)
+
+
+async def _partner(info: Info, partner_pk: int) -> Partner | None:
+    partner = await info.context.loaders.partner.load(partner_pk)
+    return None if partner is None else Partner.from_model(partner)
+
+
+async def _user(info: Info, user_pk: int | None) -> User | None:
+    user = await lead_loaders.actor(info, user_pk)
+    return None if user is None else User.from_model(user)
+
+
+@strawberry.type(description="A company whose leads are never auto-registered.")
+class IgnoredCompany(Node):
+    id: strawberry.ID
+    name: str
+    created_at: datetime
+    created_by_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who added it (null if you may not see that user).")
+    async def created_by(self, info: Info) -> User | None:
+        return await _user(info, self.created_by_pk)
+
+    @classmethod
+    def from_model(cls, row: IgnoredCompanyModel) -> IgnoredCompany:
+        return cls(
+            id=global_id("IgnoredCompany", row.id),
+            name=row.name,
+            created_at=row.created_at,
+            created_by_pk=row.created_by_id,  # type: ignore[attr-defined]
+        )
+
+
+@strawberry.type(
+    description="A partner's lead management settings (one object per partner: its id is keyed "
+    "by the partner)."
+)
+class LeadManagementSettings(Node):
+    id: strawberry.ID
     partner_pk: strawberry.Private[int]
     auto_registration_enabled: bool
     mode: AutoRegistrationMode
@@ -37,12 +104,16 @@ class LeadManagementSettings:
     @classmethod
     def from_model(cls, row: SettingsModel) -> LeadManagementSettings:
         return cls(
-            partner_id=global_id("Partner", row.partner_id),  # type: ignore[attr-defined]
+            id=global_id("LeadManagementSettings", row.partner_id),  # type: ignore[attr-defined]
             partner_pk=row.partner_id,  # type: ignore[attr-defined]
             auto_registration_enabled=row.auto_registration_enabled,
             mode=row.mode,
             auto_accept=row.auto_accept,
         )
+
+    @strawberry.field(description="The partner these settings belong to.")
+    async def partner(self, info: Info) -> Partner | None:
+        return await _partner(info, self.partner_pk)
 
     @strawberry.field(
         description="The rules the vendor defines for this partner (read-only to it)."
@@ -54,10 +125,25 @@ class LeadManagementSettings:
     async def partner_rules(self, info: Info) -> RuleSet | None:
         return await _rule_set(info, self.partner_pk, RuleSetOwnerModel.PARTNER)
 
-    @strawberry.field
-    async def ignored_companies(self, info: Info) -> list[str]:
+    @strawberry.field(description="The ignored companies, by name.")
+    async def ignored_companies(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[IgnoredCompany]:
         rows = await fetch(lambda: resolve.ignored_companies(info, self.partner_pk))
-        return [row.name for row in rows]
+        return _connection(rows, PageWindow(first, after, last, before), IgnoredCompany.from_model)
+
+
+def _connection(rows: Sequence[Any], window: PageWindow, convert: Callable[[Any], T]) -> Any:
+    try:
+        page = page_of_rows(rows, window)
+    except ServiceError as error:
+        raise PublicError(error.message, extensions={"code": error.code.name}) from None
+    return to_connection(page, convert)
 
 
 async def _rule_set(info: Info, partner_id: int, owner: RuleSetOwnerModel) -> RuleSet | None:
@@ -68,59 +154,104 @@ async def _rule_set(info: Info, partner_id: int, owner: RuleSetOwnerModel) -> Ru
 
 
 @strawberry.type(description="A change of lead settings other than the rules: who, when, what.")
-class LeadSettingsChange:
-    kind: str
+class LeadSettingsChange(Node):
+    id: strawberry.ID
+    kind: LeadSettingsChangeKind
     details: strawberry.scalars.JSON
-    actor_id: strawberry.ID | None
     created_at: datetime
+    actor_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who changed it (null if you may not see that user).")
+    async def actor(self, info: Info) -> User | None:
+        return await _user(info, self.actor_pk)
 
     @classmethod
     def from_model(cls, row: SettingsChangeModel) -> LeadSettingsChange:
+        known = row.kind in LeadSettingsChangeKindValue._value2member_map_
         return cls(
-            kind=row.kind,
+            id=global_id("LeadSettingsChange", row.id),
+            kind=LeadSettingsChangeKindValue(row.kind)
+            if known
+            else LeadSettingsChangeKindValue.OTHER,
             details=row.details,
-            actor_id=optional_global_id("User", row.actor_id),  # type: ignore[attr-defined]
             created_at=row.created_at,
+            actor_pk=row.actor_id,  # type: ignore[attr-defined]
         )
 
 
-@strawberry.type(description="Who gets an email for each new distributed lead.")
-class LeadNotificationRecipients:
-    partner_id: strawberry.ID
-    users: list[User]
-    sales_reps: list[SalesRep]
-    supplier_default_user: User | None
-    available_users: list[User]
-    available_sales_reps: list[SalesRep]
+@strawberry.type(
+    description="Who gets an email for each new distributed lead (one object per partner: its "
+    "id is keyed by the partner)."
+)
+class LeadNotificationRecipients(Node):
+    id: strawberry.ID
+    partner_pk: strawberry.Private[int]
+    result: strawberry.Private[NotificationRecipients]
 
     @classmethod
     def build(cls, result: NotificationRecipients) -> LeadNotificationRecipients:
         return cls(
-            partner_id=global_id("Partner", result.partner_id),
-            users=[User.from_model(u) for u in result.users],
-            sales_reps=[SalesRep.from_model(r) for r in result.sales_reps],
-            supplier_default_user=None
-            if result.supplier_default_user is None
-            else User.from_model(result.supplier_default_user),
-            available_users=[User.from_model(u) for u in result.all_users],
-            available_sales_reps=[SalesRep.from_model(r) for r in result.all_sales_reps],
+            id=global_id("LeadNotificationRecipients", result.partner_id),
+            partner_pk=result.partner_id,
+            result=result,
         )
 
+    @strawberry.field(description="The partner these recipients belong to.")
+    async def partner(self, info: Info) -> Partner | None:
+        return await _partner(info, self.partner_pk)
 
-@strawberry.type
-class IgnoredCompanies:
-    names: list[str]
+    @strawberry.field(description="The partner users who get the emails.")
+    def users(
+        self,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[User]:
+        window = PageWindow(first, after, last, before)
+        return _connection(self.result.users, window, User.from_model)
 
-    @classmethod
-    def build(cls, rows: list[IgnoredCompanyModel]) -> IgnoredCompanies:
-        return cls(names=[row.name for row in rows])
+    @strawberry.field(description="The sales reps who get the emails.")
+    def sales_reps(
+        self,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[SalesRep]:
+        window = PageWindow(first, after, last, before)
+        return _connection(self.result.sales_reps, window, SalesRep.from_model)
+
+    @strawberry.field(description="The user the vendor set as the default, if any.")
+    def supplier_default_user(self) -> User | None:
+        user = self.result.supplier_default_user
+        return None if user is None else User.from_model(user)
+
+    @strawberry.field(description="Every user of the partner that could be chosen.")
+    def available_users(
+        self,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[User]:
+        window = PageWindow(first, after, last, before)
+        return _connection(self.result.all_users, window, User.from_model)
+
+    @strawberry.field(description="Every sales rep of the partner that could be chosen.")
+    def available_sales_reps(
+        self,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[SalesRep]:
+        window = PageWindow(first, after, last, before)
+        return _connection(self.result.all_sales_reps, window, SalesRep.from_model)
 
 
 LeadSettingsResult = Annotated[
     LeadManagementSettings | OperationErrors, strawberry.union("LeadSettingsResult")
-]
-IgnoredCompaniesResult = Annotated[
-    IgnoredCompanies | OperationErrors, strawberry.union("IgnoredCompaniesResult")
 ]
 RecipientsResult = Annotated[
     LeadNotificationRecipients | OperationErrors, strawberry.union("LeadRecipientsResult")

@@ -1,76 +1,170 @@
-"""GraphQL types of the lead itself: `ManagedLead` (a partner's own lead or one the vendor
-distributes), its history and distribution, the lead fields input, and the lead enums.
+"""GraphQL types of the lead itself: `Lead` (a partner's own lead or one the vendor distributes,
+with its registration state and its distribution state), its history and distribution, the lead
+fields input, and the lead enums. The consent fields of a lead (its ledger entries, its conflict)
+use the consent domain's types, named lazily (schema.consent.types imports this module).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
+from models.lead_management import DistributionState as DistributionStateModel
 from models.lead_management import LeadDistribution as LeadDistributionModel
 from models.leads import DistributionStatus as DistributionStatusModel
 from models.leads import Lead as LeadModel
 from models.leads import LeadEvent as LeadEventModel
 from models.leads import LeadSource as LeadSourceModel
 from models.leads import RegistrationStatus as RegistrationStatusModel
-from resolvers.leads import resolvers as resolve
+from resolvers.consent import resolvers as consent_resolve
+from resolvers.leads import loaders as lead_loaders
+from schema.partners.types import Partner, User
 from schema.platform.common import (
+    Connection,
     OperationErrors,
+    PageWindow,
     fetch,
     global_id,
-    optional_global_id,
     parse_optional_id,
+    to_connection,
 )
 from schema.platform.node import Node
+from services.leads.listing import page_of_rows
 from services.leads.service import LeadInput
+
+if TYPE_CHECKING:
+    from schema.consent.types import ConsentEntry, LeadConflict
 
 LeadDistributionStatus = strawberry.enum(DistributionStatusModel, name="LeadDistributionStatus")
 LeadRegistrationStatus = strawberry.enum(RegistrationStatusModel, name="LeadRegistrationStatus")
 LeadSource = strawberry.enum(LeadSourceModel, name="LeadSource")
 
 
+LeadDistributionState = strawberry.enum(
+    DistributionStateModel, name="LeadDistributionState", description="Where one hand-out stands."
+)
+
+
+class LeadHistoryKindValue(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    AUTO_REGISTERED = "auto_registered"
+    AUTO_REGISTRATION_SKIPPED = "auto_registration_skipped"
+    CONSENT_REQUESTED = "consent_requested"
+    CONSENT_RESENT = "consent_resent"
+    CONSENT_APPROVED = "consent_approved"
+    CONSENT_DECLINED = "consent_declined"
+    CONSENT_EXPIRED = "consent_expired"
+    REGISTRATION_CONFLICT = "registration_conflict"
+    CONFLICT_RESOLVED = "conflict_resolved"
+    REGISTRATION_MOVED = "registration_moved"
+    DISTRIBUTED = "distributed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    RETURNED = "returned"
+    OTHER = "other"
+
+
+LeadHistoryKind = strawberry.enum(
+    LeadHistoryKindValue, name="LeadHistoryKind", description="What happened to a lead."
+)
+
+
 def optional_partner_id(partner_id: strawberry.ID | None) -> int | None:
     return parse_optional_id(partner_id, "Partner", "partnerId")
 
 
+async def _partner(info: Info, partner_pk: int | None) -> Partner | None:
+    if partner_pk is None:
+        return None
+    partner = await info.context.loaders.partner.load(partner_pk)
+    return None if partner is None else Partner.from_model(partner)
+
+
+async def _actor(info: Info, user_pk: int | None) -> User | None:
+    user = await lead_loaders.actor(info, user_pk)
+    return None if user is None else User.from_model(user)
+
+
 @strawberry.type(description="An entry of a lead's history.")
-class LeadHistoryEntry:
-    kind: str
+class LeadHistoryEntry(Node):
+    id: strawberry.ID
+    kind: LeadHistoryKind
     details: strawberry.scalars.JSON
-    actor_id: strawberry.ID | None
-    partner_id: strawberry.ID | None
     created_at: datetime
+    actor_pk: strawberry.Private[int | None]
+    partner_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who did it (null for the system or a user you may not see).")
+    async def actor(self, info: Info) -> User | None:
+        return await _actor(info, self.actor_pk)
+
+    @strawberry.field(description="The partner the entry concerns, if you may see it.")
+    async def partner(self, info: Info) -> Partner | None:
+        return await _partner(info, self.partner_pk)
 
     @classmethod
     def from_model(cls, row: LeadEventModel) -> LeadHistoryEntry:
+        known = row.kind in LeadHistoryKindValue._value2member_map_
         return cls(
-            kind=row.kind,
+            id=global_id("LeadHistoryEntry", row.id),
+            kind=LeadHistoryKindValue(row.kind) if known else LeadHistoryKindValue.OTHER,
             details=row.details,
-            actor_id=optional_global_id("User", row.actor_id),  # type: ignore[attr-defined]
-            partner_id=optional_global_id("Partner", row.partner_id),  # type: ignore[attr-defined]
             created_at=row.created_at,
+            actor_pk=row.actor_id,  # type: ignore[attr-defined]
+            partner_pk=row.partner_id,  # type: ignore[attr-defined]
         )
 
 
 @strawberry.type(description="The current hand-out of a distributed lead.")
-class LeadDistributionInfo:
-    partner_id: strawberry.ID
-    state: str
+class LeadDistribution(Node):
+    id: strawberry.ID
+    state: LeadDistributionState
     auto_accepted: bool
     accept_by: datetime | None
     reject_reason: str
     distributed_at: datetime
     answered_at: datetime | None
+    partner_pk: strawberry.Private[int]
+
+    @strawberry.field(description="The partner the lead was handed to.")
+    async def partner(self, info: Info) -> Partner | None:
+        return await _partner(info, self.partner_pk)
+
+    @classmethod
+    def from_model(cls, row: LeadDistributionModel) -> LeadDistribution:
+        return cls(
+            id=global_id("LeadDistribution", row.id),
+            state=row.state,
+            auto_accepted=row.auto_accepted,
+            accept_by=row.accept_by,
+            reject_reason=row.reject_reason,
+            distributed_at=row.distributed_at,
+            answered_at=row.answered_at,
+            partner_pk=row.partner_id,  # type: ignore[attr-defined]
+        )
 
 
-@strawberry.type(description="A lead: a partner's own, or one the vendor distributes.")
-class ManagedLead(Node):
+def distribution_visible(info: Info, row: LeadDistributionModel) -> bool:
+    viewer = info.context.viewer
+    partner_id: int = row.partner_id  # type: ignore[attr-defined]
+    return (
+        viewer.is_vendor_staff and viewer.can_see_partner(partner_id)
+    ) or viewer.partner_id == partner_id
+
+
+@strawberry.type(
+    description="A lead: a partner's own (registered with the customer's consent or by "
+    "auto-registration rules), or one the vendor distributes. Its registration state and its "
+    "distribution state are two fields of the one object."
+)
+class Lead(Node):
     id: strawberry.ID
     pk: strawberry.Private[int]
-    partner_id: strawberry.ID | None
     source: LeadSource
     email: str
     company: str
@@ -88,17 +182,14 @@ class ManagedLead(Node):
     distribution_status: LeadDistributionStatus
     created_at: datetime
     updated_at: datetime
+    partner_pk: strawberry.Private[int | None]
     model: strawberry.Private[LeadModel]
-    # Filled by list queries (one query per kind for the whole page) instead of one per lead.
-    prefetched_history: strawberry.Private[list[LeadEventModel] | None] = None
-    prefetched_distribution: strawberry.Private[tuple[LeadDistributionModel | None] | None] = None
 
     @classmethod
-    def from_model(cls, lead: LeadModel) -> ManagedLead:
+    def from_model(cls, lead: LeadModel) -> Lead:
         return cls(
             id=global_id("Lead", lead.id),
             pk=lead.id,
-            partner_id=optional_global_id("Partner", lead.partner_id),  # type: ignore[attr-defined]
             source=lead.source,
             email=lead.email,
             company=lead.company,
@@ -116,41 +207,71 @@ class ManagedLead(Node):
             distribution_status=lead.distribution_status,
             created_at=lead.created_at,
             updated_at=lead.updated_at,
+            partner_pk=lead.partner_id,  # type: ignore[attr-defined]
             model=lead,
         )
 
-    @strawberry.field(description="The lead's history (a partner sees its own part of it).")
-    async def history(self, info: Info) -> list[LeadHistoryEntry]:
-        if self.prefetched_history is not None:
-            rows = self.prefetched_history
-        else:
-            rows = await fetch(lambda: resolve.lead_history(info, self.model))
-        return [LeadHistoryEntry.from_model(row) for row in rows]
+    @strawberry.field(description="True once registered: the customer is the partner's lead.")
+    def linked(self) -> bool:
+        return self.registration_status is RegistrationStatusModel.REGISTERED
+
+    @strawberry.field(description="The partner holding the lead (null while with the vendor).")
+    async def partner(self, info: Info) -> Partner | None:
+        return await _partner(info, self.partner_pk)
+
+    @strawberry.field(description="The lead's history, oldest first (a partner sees its own part).")
+    async def history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[LeadHistoryEntry]:
+        rows = await fetch(lambda: lead_loaders.history_of(info, self.model))
+        window = PageWindow(first, after, last, before)
+        page = await fetch(lambda: _page(rows, window))
+        return to_connection(page, LeadHistoryEntry.from_model)
 
     @strawberry.field(description="The latest distribution of this lead, if it was distributed.")
-    async def distribution(self, info: Info) -> LeadDistributionInfo | None:
-        if self.prefetched_distribution is not None:
-            row = self.prefetched_distribution[0]
-        else:
-            row = await resolve.current_distribution(self.model)
-        viewer = info.context.viewer
-        if row is None:
+    async def distribution(self, info: Info) -> LeadDistribution | None:
+        row = await lead_loaders.distribution_of(info, self.model)
+        if row is None or not distribution_visible(info, row):
             return None
-        partner_id: int = row.partner_id  # type: ignore[attr-defined]
-        if not (
-            (viewer.is_vendor_staff and viewer.can_see_partner(partner_id))
-            or viewer.partner_id == partner_id
-        ):
+        return LeadDistribution.from_model(row)
+
+    @strawberry.field(description="The consent ledger entries of this lead, oldest first.")
+    async def consent_history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[ConsentEntry, strawberry.lazy("schema.consent.types")]]:
+        from schema.consent.types import ConsentEntry as Entry
+        from schema.consent.types import show_personal
+
+        rows = await consent_resolve.consent_history(info, self.pk)
+        window = PageWindow(first, after, last, before)
+        page = await fetch(lambda: _page(rows, window))
+        show = show_personal(info)
+        return to_connection(page, lambda row: Entry.from_model(row, show))
+
+    @strawberry.field(description="The latest registration conflict of this lead, if it had one.")
+    async def conflict(
+        self, info: Info
+    ) -> Annotated[LeadConflict, strawberry.lazy("schema.consent.types")] | None:
+        from schema.consent.types import LeadConflict as Conflict
+
+        rows = await consent_resolve.conflicts_of_lead(info, self.pk)
+        if not rows:
             return None
-        return LeadDistributionInfo(
-            partner_id=global_id("Partner", row.partner_id),  # type: ignore[attr-defined]
-            state=row.state.value,
-            auto_accepted=row.auto_accepted,
-            accept_by=row.accept_by,
-            reject_reason=row.reject_reason,
-            distributed_at=row.distributed_at,
-            answered_at=row.answered_at,
-        )
+        return Conflict.from_model(rows[-1], info.context.viewer.is_vendor_staff)
+
+
+async def _page(rows: Any, window: PageWindow) -> Any:
+    return page_of_rows(rows, window)
 
 
 @strawberry.input
@@ -171,13 +292,19 @@ class LeadFieldsInput:
         return LeadInput(**{name: getattr(self, name) for name in LeadInput.__dataclass_fields__})
 
 
-@strawberry.type
+@strawberry.type(description="Leads just handed to a partner.")
 class DistributedLeads:
-    partner_id: strawberry.ID
-    leads: list[ManagedLead]
+    partner_pk: strawberry.Private[int]
+    leads: list[Lead] = strawberry.field(
+        description="The leads of this distribution (at most the ids given, 100)."
+    )
+
+    @strawberry.field(description="The partner the leads went to.")
+    async def partner(self, info: Info) -> Partner | None:
+        return await _partner(info, self.partner_pk)
 
 
-ManagedLeadResult = Annotated[ManagedLead | OperationErrors, strawberry.union("ManagedLeadResult")]
+LeadResult = Annotated[Lead | OperationErrors, strawberry.union("LeadResult")]
 DistributeResult = Annotated[
     DistributedLeads | OperationErrors, strawberry.union("DistributeLeadsResult")
 ]

@@ -6,10 +6,11 @@ A partner sees its own registrations, vendor staff those of the partners they ma
 
 from __future__ import annotations
 
+from models.consent import ConsentLedgerEntry, LeadConflict
 from models.leads import Lead, LeadSource, RegistrationStatus
 from services.consent.live import LeadChange
 from services.email.suppression import normalise_address
-from services.platform.errors import not_found
+from services.platform.errors import ServiceError, not_found
 from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 
@@ -62,3 +63,36 @@ async def lead_for_change(viewer: Viewer, change: LeadChange) -> Lead | None:
     if lead is None or not viewer.can_see_partner(lead.partner_id):  # type: ignore[attr-defined]
         return None
     return lead
+
+
+async def ledger_entry(viewer: Viewer, entry_id: int) -> ConsentLedgerEntry:
+    """One ledger entry: vendor admins any; others one of a lead they see, naming no other
+    partner (what the lead's consent history shows them)."""
+    row = await ConsentLedgerEntry.get_or_none(id=entry_id)
+    if row is None:
+        raise not_found("ConsentLedgerEntry")
+    if viewer.is_vendor_admin:
+        return row
+    lead = None if row.lead_id is None else await Lead.get_or_none(id=row.lead_id)  # type: ignore[attr-defined]
+    partner_id = row.partner_id  # type: ignore[attr-defined]
+    if (
+        lead is None
+        or lead.partner_id is None  # type: ignore[attr-defined]
+        or not viewer.can_see_partner(lead.partner_id)  # type: ignore[attr-defined]
+        or not (viewer.is_vendor_staff or partner_id in (None, viewer.partner_id))
+    ):
+        raise not_found("ConsentLedgerEntry")
+    return row
+
+
+async def conflict(viewer: Viewer, conflict_id: int) -> LeadConflict:
+    """A conflict, for whoever sees its lead (a partner reads it cut down)."""
+    row = await LeadConflict.get_or_none(id=conflict_id)
+    if row is None:
+        raise not_found("LeadConflict")
+    try:
+        await visible_lead(viewer, row.lead_id)  # type: ignore[attr-defined]
+    except ServiceError:
+        if not viewer.is_vendor_admin:
+            raise not_found("LeadConflict") from None
+    return row

@@ -153,7 +153,16 @@ async def start_registration(
 async def register_lead(
     settings: Settings, viewer: Viewer, new: NewLead, caller: Caller = Caller()
 ) -> Lead:
-    """Register a customer as the viewer's partner's lead, pending the customer's approval.
+    """Register a customer as the viewer's partner's lead (see `register_lead_once`)."""
+    lead, _ = await register_lead_once(settings, viewer, new, caller)
+    return lead
+
+
+async def register_lead_once(
+    settings: Settings, viewer: Viewer, new: NewLead, caller: Caller = Caller()
+) -> tuple[Lead, bool]:
+    """Register a customer as the viewer's partner's lead, pending the customer's approval;
+    the lead and whether the partner had registered this customer already.
 
     The same customer submitted again by the same partner returns the existing lead unchanged
     (an approved customer is never reset). A customer another partner registered inside the
@@ -171,7 +180,7 @@ async def register_lead(
         if existing is not None and existing.registration_status is not (
             RegistrationStatus.NOT_REGISTERED
         ):
-            return existing
+            return existing, True
         lead = await Lead.create(
             partner_id=partner_id,
             source=LeadSource.PARTNER,
@@ -186,7 +195,7 @@ async def register_lead(
         await emit(WebhookEventType.LEAD_CREATED, lead)
         await start_registration(settings, lead, viewer.user_id, caller)
     await publish_lead_changes(settings, [LeadChange(lead.id, partner_id)])
-    return lead
+    return lead, False
 
 
 RESENDABLE_STATUSES = frozenset(

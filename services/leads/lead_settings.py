@@ -27,6 +27,7 @@ from services.leads.access import (
     resolve_partner_id,
 )
 from services.platform.errors import ValidationFailed, not_found
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 
 
@@ -95,14 +96,12 @@ async def set_auto_accept(
 
 
 async def settings_history(
-    viewer: Viewer, partner_id: int | None, limit: int = 50
-) -> list[LeadSettingsChange]:
+    viewer: Viewer, partner_id: int | None, window: PageWindow
+) -> Page[LeadSettingsChange]:
+    """The partner's settings changes, newest first."""
     partner_id = require_settings_reader(viewer, partner_id)
-    return (
-        await LeadSettingsChange.filter(partner_id=partner_id)
-        .order_by("-id")
-        .limit(max(1, min(limit, 200)))
-        .prefetch_related("actor")
+    return await paginate(
+        LeadSettingsChange.filter(partner_id=partner_id), window, newest_first=True
     )
 
 

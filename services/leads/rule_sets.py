@@ -37,6 +37,7 @@ from services.leads.rules import (
     validate_rule_set,
 )
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, not_found
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 
 MAX_RECENT_LEADS = 100
@@ -57,15 +58,25 @@ async def get_rule_set(
 
 
 async def rule_set_history(
-    viewer: Viewer, partner_id: int | None, owner: RuleSetOwner, limit: int = 50
-) -> list[RuleSetVersion]:
+    viewer: Viewer, partner_id: int | None, owner: RuleSetOwner, window: PageWindow
+) -> Page[RuleSetVersion]:
+    """Every saved version of a rule set, newest first (versions grow with the row id)."""
     partner_id = require_settings_reader(viewer, partner_id)
-    return (
-        await RuleSetVersion.filter(partner_id=partner_id, owner=owner)
-        .order_by("-version")
-        .limit(max(1, min(limit, 200)))
-        .prefetch_related("created_by")
+    return await paginate(
+        RuleSetVersion.filter(partner_id=partner_id, owner=owner), window, newest_first=True
     )
+
+
+async def rule_set_version(viewer: Viewer, version_id: int) -> RuleSetVersion:
+    """One saved version, if the viewer may read its partner's settings; else not found."""
+    row = await RuleSetVersion.get_or_none(id=version_id)
+    if row is None:
+        raise not_found("RuleSet")
+    try:
+        require_settings_reader(viewer, row.partner_id)  # type: ignore[attr-defined]
+    except ServiceError:
+        raise not_found("RuleSet") from None
+    return row
 
 
 async def _save_rule_set(

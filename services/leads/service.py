@@ -79,6 +79,15 @@ _TEXT_LIMITS = {
 }
 
 
+@dataclass(frozen=True)
+class LeadFilters:
+    """Narrowing of a lead list: by where the lead came from, its registration, its address."""
+
+    source: LeadSource | None = None
+    registration_status: RegistrationStatus | None = None
+    email: str | None = None
+
+
 def validate_lead_input(data: LeadInput, creating: bool) -> dict[str, Any]:
     """Clean values for the fields given; every problem is reported, nothing is written."""
     problems: list[tuple[str, str]] = []
@@ -303,7 +312,10 @@ async def list_leads(
     partner_id: int | None,
     distribution_status: Any | None,
     window: PageWindow,
+    filters: LeadFilters | None = None,
 ) -> Page[Lead]:
+    """The leads the viewer may see: a partner its own org's, vendor staff those of the partners
+    they may see, vendor admins also the vendor-held ones; narrowed by the filters."""
     queryset = Lead.all()
     if viewer.is_vendor_admin:
         if partner_id is not None:
@@ -311,9 +323,18 @@ async def list_leads(
     else:
         queryset = queryset.filter(viewer.partner_filter("partner_id"))
         if partner_id is not None:
+            if not viewer.can_see_partner(partner_id):
+                raise not_found("Partner")
             queryset = queryset.filter(partner_id=partner_id)
     if distribution_status is not None:
         queryset = queryset.filter(distribution_status=distribution_status)
+    filters = filters or LeadFilters()
+    if filters.source is not None:
+        queryset = queryset.filter(source=filters.source)
+    if filters.registration_status is not None:
+        queryset = queryset.filter(registration_status=filters.registration_status)
+    if filters.email:
+        queryset = queryset.filter(email=normalise_address(filters.email))
     return await paginate(queryset, window)
 
 

@@ -217,7 +217,8 @@ async function main() {
   const registered = await run("RegisterLead", "mutation", {
     input: { email: `contract-${stamp}@customer.test`, company: "Contract Test BV", firstName: "Ada" },
   });
-  const lead = registered?.registerLead?.id ? registered.registerLead : null;
+  const registration = registered?.registerLead?.lead ?? registered?.registerLead;
+  const lead = registration?.id ? registration : null;
   await run("PortalLeads", "query", { first: 50 });
   const renamed = `Renamed ${stamp} BV`;
   const updated = lead
@@ -305,7 +306,9 @@ async function main() {
 
   const cachedLeads = readCached("PortalLeads", { first: 50 });
   const cachedLead = lead
-    ? (cachedLeads?.leadRegistrations?.nodes ?? []).find((item) => item.id === lead.id)
+    ? (cachedLeads?.leads?.nodes ?? cachedLeads?.leadRegistrations?.nodes ?? []).find(
+        (item) => item.id === lead.id,
+      )
     : null;
   check("mutationUpdatesLists", cachedLead?.company === renamed, {
     lead: lead?.id ?? "no lead registered",
