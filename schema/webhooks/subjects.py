@@ -8,10 +8,9 @@ from typing import Any
 
 import strawberry
 
-from schema.consent.types import LeadRegistration
 from schema.deals.schema import deals_to_types
 from schema.deals.types import Commission, Deal
-from schema.leads.types import ManagedLead
+from schema.leads.types import Lead
 from schema.messaging.types import PartnerMessage
 from schema.partners.types import Customer, Partner, User
 from schema.webhooks.types import WebhookEndpoint, WebhookEventType
@@ -25,8 +24,10 @@ from services.webhooks.rendering import EventSubject
 class WebhookEventPayload:
     type: WebhookEventType
     timestamp: datetime
-    lead_registration: LeadRegistration | None = None
-    lead: ManagedLead | None = None
+    lead_registration: Lead | None = strawberry.field(
+        default=None, description="The lead, for lead-registration events."
+    )
+    lead: Lead | None = None
     deal: Deal | None = None
     customer: Customer | None = None
     commission: Commission | None = None
@@ -55,8 +56,8 @@ def _sync(convert: Callable[[Any], Any]) -> Callable[[Any], Awaitable[Any]]:
 
 
 CONVERTERS: dict[str, Callable[[Any], Awaitable[Any]]] = {
-    "leadRegistration": _sync(LeadRegistration.from_model),
-    "lead": _sync(ManagedLead.from_model),
+    "leadRegistration": _sync(Lead.from_model),
+    "lead": _sync(Lead.from_model),
     "deal": _deal,
     "customer": _sync(Customer.from_model),
     "commission": _commission,
