@@ -58,7 +58,7 @@ mutation Pay($id: ID!) {
 """
 DEALS = """
 query { deals(first: 50) { nodes { id product status customer { name } notes { body }
-                                    commission { amount } } } }
+  partner { name } commission { amount deal { id } partner { name } customer { name } } } } }
 """
 
 

@@ -5,6 +5,7 @@ account, and recording that a customer's subscription renewed."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from strawberry.types import Info
 
@@ -12,7 +13,7 @@ from models.accounts import AttentionItem, CustomerActivity, CustomerUser, Switc
 from models.customers import Customer
 from models.enums import CustomerStatus
 from resolvers.platform.permissions import viewer_of
-from services.customers import account, overview, profile, switching
+from services.customers import account, overview, profile, records, switching
 from services.customers import service as customers
 from services.customers.overview import CustomerSort, OverviewFilter, OverviewPage, StatusCounts
 from services.customers.profile import CustomerChanges
@@ -128,3 +129,13 @@ async def switch_audit_log(
     info: Info, customer_id: int | None, window: PageWindow
 ) -> Page[SwitchAccountAudit]:
     return await switching.switch_audit_log(viewer_of(info), customer_id, window)
+
+
+async def customer_record(info: Info, label: str, pk: int) -> Any:
+    """A record of a customer account the caller may see (node(id)); `label` names its kind
+    (services/customers/records.py CUSTOMER_RECORDS)."""
+    return await records.visible_record(viewer_of(info), records.CUSTOMER_RECORDS[label], pk, label)
+
+
+async def switch_audit_entry(info: Info, pk: int) -> SwitchAccountAudit:
+    return await switching.switch_audit_entry(viewer_of(info), pk)

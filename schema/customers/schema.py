@@ -20,6 +20,7 @@ from schema.customers.types import (
     CustomerAccountUserResult,
     CustomerActivity,
     CustomerActivityResult,
+    CustomerContact,
     CustomerOverviewConnection,
     CustomerResult,
     CustomerSort,
@@ -344,3 +345,21 @@ async def _load_customer(info: Info, pk: int) -> Customer:
 
 
 register_node("Customer", _load_customer, IsAuthenticatedOrActingAs)
+
+
+async def _load_switch_entry(info: Info, pk: int) -> SwitchAccountAuditEntry:
+    return SwitchAccountAuditEntry.from_model(await resolve.switch_audit_entry(info, pk))
+
+
+register_node("SwitchAccountAuditEntry", _load_switch_entry, IsAuthenticated)
+for _type, _label in (
+    (CustomerContact, "Customer contact"),
+    (AttentionItem, "Attention item"),
+    (CustomerActivity, "Customer activity"),
+    (CustomerAccountUser, "Customer account user"),
+):
+
+    async def _load_record(info: Info, pk: int, _type=_type, _label=_label) -> object:
+        return _type.from_model(await resolve.customer_record(info, _label, pk))
+
+    register_node(_type.__name__, _load_record, IsAuthenticatedOrActingAs)

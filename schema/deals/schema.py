@@ -305,3 +305,22 @@ async def _load_deal(info: Info, pk: int) -> Deal:
 
 
 register_node("Deal", _load_deal, IsAuthenticatedOrActingAs)
+
+
+async def _load_commission(info: Info, pk: int) -> Commission:
+    return Commission.from_loaded(await resolve.commission(info, pk))
+
+
+async def _load_deal_note(info: Info, pk: int) -> DealNote:
+    return DealNote.from_model(await resolve.deal_note(info, pk))
+
+
+async def _load_subscription(info: Info, pk: int) -> CustomerSubscription:
+    return CustomerSubscription.from_model(
+        await customer_resolvers.customer_record(info, "Subscription", pk)
+    )
+
+
+register_node("Commission", _load_commission, IsAuthenticatedOrActingAs)
+register_node("DealNote", _load_deal_note, IsAuthenticatedOrActingAs)
+register_node("CustomerSubscription", _load_subscription, IsAuthenticatedOrActingAs)
