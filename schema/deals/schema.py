@@ -124,9 +124,12 @@ class DealQuery:
     async def partner_commission_rate(
         self, info: Info, partner_id: strawberry.ID
     ) -> PartnerCommissionRate | None:
-        partner_pk = parse_id(partner_id, "Partner", "partnerId")
-        rate, own = await fetch(lambda: resolve.partner_rate(info, partner_pk))
-        return PartnerCommissionRate.of(partner_pk, rate, own)
+        async def run() -> PartnerCommissionRate:
+            partner_pk = parse_id(partner_id, "Partner", "partnerId")
+            rate, own = await resolve.partner_rate(info, partner_pk)
+            return PartnerCommissionRate.of(partner_pk, rate, own)
+
+        return await fetch(run)
 
 
 @strawberry.type
