@@ -39,7 +39,8 @@ mutation Convert($customer: ID!, $deal: ID, $plan: String!, $term: Int!) {
 }
 """
 COMMISSIONS = """
-query { commissions { nodes { id amount status dealProduct customer { name } } } }
+query { commissions { nodes { id amount status deal { product } partner { name }
+  customer { name } } } }
 """
 MOVE = """
 mutation Move($id: ID!) {
@@ -57,7 +58,7 @@ mutation Pay($id: ID!) {
 """
 DEALS = """
 query { deals(first: 50) { nodes { id product status customer { name } notes { body }
-                                    commission { amount } } } }
+  partner { name } commission { amount deal { id } partner { name } customer { name } } } } }
 """
 
 
@@ -273,7 +274,8 @@ async def test_vendor_admins_approve_and_pay_commissions(world, gql) -> None:
             "id": commission_id,
             "amount": "1800.00",
             "status": "PENDING",
-            "dealProduct": "Compliance Pro",
+            "deal": {"product": "Compliance Pro"},
+            "partner": {"name": world.partner_a.name},
             "customer": {"name": "Paying"},
         }
     ]

@@ -35,8 +35,8 @@ query Overview($status: CustomerStatus, $needsAttention: Boolean, $search: Strin
     edges { cursor node {
       id name status mainFramework frameworkProgress userCount activitiesLast90Days
       attentionCount needsAttention daysLeftInTrial trialEndsAt subscriptionStartedAt
-      nextRenewalAt attentionItems { kind message }
-      customer { id contacts { role email } partner { name } }
+      nextRenewalAt attentionItems { totalCount nodes { kind message } }
+      contacts { role email } partner { name }
     } }
     pageInfo { hasNextPage endCursor }
     counts { all trial active closed needsAttention }
@@ -262,10 +262,11 @@ async def test_overview_filters_search_sort_pages_and_counts(world, gql) -> None
     assert hospital["activitiesLast90Days"] == 1
     assert hospital["attentionCount"] == 1
     assert hospital["needsAttention"] is True
-    assert hospital["attentionItems"][0]["kind"] == "TRIAL_ENDING"
+    assert hospital["attentionItems"]["nodes"][0]["kind"] == "TRIAL_ENDING"
+    assert hospital["attentionItems"]["totalCount"] == 1
     assert hospital["frameworkProgress"] == 40
     assert hospital["mainFramework"] == "ISO 27001"
-    assert {c["role"] for c in hospital["customer"]["contacts"]} == {
+    assert {c["role"] for c in hospital["contacts"]} == {
         "PRIMARY",
         "BILLING",
         "DECISION_MAKER",
@@ -379,3 +380,19 @@ async def test_overview_statement_count_does_not_grow_with_the_page(world, gql) 
     assert len(small) == len(large), (len(small), len(large))
     print("overview statements per page:", len(small), len(large))
     assert len(large) <= 16, large
+
+    # The renewal owner in force, its contact and the subscription: batched too.
+    with count_statements() as small_renewal:
+        await client.data(RENEWAL_COLUMNS, {"first": 5})
+    with count_statements() as large_renewal:
+        renewal_page = await client.data(RENEWAL_COLUMNS, {"first": 50})
+    rows = renewal_page["customerOverview"]["nodes"]
+    assert {(r["renewalOwner"], r["renewalOwnerSource"]) for r in rows} == {
+        ("VENDOR", "PARTNER_DEFAULT")
+    }
+    assert len(small_renewal) == len(large_renewal), (len(small_renewal), len(large_renewal))
+    print("with renewal columns:", len(small_renewal), len(large_renewal))
+
+
+RENEWAL_COLUMNS = """query($first: Int) { customerOverview(first: $first) { nodes {
+  id renewalOwner renewalOwnerSource renewalContact { email } subscription { id plan } } } }"""

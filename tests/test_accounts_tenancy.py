@@ -76,11 +76,11 @@ async def test_another_partner_sees_none_of_it(world, settings, gql) -> None:
             {"id": gid("Customer", trial.id)},
         ),
         (
-            "query($id: ID!) { customerAttentionItems(customerId: $id) { id } }",
+            "query($id: ID!) { customerAttentionItems(customerId: $id) { nodes { id } } }",
             {"id": gid("Customer", trial.id)},
         ),
         (
-            "query($id: ID!) { customerAccountUsers(customerId: $id) { id } }",
+            "query($id: ID!) { customerAccountUsers(customerId: $id) { nodes { id } } }",
             {"id": gid("Customer", trial.id)},
         ),
         (
@@ -218,16 +218,26 @@ async def test_switch_account_is_scoped_short_lived_and_audited(world, settings,
 
     # Partner B switches into its own customer; the logs stay per organisation.
     await gql.data(SWITCH, {"id": gid("Customer", foreign.id)}, token=world.token("admin_b"))
-    log = "{ switchAccountLog(first: 50) { nodes { userEmail customerId outcome } } }"
+    log = """{ switchAccountLog(first: 50) { nodes { userEmail customer { id } outcome
+      actor { email } } } }"""
     alpha_log = (await gql.data(log, token=world.token("admin_a")))["switchAccountLog"]["nodes"]
     assert {entry["userEmail"] for entry in alpha_log} == {"user@alpha.test"}
+    assert {entry["actor"]["email"] for entry in alpha_log} == {"user@alpha.test"}
     assert len(alpha_log) == 4
+    # Another partner's customer (and a missing one) is not shown: the link is null.
+    assert [entry["customer"] for entry in alpha_log] == [
+        {"id": gid("Customer", mine.id)},
+        {"id": gid("Customer", other_mine.id)},
+        None,
+        None,
+    ]
     beta_log = (await gql.data(log, token=world.token("admin_b")))["switchAccountLog"]["nodes"]
     assert beta_log == [
         {
             "userEmail": "admin@beta.test",
-            "customerId": gid("Customer", foreign.id),
+            "customer": {"id": gid("Customer", foreign.id)},
             "outcome": "GRANTED",
+            "actor": {"email": "admin@beta.test"},
         }
     ]
     everything = (await gql.data(log, token=world.token("vendor_admin")))["switchAccountLog"]

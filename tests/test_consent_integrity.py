@@ -411,12 +411,13 @@ async def test_switch_account_log_does_not_tell_who_owns_a_customer(
         client_address="10.0.0.1",
         created_at=fixed_now(),
     )
-    log = "{ switchAccountLog(first: 20) { nodes { customerId outcome reason } } }"
+    log = "{ switchAccountLog(first: 20) { nodes { customer { name } outcome reason } } }"
     alpha = (await gql.data(log, token=world.token("admin_a")))["switchAccountLog"]["nodes"]
     assert len(alpha) == 3
     reasons = {entry["reason"] for entry in alpha}
     assert reasons == {"No customer of yours has this id."}
     assert f"partner {world.partner_b.id}" not in json.dumps(alpha)
+    assert foreign.name not in json.dumps(alpha)
     vendor = (await gql.data(log, token=world.token("vendor_admin")))["switchAccountLog"]["nodes"]
     assert f"The customer belongs to partner {world.partner_b.id}." in {
         entry["reason"] for entry in vendor

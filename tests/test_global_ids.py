@@ -206,7 +206,7 @@ async def test_records_sharing_a_row_share_the_id(gql, world, settings):
     registered = await gql.data("{ leads(source: PARTNER) { nodes { id } } }", token=token)
     assert managed["leads"]["nodes"] == [{"id": gid("Lead", lead.id)}]
     assert registered["leads"]["nodes"] == [{"id": gid("Lead", lead.id)}]
-    overview = await gql.data("{ customerOverview { nodes { id customer { id } } } }", token=token)
+    overview = await gql.data("{ customerOverview { nodes { __typename id } } }", token=token)
     row = overview["customerOverview"]["nodes"][0]
-    assert row["id"] == row["customer"]["id"] == gid("Customer", customer.id)
+    assert row == {"__typename": "Customer", "id": gid("Customer", customer.id)}
     assert pk_of(row["id"], "Customer") == (await Customer.get(name="Same")).id

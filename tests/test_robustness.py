@@ -33,7 +33,7 @@ def typed_errors(data: dict[str, Any]) -> list[tuple[str | None, str]]:
 # ---- item 9: a partner's renewal default with a contact user -------------------------------
 
 RENEWAL_DEFAULT = """query($partner: ID) { partnerRenewalDefault(partnerId: $partner) {
-  partnerId owner contact { id email } } }"""
+  id partner { id } owner contact { id email } } }"""
 SET_RENEWAL_DEFAULT = f"""mutation($owner: RenewalOwner!, $contact: ID, $partner: ID) {{
   setPartnerRenewalDefault(owner: $owner, contactUserId: $contact, partnerId: $partner) {{
     {RESULT} ... on PartnerRenewalDefault {{ owner contact {{ email }} }} }} }}"""
@@ -50,7 +50,8 @@ async def test_a_renewal_default_with_a_contact_can_be_read_by_everyone_who_may(
     )
     assert saved["setPartnerRenewalDefault"]["contact"] == {"email": "user@alpha.test"}
     expected = {
-        "partnerId": gid("Partner", world.partner_a.id),
+        "id": gid("PartnerRenewalDefault", world.partner_a.id),
+        "partner": {"id": gid("Partner", world.partner_a.id)},
         "owner": "PARTNER",
         "contact": {"id": gid("User", world.user_a.id), "email": "user@alpha.test"},
     }

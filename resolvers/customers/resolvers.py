@@ -5,6 +5,7 @@ account, and recording that a customer's subscription renewed."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from strawberry.types import Info
 
@@ -12,9 +13,10 @@ from models.accounts import AttentionItem, CustomerActivity, CustomerUser, Switc
 from models.customers import Customer
 from models.enums import CustomerStatus
 from resolvers.platform.permissions import viewer_of
-from services.customers import account, overview, switching
+from services.customers import account, overview, profile, records, switching
 from services.customers import service as customers
 from services.customers.overview import CustomerSort, OverviewFilter, OverviewPage, StatusCounts
+from services.customers.profile import CustomerChanges
 from services.customers.service import NewContact
 from services.customers.switching import SwitchGrant
 from services.deals import conversion
@@ -68,13 +70,39 @@ async def report_activity(
 
 
 async def attention_items(
-    info: Info, customer_id: int, include_resolved: bool
-) -> list[AttentionItem]:
-    return await account.attention_items_of_customer(viewer_of(info), customer_id, include_resolved)
+    info: Info, customer_id: int, window: PageWindow, include_resolved: bool
+) -> Page[AttentionItem]:
+    return await account.attention_items_of_customer(
+        viewer_of(info), customer_id, window, include_resolved
+    )
 
 
-async def account_users(info: Info, customer_id: int) -> list[CustomerUser]:
-    return await account.users_of_customer(viewer_of(info), customer_id)
+async def attention_page(
+    customer_id: int,
+    window: PageWindow,
+    include_resolved: bool,
+    open_items: list[AttentionItem] | None,
+) -> Page[AttentionItem]:
+    """Of a customer object the caller already holds (so may see)."""
+    return await account.attention_page(customer_id, window, include_resolved, open_items)
+
+
+async def account_users(info: Info, customer_id: int, window: PageWindow) -> Page[CustomerUser]:
+    return await account.users_of_customer(viewer_of(info), customer_id, window)
+
+
+async def account_users_page(customer_id: int, window: PageWindow) -> Page[CustomerUser]:
+    """Of a customer object the caller already holds (so may see)."""
+    return await account.account_users_page(customer_id, window)
+
+
+async def activities_page(customer_id: int, window: PageWindow) -> Page[CustomerActivity]:
+    """Of a customer object the caller already holds (so may see)."""
+    return await account.activities_page(customer_id, window)
+
+
+async def update_customer(info: Info, customer_id: int, changes: CustomerChanges) -> Customer:
+    return await profile.update_customer(viewer_of(info), customer_id, changes)
 
 
 async def add_account_user(
@@ -101,3 +129,13 @@ async def switch_audit_log(
     info: Info, customer_id: int | None, window: PageWindow
 ) -> Page[SwitchAccountAudit]:
     return await switching.switch_audit_log(viewer_of(info), customer_id, window)
+
+
+async def customer_record(info: Info, label: str, pk: int) -> Any:
+    """A record of a customer account the caller may see (node(id)); `label` names its kind
+    (services/customers/records.py CUSTOMER_RECORDS)."""
+    return await records.visible_record(viewer_of(info), records.CUSTOMER_RECORDS[label], pk, label)
+
+
+async def switch_audit_entry(info: Info, pk: int) -> SwitchAccountAudit:
+    return await switching.switch_audit_entry(viewer_of(info), pk)

@@ -10,6 +10,7 @@ from strawberry.types import Info
 from models.deals import Commission, CommissionStatus, Deal, DealNote, DealStatus
 from models.enums import PartnerTier
 from resolvers.platform.permissions import viewer_of
+from services.customers import records
 from services.deals import commissions, conversion
 from services.deals import service as deals
 from services.deals.commissions import TierRate
@@ -106,3 +107,15 @@ async def set_partner_rate(
     viewer = viewer_of(info)
     await commissions.set_partner_rate(viewer, partner_id, rate_percent)
     return await commissions.partner_rate(viewer, partner_id)
+
+
+async def deal_note(info: Info, pk: int) -> DealNote:
+    """A note on a deal the caller may see (node(id))."""
+    return await records.visible_deal_note(viewer_of(info), pk)
+
+
+async def commission(info: Info, pk: int) -> Commission:
+    """A commission of a customer the caller may see (node(id)), with its deal."""
+    found = await records.visible_record(viewer_of(info), Commission, pk, "Commission")
+    await found.fetch_related("deal")
+    return found

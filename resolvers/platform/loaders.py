@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from strawberry.dataloader import DataLoader
 
+from models.accounts import Subscription
 from models.customers import Customer, CustomerContact
+from models.deals import Commission, DealNote
 from models.partners import PartnerGroup, PartnerOrg
 from models.users import SalesRep, User
 from resolvers.platform.paged_loaders import PagedLoader
+from services.customers import access as customer_access
+from services.customers import overview, switching
 from services.customers import service as customers
+from services.customers.overview import CustomerFigures
+from services.deals import conversion
+from services.deals import service as deals
 from services.partners import groups as partner_groups
 from services.partners import service as partners
 from services.platform.viewer import Viewer
+from services.renewals import service as renewals
+from services.renewals.service import RenewalPlan
 from services.users import sales_reps
 from services.users import service as users
 
@@ -43,6 +52,17 @@ class Loaders:
             sales_reps.sales_rep_counts_of_partners,
         )
         self.user = DataLoader[int, User | None](self._users)
+        # Customers, deals and renewals: keys are records the caller was already allowed to see.
+        self.customer_figures = DataLoader[int, CustomerFigures](self._customer_figures)
+        self.renewal_plan = DataLoader[Customer, RenewalPlan](
+            self._renewal_plans, cache_key_fn=lambda customer: customer.id
+        )
+        self.subscription_of_customer = DataLoader[int, Subscription | None](self._subscriptions)
+        self.customer = DataLoader[int, Customer | None](self._customers)
+        self.notes_of_deal = DataLoader[int, list[DealNote]](self._notes_of_deals)
+        self.commission_of_deal = DataLoader[int, Commission | None](self._commissions)
+        self.switch_actor = DataLoader[int, User | None](self._switch_actors)
+        self.visible_customer = DataLoader[int, Customer | None](self._visible_customers)
 
     def _require_viewer(self) -> Viewer:
         if self.viewer is None:
@@ -68,3 +88,35 @@ class Loaders:
     async def _users(self, user_ids: list[int]) -> list[User | None]:
         found = await users.users_by_ids(self._require_viewer(), user_ids)
         return [found.get(u) for u in user_ids]
+
+    async def _customer_figures(self, customer_ids: list[int]) -> list[CustomerFigures]:
+        figures = await overview.customer_figures(customer_ids)
+        return [figures[c] for c in customer_ids]
+
+    async def _renewal_plans(self, customer_list: list[Customer]) -> list[RenewalPlan]:
+        plans = await renewals.renewal_plans(customer_list)
+        return [plans[c.id] for c in customer_list]
+
+    async def _subscriptions(self, customer_ids: list[int]) -> list[Subscription | None]:
+        found = await conversion.subscriptions_of_customers(customer_ids)
+        return [found.get(c) for c in customer_ids]
+
+    async def _customers(self, customer_ids: list[int]) -> list[Customer | None]:
+        found = await customers.customers_by_id(customer_ids)
+        return [found.get(c) for c in customer_ids]
+
+    async def _notes_of_deals(self, deal_ids: list[int]) -> list[list[DealNote]]:
+        notes = await deals.notes_of_deals(deal_ids)
+        return [notes.get(d, []) for d in deal_ids]
+
+    async def _commissions(self, deal_ids: list[int]) -> list[Commission | None]:
+        found = await deals.commissions_of_deals(deal_ids)
+        return [found.get(d) for d in deal_ids]
+
+    async def _switch_actors(self, user_ids: list[int]) -> list[User | None]:
+        found = await switching.actors_by_id(user_ids)
+        return [found.get(u) for u in user_ids]
+
+    async def _visible_customers(self, customer_ids: list[int]) -> list[Customer | None]:
+        found = await customer_access.visible_customers(self._require_viewer(), customer_ids)
+        return [found.get(c) for c in customer_ids]

@@ -10,7 +10,9 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.customers import resolvers as resolve
+from resolvers.platform.context import loaders_of
 from resolvers.platform.permissions import IsAuthenticated, IsAuthenticatedOrActingAs
+from schema.customers.customer import Customer
 from schema.customers.types import (
     AttentionItem,
     ContactInput,
@@ -18,16 +20,17 @@ from schema.customers.types import (
     CustomerAccountUserResult,
     CustomerActivity,
     CustomerActivityResult,
+    CustomerContact,
     CustomerOverviewConnection,
-    CustomerOverviewRow,
     CustomerResult,
     CustomerSort,
+    CustomerUpdateInput,
     DoneResult,
     SwitchAccountAuditEntry,
     SwitchAccountGrant,
     SwitchAccountResult,
 )
-from schema.partners.types import Customer, CustomerStatus
+from schema.partners.types import CustomerStatus
 from schema.platform.common import (
     Connection,
     Done,
@@ -42,6 +45,7 @@ from schema.platform.common import (
 from schema.platform.node import register_node
 from services.customers.overview import CustomerSort as CustomerSortEnum
 from services.customers.overview import OverviewFilter
+from services.customers.profile import CustomerChanges
 from services.customers.service import NewContact
 
 
@@ -72,8 +76,12 @@ class CustomerQuery:
         )
         return to_connection(page, Customer.from_model)
 
-    @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
-    async def customer(self, info: Info, id: strawberry.ID) -> Customer:
+    @strawberry.field(
+        permission_classes=[IsAuthenticatedOrActingAs],
+        description="A customer with its overview columns; null and an error if you may not "
+        "see it.",
+    )
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
         return Customer.from_model(
             await fetch(lambda: resolve.get_customer(info, parse_id(id, "Customer")))
         )
@@ -100,6 +108,27 @@ class CustomerMutation:
                 name,
                 [NewContact(c.role, c.email, c.full_name) for c in contacts or []],
             )
+            return Customer.from_model(customer)
+
+        return await mutate(run)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Edit a customer's contacts (primary, billing, decision maker), main "
+        "framework and framework progress: the partner for its own customers, vendor admins "
+        "for any. Attention items follow at once.",
+    )
+    async def update_customer(
+        self, info: Info, id: strawberry.ID, input: CustomerUpdateInput
+    ) -> CustomerResult:
+        async def run() -> Customer:
+            changes = CustomerChanges(
+                main_framework=input.main_framework,
+                framework_progress=input.framework_progress,
+                contacts=[NewContact(c.role, c.email, c.full_name) for c in input.contacts or []],
+                remove_contacts=list(input.remove_contacts or []),
+            )
+            customer = await resolve.update_customer(info, parse_id(id, "Customer"), changes)
             return Customer.from_model(customer)
 
         return await mutate(run)
@@ -135,7 +164,12 @@ class AccountQuery:
             page = await resolve.customer_overview(
                 info, flt, sort, PageWindow(first, after, last, before)
             )
-            rows = connection_of(page.page, [CustomerOverviewRow.from_row(r) for r in page.rows])
+            # The figures are computed with the page: prime them so that the rows' columns cost
+            # no further statement.
+            loaders_of(info).customer_figures.prime_many(
+                {r.customer.id: r.figures for r in page.rows}
+            )
+            rows = connection_of(page.page, [Customer.from_model(r.customer) for r in page.rows])
             return CustomerOverviewConnection(
                 edges=rows.edges, page_info=rows.page_info, count=rows.count, filter=flt
             )
@@ -168,26 +202,46 @@ class AccountQuery:
         description="A customer's open attention items (and the resolved ones if asked).",
     )
     async def customer_attention_items(
-        self, info: Info, customer_id: strawberry.ID, include_resolved: bool = False
-    ) -> list[AttentionItem]:
-        items = await fetch(
+        self,
+        info: Info,
+        customer_id: strawberry.ID,
+        include_resolved: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[AttentionItem]:
+        page = await fetch(
             lambda: resolve.attention_items(
-                info, parse_id(customer_id, "Customer", "customerId"), include_resolved
+                info,
+                parse_id(customer_id, "Customer", "customerId"),
+                PageWindow(first, after, last, before),
+                include_resolved,
             )
         )
-        return [AttentionItem.from_model(i) for i in items]
+        return to_connection(page, AttentionItem.from_model)
 
     @strawberry.field(
         permission_classes=[IsAuthenticatedOrActingAs],
         description="The users of a customer's account.",
     )
     async def customer_account_users(
-        self, info: Info, customer_id: strawberry.ID
-    ) -> list[CustomerAccountUser]:
-        users = await fetch(
-            lambda: resolve.account_users(info, parse_id(customer_id, "Customer", "customerId"))
+        self,
+        info: Info,
+        customer_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[CustomerAccountUser]:
+        page = await fetch(
+            lambda: resolve.account_users(
+                info,
+                parse_id(customer_id, "Customer", "customerId"),
+                PageWindow(first, after, last, before),
+            )
         )
-        return [CustomerAccountUser.from_model(u) for u in users]
+        return to_connection(page, CustomerAccountUser.from_model)
 
     @strawberry.field(
         permission_classes=[IsAuthenticatedOrActingAs],
@@ -291,3 +345,21 @@ async def _load_customer(info: Info, pk: int) -> Customer:
 
 
 register_node("Customer", _load_customer, IsAuthenticatedOrActingAs)
+
+
+async def _load_switch_entry(info: Info, pk: int) -> SwitchAccountAuditEntry:
+    return SwitchAccountAuditEntry.from_model(await resolve.switch_audit_entry(info, pk))
+
+
+register_node("SwitchAccountAuditEntry", _load_switch_entry, IsAuthenticated)
+for _type, _label in (
+    (CustomerContact, "Customer contact"),
+    (AttentionItem, "Attention item"),
+    (CustomerActivity, "Customer activity"),
+    (CustomerAccountUser, "Customer account user"),
+):
+
+    async def _load_record(info: Info, pk: int, _type=_type, _label=_label) -> object:
+        return _type.from_model(await resolve.customer_record(info, _label, pk))
+
+    register_node(_type.__name__, _load_record, IsAuthenticatedOrActingAs)

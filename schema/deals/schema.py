@@ -15,6 +15,7 @@ from models.deals import Deal as DealModel
 from resolvers.customers import resolvers as customer_resolvers
 from resolvers.deals import resolvers as resolve
 from resolvers.platform.permissions import IsAuthenticated, IsAuthenticatedOrActingAs
+from schema.customers.customer import Customer
 from schema.customers.types import CustomerResult
 from schema.deals.types import (
     Commission,
@@ -34,13 +35,11 @@ from schema.deals.types import (
     TierCommissionRate,
     TierCommissionRateResult,
 )
-from schema.partners.types import Customer, PartnerTier
+from schema.partners.types import PartnerTier
 from schema.platform.common import (
     Connection,
     PageWindow,
-    connection_of,
     fetch,
-    global_id,
     mutate,
     parse_id,
     parse_optional_id,
@@ -50,39 +49,8 @@ from schema.platform.node import register_node
 from services.deals.service import DealChanges
 
 
-async def deals_to_types(deals: list[DealModel]) -> list[Deal]:
-    """Deal types with customer, notes and commission, in three queries for the whole list."""
-    details = await resolve.deal_details(deals)
-    result = []
-    for deal in deals:
-        customer = details.customers[deal.customer_id]  # type: ignore[attr-defined]
-        commission = details.commissions.get(deal.id)
-        result.append(
-            Deal(
-                id=global_id("Deal", deal.id),
-                pk=deal.id,
-                partner_id=global_id("Partner", deal.partner_id),  # type: ignore[attr-defined]
-                product=deal.product,
-                amount=deal.amount,
-                currency=deal.currency,
-                expected_close_on=deal.expected_close_on,
-                status=deal.status,
-                lost_reason=deal.lost_reason,
-                closed_at=deal.closed_at,
-                created_at=deal.created_at,
-                updated_at=deal.updated_at,
-                customer=Customer.from_model(customer),
-                notes=[DealNote.from_model(n) for n in details.notes.get(deal.id, [])],
-                commission=(
-                    Commission.from_model(commission, deal, customer) if commission else None
-                ),
-            )
-        )
-    return result
-
-
 async def _one_deal(deal: DealModel) -> Deal:
-    return (await deals_to_types([deal]))[0]
+    return Deal.from_model(deal)
 
 
 @strawberry.type
@@ -111,11 +79,10 @@ class DealQuery:
                 PageWindow(first, after, last, before),
             )
         )
-        nodes = await deals_to_types(page.items)
-        return connection_of(page, nodes)
+        return to_connection(page, Deal.from_model)
 
     @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
-    async def deal(self, info: Info, id: strawberry.ID) -> Deal:
+    async def deal(self, info: Info, id: strawberry.ID) -> Deal | None:
         deal = await fetch(lambda: resolve.get_deal(info, parse_id(id, "Deal")))
         return await _one_deal(deal)
 
@@ -156,11 +123,13 @@ class DealQuery:
     )
     async def partner_commission_rate(
         self, info: Info, partner_id: strawberry.ID
-    ) -> PartnerCommissionRate:
-        rate, own = await fetch(
-            lambda: resolve.partner_rate(info, parse_id(partner_id, "Partner", "partnerId"))
-        )
-        return PartnerCommissionRate(partner_id=partner_id, rate_percent=rate, is_partner_rate=own)
+    ) -> PartnerCommissionRate | None:
+        async def run() -> PartnerCommissionRate:
+            partner_pk = parse_id(partner_id, "Partner", "partnerId")
+            rate, own = await resolve.partner_rate(info, partner_pk)
+            return PartnerCommissionRate.of(partner_pk, rate, own)
+
+        return await fetch(run)
 
 
 @strawberry.type
@@ -253,13 +222,13 @@ class DealMutation:
             deal = await _one_deal(result.deal) if result.deal else None
             return Conversion(
                 customer=Customer.from_model(result.customer),
-                subscription=CustomerSubscription(
-                    plan=result.subscription.plan,
-                    term_months=result.subscription.term_months,
-                    converted_at=result.subscription.converted_at,
-                ),
+                subscription=CustomerSubscription.from_model(result.subscription),
                 deal=deal,
-                commission=deal.commission if deal else None,
+                commission=(
+                    Commission.from_model(result.commission, result.deal)
+                    if result.commission and result.deal
+                    else None
+                ),
             )
 
         return await mutate(run)
@@ -322,18 +291,15 @@ class DealMutation:
         self, info: Info, partner_id: strawberry.ID, rate_percent: Decimal | None = None
     ) -> PartnerCommissionRateResult:
         async def run() -> PartnerCommissionRate:
-            rate, own = await resolve.set_partner_rate(
-                info, parse_id(partner_id, "Partner", "partnerId"), rate_percent
-            )
-            return PartnerCommissionRate(
-                partner_id=partner_id, rate_percent=rate, is_partner_rate=own
-            )
+            partner_pk = parse_id(partner_id, "Partner", "partnerId")
+            rate, own = await resolve.set_partner_rate(info, partner_pk, rate_percent)
+            return PartnerCommissionRate.of(partner_pk, rate, own)
 
         return await mutate(run)
 
 
 async def _commission_type(commission: CommissionModel) -> Commission:
-    await commission.fetch_related("deal", "customer")
+    await commission.fetch_related("deal")
     return Commission.from_loaded(commission)
 
 
@@ -342,3 +308,22 @@ async def _load_deal(info: Info, pk: int) -> Deal:
 
 
 register_node("Deal", _load_deal, IsAuthenticatedOrActingAs)
+
+
+async def _load_commission(info: Info, pk: int) -> Commission:
+    return Commission.from_loaded(await resolve.commission(info, pk))
+
+
+async def _load_deal_note(info: Info, pk: int) -> DealNote:
+    return DealNote.from_model(await resolve.deal_note(info, pk))
+
+
+async def _load_subscription(info: Info, pk: int) -> CustomerSubscription:
+    return CustomerSubscription.from_model(
+        await customer_resolvers.customer_record(info, "Subscription", pk)
+    )
+
+
+register_node("Commission", _load_commission, IsAuthenticatedOrActingAs)
+register_node("DealNote", _load_deal_note, IsAuthenticatedOrActingAs)
+register_node("CustomerSubscription", _load_subscription, IsAuthenticatedOrActingAs)

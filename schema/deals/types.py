@@ -9,14 +9,19 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
+from strawberry.relay import GlobalID
+from strawberry.types import Info
 
-from models.customers import Customer as CustomerModel
+from models.accounts import Subscription as SubscriptionModel
 from models.deals import Commission as CommissionModel
 from models.deals import CommissionStatus as CommissionStatusEnum
 from models.deals import Deal as DealModel
 from models.deals import DealNote as DealNoteModel
 from models.deals import DealStatus as DealStatusEnum
-from schema.partners.types import Customer, PartnerTier
+from resolvers.platform.context import loaders_of
+from resolvers.platform.permissions import IsAuthenticated
+from schema.customers.customer import Customer
+from schema.partners.types import Partner, PartnerTier
 from schema.platform.common import OperationErrors
 from schema.platform.ids import global_id
 from schema.platform.node import Node
@@ -52,10 +57,9 @@ class DealNote(Node):
 class Commission(Node):
     id: strawberry.ID
     pk: strawberry.Private[int]
-    partner_id: strawberry.ID
-    deal_id: strawberry.ID
-    deal_product: str
-    customer: Customer
+    partner_pk: strawberry.Private[int]
+    customer_pk: strawberry.Private[int]
+    deal: Deal
     base_amount: Decimal
     rate_percent: Decimal
     amount: Decimal
@@ -66,16 +70,13 @@ class Commission(Node):
     paid_at: datetime | None
 
     @classmethod
-    def from_model(
-        cls, commission: CommissionModel, deal: DealModel, customer: CustomerModel
-    ) -> Commission:
+    def from_model(cls, commission: CommissionModel, deal: DealModel) -> Commission:
         return cls(
             id=global_id("Commission", commission.id),
             pk=commission.id,
-            partner_id=global_id("Partner", commission.partner_id),  # type: ignore[attr-defined]
-            deal_id=global_id("Deal", deal.id),
-            deal_product=deal.product,
-            customer=Customer.from_model(customer),
+            partner_pk=commission.partner_id,  # type: ignore[attr-defined]
+            customer_pk=commission.customer_id,  # type: ignore[attr-defined]
+            deal=Deal.from_model(deal),
             base_amount=commission.base_amount,
             rate_percent=commission.rate_percent,
             amount=commission.amount,
@@ -88,15 +89,27 @@ class Commission(Node):
 
     @classmethod
     def from_loaded(cls, commission: CommissionModel) -> Commission:
-        """From a commission whose deal and customer were select_related."""
-        return cls.from_model(commission, commission.deal, commission.customer)
+        """From a commission whose deal was select_related."""
+        return cls.from_model(commission, commission.deal)
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def partner(self, info: Info) -> Partner | None:
+        found = await loaders_of(info).partner.load(self.partner_pk)
+        return Partner.from_model(found) if found else None
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer | None:
+        found = await loaders_of(info).customer.load(self.customer_pk)
+        return Customer.from_model(found) if found else None
 
 
 @strawberry.type(description="A deal a partner registered for a customer.")
 class Deal(Node):
     id: strawberry.ID
     pk: strawberry.Private[int]
-    partner_id: strawberry.ID
+    model: strawberry.Private[DealModel]
+    partner_pk: strawberry.Private[int]
+    customer_pk: strawberry.Private[int]
     product: str
     amount: Decimal
     currency: str
@@ -106,16 +119,63 @@ class Deal(Node):
     closed_at: datetime | None
     created_at: datetime
     updated_at: datetime
-    customer: Customer
-    notes: list[DealNote]
-    commission: Commission | None
+
+    @classmethod
+    def from_model(cls, deal: DealModel) -> Deal:
+        return cls(
+            id=global_id("Deal", deal.id),
+            pk=deal.id,
+            model=deal,
+            partner_pk=deal.partner_id,  # type: ignore[attr-defined]
+            customer_pk=deal.customer_id,  # type: ignore[attr-defined]
+            product=deal.product,
+            amount=deal.amount,
+            currency=deal.currency,
+            expected_close_on=deal.expected_close_on,
+            status=deal.status,
+            lost_reason=deal.lost_reason,
+            closed_at=deal.closed_at,
+            created_at=deal.created_at,
+            updated_at=deal.updated_at,
+        )
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def partner(self, info: Info) -> Partner | None:
+        found = await loaders_of(info).partner.load(self.partner_pk)
+        return Partner.from_model(found) if found else None
+
+    @strawberry.field
+    async def customer(self, info: Info) -> Customer | None:
+        found = await loaders_of(info).customer.load(self.customer_pk)
+        return Customer.from_model(found) if found else None
+
+    @strawberry.field(description="Notes for the vendor team, oldest first.")
+    async def notes(self, info: Info) -> list[DealNote]:
+        return [DealNote.from_model(n) for n in await loaders_of(info).notes_of_deal.load(self.pk)]
+
+    @strawberry.field(description="The commission, once the deal is won.")
+    async def commission(self, info: Info) -> Commission | None:
+        found = await loaders_of(info).commission_of_deal.load(self.pk)
+        return Commission.from_model(found, self.model) if found else None
 
 
 @strawberry.type(name="CustomerSubscription", description="A paid subscription.")
-class CustomerSubscription:
+class CustomerSubscription(Node):
+    id: strawberry.ID
+    pk: strawberry.Private[int]
     plan: str
     term_months: int
     converted_at: datetime
+
+    @classmethod
+    def from_model(cls, subscription: SubscriptionModel) -> CustomerSubscription:
+        return cls(
+            id=global_id("CustomerSubscription", subscription.id),
+            pk=subscription.id,
+            plan=subscription.plan,
+            term_months=subscription.term_months,
+            converted_at=subscription.converted_at,
+        )
 
 
 @strawberry.type(description="A trial converted to a paid subscription.")
@@ -128,22 +188,43 @@ class Conversion:
 
 @strawberry.type(description="The commission rate of a partner tier.")
 class TierCommissionRate:
+    id: strawberry.ID = strawberry.field(description="Stable per tier (cacheable).")
     tier: PartnerTier
     rate_percent: Decimal
     is_default: bool = strawberry.field(description="Not set by a vendor admin yet.")
 
     @classmethod
     def from_rate(cls, rate: TierRate) -> TierCommissionRate:
-        return cls(tier=rate.tier, rate_percent=rate.rate_percent, is_default=rate.is_default)
+        return cls(
+            id=strawberry.ID(str(GlobalID("TierCommissionRate", rate.tier.value))),
+            tier=rate.tier,
+            rate_percent=rate.rate_percent,
+            is_default=rate.is_default,
+        )
 
 
 @strawberry.type(description="The commission rate in force for a partner.")
 class PartnerCommissionRate:
-    partner_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Stable per partner (cacheable).")
+    partner_pk: strawberry.Private[int]
     rate_percent: Decimal
     is_partner_rate: bool = strawberry.field(
         description="The partner's own rate (else its tier's rate)."
     )
+
+    @classmethod
+    def of(cls, partner_pk: int, rate_percent: Decimal, own: bool) -> PartnerCommissionRate:
+        return cls(
+            id=global_id("PartnerCommissionRate", partner_pk),
+            partner_pk=partner_pk,
+            rate_percent=rate_percent,
+            is_partner_rate=own,
+        )
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def partner(self, info: Info) -> Partner | None:
+        found = await loaders_of(info).partner.load(self.partner_pk)
+        return Partner.from_model(found) if found else None
 
 
 @strawberry.input

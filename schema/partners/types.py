@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
-from models.customers import Customer as CustomerModel
-from models.customers import CustomerContact as CustomerContactModel
 from models.enums import ContactRole as ContactRoleEnum
 from models.enums import CustomerStatus as CustomerStatusEnum
 from models.enums import GroupKind as GroupKindEnum
@@ -21,15 +19,17 @@ from models.partners import PartnerOrg
 from models.users import SalesRep as SalesRepModel
 from models.users import User as UserModel
 from resolvers.platform.context import loaders_of
-from resolvers.platform.permissions import IsAuthenticated, IsAuthenticatedOrActingAs, IsVendorStaff
+from resolvers.platform.permissions import IsAuthenticated, IsVendorStaff
 from schema.platform.common import Connection, PageWindow, fetch, to_connection
 from schema.platform.ids import global_id
 from schema.platform.node import Node
-from services.customers.common import days_left_of_trial
 from services.partners.rules import GroupRuleField as GroupRuleFieldEnum
 from services.partners.rules import GroupRuleOperator as GroupRuleOperatorEnum
 from services.platform.nested_pages import page_of_list
 from services.platform.pagination import Page
+
+if TYPE_CHECKING:
+    from schema.customers.customer import Customer
 
 Role = strawberry.enum(RoleEnum, name="Role")
 PartnerStatus = strawberry.enum(PartnerStatusEnum, name="PartnerStatus")
@@ -212,7 +212,9 @@ class Partner(Node):
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-    ) -> Connection[Customer]:
+    ) -> Connection[Annotated[Customer, strawberry.lazy("schema.customers.customer")]]:
+        from schema.customers.customer import Customer  # here: it imports this module
+
         window = PageWindow(first, after, last, before)
         page = await fetch(lambda: loaders_of(info).customers_of_partner.load(self.pk, window))
         return to_connection(page, Customer.from_model)
@@ -282,69 +284,3 @@ class SalesRep(Node):
             is_default_lead_recipient=rep.is_default_lead_recipient,
             created_at=rep.created_at,
         )
-
-
-@strawberry.type(description="A customer contact: primary, billing or decision maker.")
-class CustomerContact(Node):
-    id: strawberry.ID
-    pk: strawberry.Private[int]
-    role: ContactRole
-    full_name: str
-    email: str
-
-    @classmethod
-    def from_model(cls, contact: CustomerContactModel) -> CustomerContact:
-        return cls(
-            id=global_id("CustomerContact", contact.id),
-            pk=contact.id,
-            role=contact.role,
-            full_name=contact.full_name,
-            email=contact.email,
-        )
-
-
-@strawberry.type(description="A customer account that a partner brought.")
-class Customer(Node):
-    id: strawberry.ID
-    pk: strawberry.Private[int]
-    name: str
-    status: CustomerStatus
-    main_framework: str
-    framework_progress: int
-    trial_ends_at: datetime | None
-    subscription_started_at: datetime | None
-    next_renewal_at: datetime | None
-    created_at: datetime
-    partner_id: strawberry.Private[int]
-
-    @classmethod
-    def from_model(cls, customer: CustomerModel) -> Customer:
-        return cls(
-            id=global_id("Customer", customer.id),
-            pk=customer.id,
-            name=customer.name,
-            status=customer.status,
-            main_framework=customer.main_framework,
-            framework_progress=customer.framework_progress,
-            trial_ends_at=customer.trial_ends_at,
-            subscription_started_at=customer.subscription_started_at,
-            next_renewal_at=customer.next_renewal_at,
-            created_at=customer.created_at,
-            partner_id=customer.partner_id,  # type: ignore[attr-defined]
-        )
-
-    @strawberry.field(
-        description="Whole days until the trial ends (rounded up), only while in trial."
-    )
-    def days_left_in_trial(self) -> int | None:
-        return days_left_of_trial(self.status, self.trial_ends_at, datetime.now(UTC))
-
-    @strawberry.field(permission_classes=[IsAuthenticated])
-    async def partner(self, info: Info) -> Partner | None:
-        partner = await loaders_of(info).partner.load(self.partner_id)
-        return Partner.from_model(partner) if partner else None
-
-    @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
-    async def contacts(self, info: Info) -> list[CustomerContact]:
-        contacts = await loaders_of(info).contacts_of_customer.load(self.pk)
-        return [CustomerContact.from_model(c) for c in contacts]

@@ -64,7 +64,7 @@ class RenewalQuery:
     )
     async def partner_renewal_default(
         self, info: Info, partner_id: strawberry.ID | None = None
-    ) -> PartnerRenewalDefault:
+    ) -> PartnerRenewalDefault | None:
         data = await fetch(
             lambda: resolve.partner_default(
                 info, parse_optional_id(partner_id, "Partner", "partnerId")
@@ -75,7 +75,7 @@ class RenewalQuery:
     @strawberry.field(permission_classes=[IsAuthenticatedOrActingAs])
     async def customer_renewal_owner(
         self, info: Info, customer_id: strawberry.ID
-    ) -> CustomerRenewalOwner:
+    ) -> CustomerRenewalOwner | None:
         data = await fetch(
             lambda: resolve.customer_choice(info, parse_id(customer_id, "Customer", "customerId"))
         )
@@ -83,7 +83,7 @@ class RenewalQuery:
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def renewal_reminder_offsets(self, info: Info) -> RenewalReminderOffsets:
-        return RenewalReminderOffsets(offsets=await fetch(lambda: resolve.reminder_offsets(info)))
+        return RenewalReminderOffsets.of(await fetch(lambda: resolve.reminder_offsets(info)))
 
 
 @strawberry.type
@@ -142,6 +142,6 @@ class RenewalMutation:
         self, info: Info, offsets: list[int]
     ) -> RenewalReminderOffsetsResult:
         async def run() -> RenewalReminderOffsets:
-            return RenewalReminderOffsets(offsets=await resolve.set_reminder_offsets(info, offsets))
+            return RenewalReminderOffsets.of(await resolve.set_reminder_offsets(info, offsets))
 
         return await mutate(run)

@@ -8,26 +8,31 @@ from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
 
-from models.renewals import RenewalOwner as RenewalOwnerEnum
-from models.renewals import RenewalOwnerChoice as RenewalOwnerChoiceEnum
-from schema.partners.types import Customer, User
+from resolvers.platform.context import loaders_of
+from resolvers.platform.permissions import IsAuthenticated
+from schema.customers.customer import Customer
+from schema.partners.types import Partner, User
 from schema.platform.common import OperationErrors, global_id
+from schema.renewals.enums import (
+    RenewalOwner,
+    RenewalOwnerChoice,
+    RenewalOwnerSource,
+    RenewalRecipientKind,
+)
 from services.renewals.service import CustomerRenewalChoice as CustomerRenewalChoiceData
-from services.renewals.service import OwnerSource as OwnerSourceEnum
 from services.renewals.service import PartnerRenewalDefault as PartnerRenewalDefaultData
-from services.renewals.service import RecipientKind as RecipientKindEnum
 from services.renewals.upcoming import UpcomingRenewal as UpcomingRenewalData
 
-RenewalOwner = strawberry.enum(RenewalOwnerEnum, name="RenewalOwner")
-RenewalOwnerChoice = strawberry.enum(RenewalOwnerChoiceEnum, name="RenewalOwnerChoice")
-RenewalOwnerSource = strawberry.enum(OwnerSourceEnum, name="RenewalOwnerSource")
-RenewalRecipientKind = strawberry.enum(RecipientKindEnum, name="RenewalRecipientKind")
+# The singleton row of the installation's renewal reminder offsets has this key.
+REMINDER_OFFSETS_KEY = 1
 
 
 @strawberry.type(description="A partner's default renewal-communication owner.")
 class PartnerRenewalDefault:
-    partner_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Stable per partner (cacheable).")
+    partner_pk: strawberry.Private[int]
     owner: RenewalOwner
     contact: User | None = strawberry.field(
         description="The partner user who gets a copy (vendor-owned) or the notices "
@@ -37,25 +42,38 @@ class PartnerRenewalDefault:
     @classmethod
     def from_data(cls, data: PartnerRenewalDefaultData) -> PartnerRenewalDefault:
         return cls(
-            partner_id=global_id("Partner", data.partner_id),
+            id=global_id("PartnerRenewalDefault", data.partner_id),
+            partner_pk=data.partner_id,
             owner=data.owner,
             contact=User.from_model(data.contact) if data.contact else None,
         )
 
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def partner(self, info: Info) -> Partner | None:
+        found = await loaders_of(info).partner.load(self.partner_pk)
+        return Partner.from_model(found) if found else None
+
 
 @strawberry.type(description="The renewal owner chosen for one customer.")
 class CustomerRenewalOwner:
-    customer_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Stable per customer (cacheable).")
+    customer_pk: strawberry.Private[int]
     owner: RenewalOwnerChoice
     contact: User | None
 
     @classmethod
     def from_data(cls, data: CustomerRenewalChoiceData) -> CustomerRenewalOwner:
         return cls(
-            customer_id=global_id("Customer", data.customer_id),
+            id=global_id("CustomerRenewalOwner", data.customer_id),
+            customer_pk=data.customer_id,
             owner=data.owner,
             contact=User.from_model(data.contact) if data.contact else None,
         )
+
+    @strawberry.field(description="The customer (you were allowed to see it to ask).")
+    async def customer(self, info: Info) -> Customer | None:
+        found = await loaders_of(info).customer.load(self.customer_pk)
+        return Customer.from_model(found) if found else None
 
 
 @strawberry.type(description="Someone who receives the renewal notices of a customer.")
@@ -68,6 +86,7 @@ class RenewalRecipient:
 
 @strawberry.type(description="A renewal in the coming days, who owns it and who will be told.")
 class UpcomingRenewal:
+    id: strawberry.ID = strawberry.field(description="Stable per customer (cacheable).")
     customer: Customer
     renewal_at: datetime
     days_left: int
@@ -82,6 +101,7 @@ class UpcomingRenewal:
     @classmethod
     def from_data(cls, row: UpcomingRenewalData) -> UpcomingRenewal:
         return cls(
+            id=global_id("UpcomingRenewal", row.customer.id),
             customer=Customer.from_model(row.customer),
             renewal_at=row.renewal_at,
             days_left=row.days_left,
@@ -100,7 +120,12 @@ class UpcomingRenewal:
 
 @strawberry.type(description="Days before the renewal date at which reminders go out.")
 class RenewalReminderOffsets:
+    id: strawberry.ID = strawberry.field(description="The installation's one set (cacheable).")
     offsets: list[int]
+
+    @classmethod
+    def of(cls, offsets: list[int]) -> RenewalReminderOffsets:
+        return cls(id=global_id("RenewalReminderOffsets", REMINDER_OFFSETS_KEY), offsets=offsets)
 
 
 PartnerRenewalDefaultResult = Annotated[

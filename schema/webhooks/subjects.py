@@ -8,11 +8,11 @@ from typing import Any
 
 import strawberry
 
-from schema.deals.schema import deals_to_types
+from schema.customers.customer import Customer
 from schema.deals.types import Commission, Deal
 from schema.leads.types import Lead
 from schema.messaging.types import PartnerMessage
-from schema.partners.types import Customer, Partner, User
+from schema.partners.types import Partner, User
 from schema.webhooks.types import WebhookEndpoint, WebhookEventType
 from services.webhooks.rendering import EventSubject
 
@@ -39,12 +39,8 @@ class WebhookEventPayload:
     )
 
 
-async def _deal(deal: Any) -> Deal:
-    return (await deals_to_types([deal]))[0]
-
-
 async def _commission(commission: Any) -> Commission:
-    await commission.fetch_related("deal", "customer")
+    await commission.fetch_related("deal")
     return Commission.from_loaded(commission)
 
 
@@ -58,7 +54,7 @@ def _sync(convert: Callable[[Any], Any]) -> Callable[[Any], Awaitable[Any]]:
 CONVERTERS: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "leadRegistration": _sync(Lead.from_model),
     "lead": _sync(Lead.from_model),
-    "deal": _deal,
+    "deal": _sync(Deal.from_model),
     "customer": _sync(Customer.from_model),
     "commission": _commission,
     "partner": _sync(Partner.from_model),

@@ -35,3 +35,10 @@ async def visible_customer(viewer: Viewer, customer_id: int, field: str = "custo
     if customer is None:
         raise ServiceError(ErrorCode.NOT_FOUND, "Customer not found.", field)
     return customer
+
+
+async def visible_customers(viewer: Viewer, customer_ids: list[int]) -> dict[int, Customer]:
+    """Those of these customers the viewer may see, by id, in one query (for DataLoaders of
+    links that may point outside the viewer's reach, such as a refused switch attempt)."""
+    scope = await customer_scope(viewer)
+    return {c.id: c for c in await Customer.filter(scope, id__in=customer_ids)}

@@ -46,17 +46,42 @@ async def list_activities(
     viewer: Viewer, customer_id: int, window: PageWindow
 ) -> Page[CustomerActivity]:
     customer = await visible_customer(viewer, customer_id)
-    return await paginate(CustomerActivity.filter(customer_id=customer.id), window)
+    return await activities_page(customer.id, window)
+
+
+async def activities_page(customer_id: int, window: PageWindow) -> Page[CustomerActivity]:
+    """A page of the activity log of a customer the caller was allowed to see."""
+    return await paginate(CustomerActivity.filter(customer_id=customer_id), window)
 
 
 async def attention_items_of_customer(
-    viewer: Viewer, customer_id: int, include_resolved: bool = False
-) -> list[AttentionItem]:
+    viewer: Viewer, customer_id: int, window: PageWindow, include_resolved: bool = False
+) -> Page[AttentionItem]:
+    """A page of the customer's attention items, oldest first (open ones only unless asked)."""
     customer = await visible_customer(viewer, customer_id)
-    queryset = AttentionItem.filter(customer_id=customer.id)
+    return await attention_page(customer.id, window, include_resolved)
+
+
+async def attention_page(
+    customer_id: int,
+    window: PageWindow,
+    include_resolved: bool,
+    open_items: list[AttentionItem] | None = None,
+) -> Page[AttentionItem]:
+    """A page of the attention items of a customer the caller was allowed to see. The first
+    page of open items comes from `open_items` (all of them, in id order) when given."""
+    size = window.size()
+    if open_items is not None and not include_resolved and window == PageWindow(window.first):
+        total = len(open_items)
+
+        async def count() -> int:
+            return total
+
+        return Page(items=open_items[:size], has_next_page=total > size, count=count)
+    queryset = AttentionItem.filter(customer_id=customer_id)
     if not include_resolved:
         queryset = queryset.filter(resolved_at__isnull=True)
-    return list(await queryset.order_by("opened_at", "id"))
+    return await paginate(queryset, window)
 
 
 async def add_customer_user(
@@ -100,6 +125,13 @@ async def remove_customer_user(viewer: Viewer, customer_user_id: int) -> None:
     await user.delete()
 
 
-async def users_of_customer(viewer: Viewer, customer_id: int) -> list[CustomerUser]:
+async def users_of_customer(
+    viewer: Viewer, customer_id: int, window: PageWindow
+) -> Page[CustomerUser]:
     customer = await visible_customer(viewer, customer_id)
-    return list(await CustomerUser.filter(customer_id=customer.id).order_by("id"))
+    return await account_users_page(customer.id, window)
+
+
+async def account_users_page(customer_id: int, window: PageWindow) -> Page[CustomerUser]:
+    """A page of the account users of a customer the caller was allowed to see."""
+    return await paginate(CustomerUser.filter(customer_id=customer_id), window)

@@ -4,8 +4,7 @@ cursor pagination, the figures of each row, and the counts of the filter tabs.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -42,16 +41,40 @@ class OverviewFilter:
 
 
 @dataclass
-class OverviewRow:
-    customer: Customer
-    user_count: int
-    activity_count: int
-    attention_items: list[AttentionItem]
-    days_left_in_trial: int | None
+class CustomerFigures:
+    """The overview columns of one customer that come from other tables."""
+
+    user_count: int = 0
+    activity_count: int = 0
+    # The open attention items, oldest first (id order).
+    attention_items: list[AttentionItem] = field(default_factory=list)
 
     @property
     def attention_count(self) -> int:
         return len(self.attention_items)
+
+
+@dataclass
+class OverviewRow:
+    customer: Customer
+    figures: CustomerFigures
+    days_left_in_trial: int | None
+
+    @property
+    def user_count(self) -> int:
+        return self.figures.user_count
+
+    @property
+    def activity_count(self) -> int:
+        return self.figures.activity_count
+
+    @property
+    def attention_items(self) -> list[AttentionItem]:
+        return self.figures.attention_items
+
+    @property
+    def attention_count(self) -> int:
+        return self.figures.attention_count
 
 
 @dataclass
@@ -119,45 +142,47 @@ async def customer_overview(
     now = now or utcnow()
     queryset = await _overview_queryset(viewer, flt)
     page = await paginate_ordered(queryset, window, _order(sort))
-    customers = page.items
-    ids = [c.id for c in customers]
-    user_counts: dict[int, int] = {}
-    activity_counts: dict[int, int] = {}
-    items: dict[int, list[AttentionItem]] = defaultdict(list)
-    if ids:
-        for row in (
-            await CustomerUser.filter(customer_id__in=ids)
-            .annotate(n=Count("id"))
-            .group_by("customer_id")
-            .values("customer_id", "n")
-        ):
-            user_counts[row["customer_id"]] = row["n"]
-        for row in (
-            await CustomerActivity.filter(
-                customer_id__in=ids,
-                occurred_at__gt=now - timedelta(days=ACTIVITY_WINDOW_DAYS),
-                occurred_at__lte=now,
-            )
-            .annotate(n=Count("id"))
-            .group_by("customer_id")
-            .values("customer_id", "n")
-        ):
-            activity_counts[row["customer_id"]] = row["n"]
-        for item in await AttentionItem.filter(
-            customer_id__in=ids, resolved_at__isnull=True
-        ).order_by("opened_at", "id"):
-            items[item.customer_id].append(item)  # type: ignore[attr-defined]
+    figures = await customer_figures([c.id for c in page.items], now)
     rows = [
-        OverviewRow(
-            customer=c,
-            user_count=user_counts.get(c.id, 0),
-            activity_count=activity_counts.get(c.id, 0),
-            attention_items=items.get(c.id, []),
-            days_left_in_trial=trial_days_left(c, now),
-        )
-        for c in customers
+        OverviewRow(customer=c, figures=figures[c.id], days_left_in_trial=trial_days_left(c, now))
+        for c in page.items
     ]
     return OverviewPage(rows=rows, page=page)
+
+
+async def customer_figures(
+    customer_ids: list[int], now: datetime | None = None
+) -> dict[int, CustomerFigures]:
+    """The overview figures of these customers (already allowed to the caller), by id: one
+    grouped query each for users, recent activities and open attention items, whatever the
+    number of customers."""
+    now = now or utcnow()
+    figures = {customer_id: CustomerFigures() for customer_id in customer_ids}
+    if not customer_ids:
+        return figures
+    for row in (
+        await CustomerUser.filter(customer_id__in=customer_ids)
+        .annotate(n=Count("id"))
+        .group_by("customer_id")
+        .values("customer_id", "n")
+    ):
+        figures[row["customer_id"]].user_count = row["n"]
+    for row in (
+        await CustomerActivity.filter(
+            customer_id__in=customer_ids,
+            occurred_at__gt=now - timedelta(days=ACTIVITY_WINDOW_DAYS),
+            occurred_at__lte=now,
+        )
+        .annotate(n=Count("id"))
+        .group_by("customer_id")
+        .values("customer_id", "n")
+    ):
+        figures[row["customer_id"]].activity_count = row["n"]
+    for item in await AttentionItem.filter(
+        customer_id__in=customer_ids, resolved_at__isnull=True
+    ).order_by("id"):
+        figures[item.customer_id].attention_items.append(item)  # type: ignore[attr-defined]
+    return figures
 
 
 async def overview_counts(viewer: Viewer, flt: OverviewFilter) -> StatusCounts:

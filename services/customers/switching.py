@@ -141,3 +141,20 @@ async def switch_audit_log(
         # An unsaved copy for this answer only: the stored entry stays as it was written.
         row.reason = switch_reason_for(viewer, row.reason)
     return page
+
+
+async def actors_by_id(user_ids: list[int]) -> dict[int, User]:
+    """The users who made switch attempts, by id, in one query. No visibility check: for the
+    log entries the caller was already allowed to read."""
+    return {u.id: u for u in await User.filter(id__in=user_ids)}
+
+
+async def switch_audit_entry(viewer: Viewer, entry_id: int) -> SwitchAccountAudit:
+    """One switch attempt of the log, as switch_audit_log shows it to this viewer."""
+    if not (viewer.is_vendor_staff or viewer.is_partner_admin):
+        raise forbidden("Only admins can read the switch-account log.")
+    row = await SwitchAccountAudit.filter(viewer.partner_filter("partner_id"), id=entry_id).first()
+    if row is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, "Switch-account log entry not found.", "id")
+    row.reason = switch_reason_for(viewer, row.reason)
+    return row
