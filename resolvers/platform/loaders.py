@@ -7,12 +7,14 @@ from strawberry.dataloader import DataLoader
 from models.customers import Customer, CustomerContact
 from models.partners import PartnerGroup, PartnerOrg
 from models.users import SalesRep, User
+from models.webhooks import WebhookEndpoint, WebhookEvent
 from services.customers import service as customers
 from services.partners import groups as partner_groups
 from services.partners import service as partners
 from services.platform.viewer import Viewer
 from services.users import sales_reps
 from services.users import service as users
+from services.webhooks import endpoints as webhook_endpoints
 
 
 class Loaders:
@@ -28,6 +30,8 @@ class Loaders:
         self.customers_of_partner = DataLoader[int, list[Customer]](self._customers_of_partners)
         self.sales_reps_of_partner = DataLoader[int, list[SalesRep]](self._sales_reps)
         self.user = DataLoader[int, User | None](self._users)
+        self.webhook_endpoint = DataLoader[int, WebhookEndpoint | None](self._webhook_endpoints)
+        self.webhook_delivery = DataLoader[int, WebhookEvent | None](self._webhook_deliveries)
 
     def _require_viewer(self) -> Viewer:
         if self.viewer is None:
@@ -65,3 +69,11 @@ class Loaders:
     async def _users(self, user_ids: list[int]) -> list[User | None]:
         found = await users.users_by_ids(self._require_viewer(), user_ids)
         return [found.get(u) for u in user_ids]
+
+    async def _webhook_endpoints(self, endpoint_ids: list[int]) -> list[WebhookEndpoint | None]:
+        found = await webhook_endpoints.endpoints_by_ids(self._require_viewer(), endpoint_ids)
+        return [found.get(e) for e in endpoint_ids]
+
+    async def _webhook_deliveries(self, delivery_ids: list[int]) -> list[WebhookEvent | None]:
+        found = await webhook_endpoints.deliveries_by_ids(self._require_viewer(), delivery_ids)
+        return [found.get(d) for d in delivery_ids]
