@@ -49,6 +49,7 @@ from models.webhooks import (  # noqa: E402
     WebhookEvent,
     WebhookEventType,
 )
+from schema.platform.ids import global_id  # noqa: E402
 from services.platform.database import close_database, migrate_database, open_database  # noqa: E402
 from services.webhooks.delivery import deliver_due_webhooks  # noqa: E402
 from services.webhooks.events import body_of, new_message_id  # noqa: E402
@@ -107,7 +108,12 @@ async def queue_events(endpoint: WebhookEndpoint, count: int) -> None:
                         payload=body_of(
                             WebhookEventType.DEAL_WON,
                             now,
-                            {"id": str(i), "product": "Suite", "amount": "1200.00"},
+                            # The API's global ids, as rendered payloads carry them.
+                            {
+                                "id": global_id("Deal", i + 1),
+                                "product": "Suite",
+                                "amount": "1200.00",
+                            },
                         ),
                         occurred_at=now,
                         next_attempt_at=now,

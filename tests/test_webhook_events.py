@@ -27,7 +27,7 @@ from services.customers.jobs import run_close_ended_trials
 from services.leads.jobs import return_overdue_leads
 from services.webhooks.delivery import deliver_due_webhooks
 from settings import Settings
-from tests.conftest import GraphQLClient, World, free_port, make_settings
+from tests.conftest import GraphQLClient, World, free_port, gid, make_settings, pk_of
 from tests.messaging_support import PUBLISH, SEND, create_message
 from tests.test_consent_registration import answer, forms_of, latest_token, register
 from tests.webhook_receiver import Receiver
@@ -71,7 +71,7 @@ async def _registered(s: Scenario, email: str = "eva@example.test", who: str = "
 
 async def _approved(s: Scenario, email: str = "eva@example.test") -> str:
     lead_id = await _registered(s, email)
-    response = await answer(s.http, await latest_token(int(lead_id)), "approve")
+    response = await answer(s.http, await latest_token(pk_of(lead_id, "Lead")), "approve")
     assert response.status_code == 200, response.text
     return lead_id
 
@@ -86,7 +86,7 @@ async def registration_approved(s: Scenario) -> dict[str, Any]:
 
 async def registration_declined(s: Scenario) -> dict[str, Any]:
     lead_id = await _registered(s)
-    await answer(s.http, await latest_token(int(lead_id)), "decline")
+    await answer(s.http, await latest_token(pk_of(lead_id, "Lead")), "decline")
     return {"id": lead_id, "status": "DECLINED"}
 
 
@@ -143,7 +143,7 @@ async def _distributed(s: Scenario, accept_by: datetime | None = None) -> str:
         "vendor_admin",
         DISTRIBUTE,
         ids=[lead["id"]],
-        p=str(s.world.partner_a.id),
+        p=gid("Partner", s.world.partner_a.id),
         by=accept_by.isoformat() if accept_by else None,
     )
     return str(lead["id"])
@@ -151,7 +151,11 @@ async def _distributed(s: Scenario, accept_by: datetime | None = None) -> str:
 
 async def lead_distributed(s: Scenario) -> dict[str, Any]:
     lead_id = await _distributed(s)
-    return {"id": lead_id, "distributionStatus": "PENDING", "partnerId": str(s.world.partner_a.id)}
+    return {
+        "id": lead_id,
+        "distributionStatus": "PENDING",
+        "partnerId": gid("Partner", s.world.partner_a.id),
+    }
 
 
 async def lead_accepted(s: Scenario) -> dict[str, Any]:
@@ -219,17 +223,17 @@ async def customer_closed(s: Scenario) -> dict[str, Any]:
     customer_id = await _customer(s)
     # The trial's end comes (set in the past), then the worker job closes it.
     ended = datetime.now(UTC) - timedelta(minutes=1)
-    await Customer.filter(id=int(customer_id)).update(trial_ends_at=ended)
+    await Customer.filter(id=pk_of(customer_id, "Customer")).update(trial_ends_at=ended)
     assert await run_close_ended_trials(s.settings) == 1
     return {"id": customer_id, "status": "CLOSED"}
 
 
 async def customer_renewed(s: Scenario) -> dict[str, Any]:
     customer_id, _, _ = await _converted(s)
-    before = await Customer.get(id=int(customer_id))
+    before = await Customer.get(id=pk_of(customer_id, "Customer"))
     assert before.next_renewal_at is not None
     await s.run("vendor_admin", RENEW, id=customer_id)
-    after = await Customer.get(id=int(customer_id))
+    after = await Customer.get(id=pk_of(customer_id, "Customer"))
     assert after.next_renewal_at is not None
     assert after.next_renewal_at > before.next_renewal_at
     return {"id": customer_id, "status": "ACTIVE", "nextRenewalAt": after.next_renewal_at}
@@ -259,7 +263,7 @@ async def deal_lost(s: Scenario) -> dict[str, Any]:
 
 async def commission_created(s: Scenario) -> dict[str, Any]:
     _, deal_id, commission_id = await _converted(s)
-    commission = await Commission.get(id=int(commission_id))
+    commission = await Commission.get(id=pk_of(commission_id, "Commission"))
     return {
         "id": commission_id,
         "dealId": deal_id,
@@ -302,19 +306,19 @@ async def partner_created(s: Scenario) -> dict[str, Any]:
 
 
 async def partner_updated(s: Scenario) -> dict[str, Any]:
-    partner_id = str(s.world.partner_a.id)
+    partner_id = gid("Partner", s.world.partner_a.id)
     await s.run("vendor_admin", UPDATE_PARTNER, id=partner_id, input={"name": "Alpha Renamed"})
     return {"id": partner_id, "name": "Alpha Renamed"}
 
 
 async def partner_status_changed(s: Scenario) -> dict[str, Any]:
-    partner_id = str(s.world.partner_a.id)
+    partner_id = gid("Partner", s.world.partner_a.id)
     await s.run("vendor_admin", UPDATE_PARTNER, id=partner_id, input={"status": "INACTIVE"})
     return {"id": partner_id, "status": "INACTIVE"}
 
 
 async def partner_tier_changed(s: Scenario) -> dict[str, Any]:
-    partner_id = str(s.world.partner_a.id)
+    partner_id = gid("Partner", s.world.partner_a.id)
     await s.run("vendor_admin", UPDATE_PARTNER, id=partner_id, input={"tier": "PLATINUM"})
     return {"id": partner_id, "tier": "PLATINUM"}
 
@@ -325,7 +329,7 @@ async def partner_user_created(s: Scenario) -> dict[str, Any]:
 
 
 async def partner_user_deactivated(s: Scenario) -> dict[str, Any]:
-    user_id = str(s.world.user_a.id)
+    user_id = gid("User", s.world.user_a.id)
     await s.run("admin_a", UPDATE_USER, id=user_id)
     return {"id": user_id, "isActive": False}
 
@@ -437,5 +441,5 @@ async def test_each_event_type_arrives_signed_with_its_payload(
     }
     if event_type is WebhookEventType.LEAD_REGISTRATION_IN_CONFLICT:
         # The conflict names no other partner to the receiver beyond the lead's own.
-        assert data["partnerId"] == str(world.partner_b.id)
+        assert data["partnerId"] == gid("Partner", world.partner_b.id)
         assert await LeadConflict.all().count() == 1

@@ -14,7 +14,7 @@ from services.email.sender import deliver_due_emails
 from services.webhooks.addresses import AddressRefused, check_addresses
 from services.webhooks.delivery import deliver_due_webhooks
 from settings import Settings
-from tests.conftest import GraphQLClient, World, free_port, make_settings
+from tests.conftest import GraphQLClient, World, free_port, gid, make_settings, pk_of
 from tests.email_sink import SmtpSink
 from tests.webhook_receiver import Receiver
 
@@ -39,7 +39,11 @@ mutation($id: ID!, $input: PartnerInput!) {
 DELIVERIES = """
 query($id: ID!) {
   webhookDeliveries(endpointId: $id) {
-    nodes { id messageId eventType state attempts responseStatus latencyMs responseBody }
+    totalCount
+    nodes {
+      id messageId eventType state attempts responseStatus latencyMs responseBody
+      endpoint { id url } replayOf { id }
+    }
   }
 }"""
 
@@ -97,13 +101,20 @@ async def test_partner_events_arrive_signed_with_the_default_payload(
     types = [payload["type"] for payload in receiver.received]
     assert types == ["partner.created", "partner.updated", "partner.tier_changed"]
     first = receiver.received[0]
-    assert first["data"]["id"] == created["id"]
+    # Payload ids are the API's global ids: the partner's id as createPartner answered it.
+    assert first["data"]["id"] == created["id"] == gid("Partner", pk_of(created["id"], "Partner"))
     assert first["data"]["name"] == "Gamma"
     assert first["data"]["tier"] == "SILVER"
     assert receiver.received[2]["data"]["tier"] == "GOLD"
     assert set(first) == {"type", "timestamp", "data"}
     log = (await gql.data(DELIVERIES, {"id": endpoint_id}, token=admin))["webhookDeliveries"]
     assert [row["state"] for row in log["nodes"]] == ["DELIVERED"] * 3
+    assert log["totalCount"] == 3
+    assert {pk_of(row["id"], "WebhookDelivery") > 0 for row in log["nodes"]} == {True}
+    assert [row["endpoint"] for row in log["nodes"]] == [
+        {"id": endpoint_id, "url": receiver.url}
+    ] * 3
+    assert [row["replayOf"] for row in log["nodes"]] == [None] * 3
     assert log["nodes"][0]["responseStatus"] == 200
     assert log["nodes"][0]["responseBody"] == "ok"
     assert receiver.message_ids == [row["messageId"] for row in log["nodes"]]
@@ -174,7 +185,7 @@ async def test_receiver_down_is_retried_then_delivered_once(
     )
     report = await deliver_due_webhooks(settings)
     assert report.retried == 1
-    event = await WebhookEvent.get(endpoint_id=int(endpoint_id))
+    event = await WebhookEvent.get(endpoint_id=pk_of(endpoint_id, "WebhookEndpoint"))
     assert event.state is DeliveryState.PENDING
     assert event.attempts == 1
     assert event.response_status is None
@@ -198,19 +209,23 @@ async def test_a_4xx_answer_is_not_retried_and_replay_sends_it_again(
         CREATE_PARTNER, {"name": "Eta", "email": "a@eta.test"}, token=world.token("vendor_admin")
     )
     assert (await deliver_due_webhooks(settings)).failed == 1
-    event = await WebhookEvent.get(endpoint_id=int(endpoint_id))
+    event = await WebhookEvent.get(endpoint_id=pk_of(endpoint_id, "WebhookEndpoint"))
     assert (event.state, event.attempts, event.response_status) == (DeliveryState.FAILED, 1, 410)
     receiver.status = 200
     replay = (
         await gql.data(
             "mutation($id: ID!) { replayWebhookDelivery(id: $id) {"
-            " ... on WebhookDelivery { id messageId state } } }",
-            {"id": str(event.id)},
+            " ... on WebhookDelivery { id messageId state replayOf { id messageId } } } }",
+            {"id": gid("WebhookDelivery", event.id)},
             token=world.token("vendor_admin"),
         )
     )["replayWebhookDelivery"]
     assert replay["messageId"] == event.message_id
     assert replay["state"] == "PENDING"
+    assert replay["replayOf"] == {
+        "id": gid("WebhookDelivery", event.id),
+        "messageId": event.message_id,
+    }
     assert (await deliver_due_webhooks(settings)).delivered == 1
     assert receiver.message_ids == [event.message_id]
 
@@ -273,7 +288,9 @@ async def test_partner_admins_cannot_see_or_create_endpoints(
 ) -> None:
     await _endpoint(gql, world, receiver, ["DEAL_WON"])
     for name in ("admin_a", "manager", "user_a"):
-        body = await gql.request("{ webhookEndpoints { id url } }", token=world.token(name))
+        body = await gql.request(
+            "{ webhookEndpoints { nodes { id url } } }", token=world.token(name)
+        )
         assert body["data"] is None, name
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", name
         body = await gql.request(
@@ -336,16 +353,17 @@ async def test_a_sustained_failure_streak_disables_the_endpoint_and_emails_suppo
         assert [r.disabled for r in reports] == [0, 0, 1, 0]
         endpoints = (
             await gql.data(
-                "{ webhookEndpoints { id isActive disabledReason failureStreak } }", token=admin
+                "{ webhookEndpoints { nodes { id isActive disabledReason failureStreak } } }",
+                token=admin,
             )
-        )["webhookEndpoints"]
+        )["webhookEndpoints"]["nodes"]
         assert len(endpoints) == 1
         assert endpoints[0]["id"] == endpoint_id
         assert endpoints[0]["isActive"] is False
         assert endpoints[0]["failureStreak"] == 3
         assert "3 failed attempts in a row" in endpoints[0]["disabledReason"]
         # The event is kept for when the endpoint is set active again.
-        event = await WebhookEvent.get(endpoint_id=int(endpoint_id))
+        event = await WebhookEvent.get(endpoint_id=pk_of(endpoint_id, "WebhookEndpoint"))
         assert (event.state, event.attempts) == (DeliveryState.PENDING, 3)
         await deliver_due_emails(settings)
         [notice] = sink.messages()
@@ -354,3 +372,69 @@ async def test_a_sustained_failure_streak_disables_the_endpoint_and_emails_suppo
         body = notice.message.get_body(preferencelist=("plain",))
         assert body is not None
         assert "3 failed attempts in a row" in body.get_content()
+
+
+NODE = """query($id: ID!) { node(id: $id) { __typename id
+  ... on WebhookEndpoint { url } ... on WebhookDelivery { messageId endpoint { id } } } }"""
+PAGE = """query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+  webhookDeliveries(endpointId: $id, first: $first, after: $after, last: $last, before: $before) {
+    totalCount nodes { id } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+
+
+async def test_endpoints_and_deliveries_are_nodes_with_global_ids_and_paged_logs(
+    gql: GraphQLClient, world: World, receiver: Receiver
+) -> None:
+    endpoint_id = await _endpoint(gql, world, receiver, ["PARTNER_CREATED"])
+    admin = world.token("vendor_admin")
+    for number in range(5):
+        await gql.data(
+            CREATE_PARTNER, {"name": f"N{number}", "email": f"a@n{number}.test"}, token=admin
+        )
+    rows = await WebhookEvent.filter(endpoint_id=pk_of(endpoint_id, "WebhookEndpoint")).order_by(
+        "id"
+    )
+    delivery_ids = [gid("WebhookDelivery", row.id) for row in rows]
+    # The log pages both ways, with a total count.
+    forward = (await gql.data(PAGE, {"id": endpoint_id, "first": 2}, token=admin))[
+        "webhookDeliveries"
+    ]
+    assert [n["id"] for n in forward["nodes"]] == delivery_ids[:2]
+    assert forward["totalCount"] == 5
+    assert forward["pageInfo"]["hasNextPage"] is True
+    backward = (
+        await gql.data(
+            PAGE,
+            {"id": endpoint_id, "last": 2, "before": forward["pageInfo"]["endCursor"]},
+            token=admin,
+        )
+    )["webhookDeliveries"]
+    assert [n["id"] for n in backward["nodes"]] == delivery_ids[:1]
+    assert backward["pageInfo"]["hasPreviousPage"] is False
+    # node(id) fetches either type for a vendor admin, and nobody else.
+    node = (await gql.data(NODE, {"id": endpoint_id}, token=admin))["node"]
+    assert node == {"__typename": "WebhookEndpoint", "id": endpoint_id, "url": receiver.url}
+    node = (await gql.data(NODE, {"id": delivery_ids[0]}, token=admin))["node"]
+    assert node["messageId"] == rows[0].message_id
+    assert node["endpoint"] == {"id": endpoint_id}
+    for name in ("admin_a", "user_a"):
+        body = await gql.request(NODE, {"id": endpoint_id}, token=world.token(name))
+        assert body["data"]["node"] is None, name
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", name
+    # An id of another type, or an old bare pk, is INVALID, naming the expected type.
+    partner_id = gid("Partner", world.partner_a.id)
+    for value in (partner_id, str(rows[0].id)):
+        body = await gql.request(PAGE, {"id": value}, token=admin)
+        assert body["errors"][0]["extensions"]["code"] == "INVALID", value
+        assert body["errors"][0]["message"] == "Expected a WebhookEndpoint id."
+        replayed = (
+            await gql.data(
+                "mutation($id: ID!) { replayWebhookDelivery(id: $id) {"
+                " ... on OperationErrors { errors { field code message } } } }",
+                {"id": value},
+                token=admin,
+            )
+        )["replayWebhookDelivery"]
+        assert replayed["errors"] == [
+            {"field": "id", "code": "INVALID", "message": "Expected a WebhookDelivery id."}
+        ]
+    assert await WebhookEvent.all().count() == 5

@@ -13,6 +13,7 @@ from models.customers import Customer, CustomerContact
 from models.deals import Commission, DealNote
 from models.partners import PartnerGroup, PartnerOrg
 from models.users import SalesRep, User
+from models.webhooks import WebhookEndpoint, WebhookEvent
 from resolvers.platform.paged_loaders import PagedLoader
 from services.customers import access as customer_access
 from services.customers import overview, switching
@@ -27,6 +28,7 @@ from services.renewals import service as renewals
 from services.renewals.service import RenewalPlan
 from services.users import sales_reps
 from services.users import service as users
+from services.webhooks import endpoints as webhook_endpoints
 
 
 class Loaders:
@@ -63,6 +65,8 @@ class Loaders:
         self.commission_of_deal = DataLoader[int, Commission | None](self._commissions)
         self.switch_actor = DataLoader[int, User | None](self._switch_actors)
         self.visible_customer = DataLoader[int, Customer | None](self._visible_customers)
+        self.webhook_endpoint = DataLoader[int, WebhookEndpoint | None](self._webhook_endpoints)
+        self.webhook_delivery = DataLoader[int, WebhookEvent | None](self._webhook_deliveries)
 
     def _require_viewer(self) -> Viewer:
         if self.viewer is None:
@@ -120,3 +124,11 @@ class Loaders:
     async def _visible_customers(self, customer_ids: list[int]) -> list[Customer | None]:
         found = await customer_access.visible_customers(self._require_viewer(), customer_ids)
         return [found.get(c) for c in customer_ids]
+
+    async def _webhook_endpoints(self, endpoint_ids: list[int]) -> list[WebhookEndpoint | None]:
+        found = await webhook_endpoints.endpoints_by_ids(self._require_viewer(), endpoint_ids)
+        return [found.get(e) for e in endpoint_ids]
+
+    async def _webhook_deliveries(self, delivery_ids: list[int]) -> list[WebhookEvent | None]:
+        found = await webhook_endpoints.deliveries_by_ids(self._require_viewer(), delivery_ids)
+        return [found.get(d) for d in delivery_ids]

@@ -7,13 +7,13 @@ from strawberry.types import Info
 
 from models.webhooks import DeliveryState, WebhookEndpoint, WebhookEvent
 from resolvers.platform.permissions import viewer_of
-from services.platform.pagination import Page
+from services.platform.pagination import Page, PageWindow
 from services.webhooks import endpoints
 from services.webhooks.endpoints import EndpointFields
 
 
-async def list_endpoints(info: Info) -> list[WebhookEndpoint]:
-    return await endpoints.list_endpoints(viewer_of(info))
+async def list_endpoints(info: Info, window: PageWindow) -> Page[WebhookEndpoint]:
+    return await endpoints.list_endpoints(viewer_of(info), window)
 
 
 async def get_endpoint(info: Info, endpoint_id: int) -> WebhookEndpoint:
@@ -43,9 +43,13 @@ async def delete_endpoint(info: Info, endpoint_id: int) -> None:
 
 
 async def deliveries(
-    info: Info, endpoint_id: int, state: DeliveryState | None, first: int | None, after: str | None
-) -> Page:
-    return await endpoints.list_deliveries(viewer_of(info), endpoint_id, state, first, after)
+    info: Info, endpoint_id: int, state: DeliveryState | None, window: PageWindow
+) -> Page[WebhookEvent]:
+    return await endpoints.list_deliveries(viewer_of(info), endpoint_id, state, window)
+
+
+async def get_delivery(info: Info, delivery_id: int) -> WebhookEvent:
+    return await endpoints.get_delivery(viewer_of(info), delivery_id)
 
 
 async def replay(info: Info, delivery_id: int) -> WebhookEvent:

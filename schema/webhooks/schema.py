@@ -11,11 +11,19 @@ from strawberry.types import Info
 from resolvers.platform.permissions import IsVendorAdmin, PublicError
 from resolvers.webhooks import resolvers as resolve
 from schema.customers.types import DoneResult
-from schema.platform.common import Done, Edge, PageInfo, fetch, mutate, parse_id
+from schema.platform.common import (
+    Connection,
+    Done,
+    PageWindow,
+    fetch,
+    mutate,
+    parse_id,
+    to_connection,
+)
+from schema.platform.node import register_node
 from schema.webhooks.subjects import WebhookEventPayload
 from schema.webhooks.types import (
     WebhookDelivery,
-    WebhookDeliveryConnection,
     WebhookDeliveryResult,
     WebhookDeliveryState,
     WebhookEndpoint,
@@ -24,7 +32,6 @@ from schema.webhooks.types import (
     WebhookEndpointSecretResult,
     WebhookEndpointWithSecret,
 )
-from services.platform.pagination import encode_cursor
 from services.webhooks.endpoints import EndpointFields
 
 
@@ -40,14 +47,25 @@ def _fields(data: WebhookEndpointInput) -> EndpointFields:
 
 @strawberry.type
 class WebhookQuery:
-    @strawberry.field(permission_classes=[IsVendorAdmin], description="Every webhook endpoint.")
-    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
-        rows = await fetch(lambda: resolve.list_endpoints(info))
-        return [WebhookEndpoint.from_model(row) for row in rows]
+    @strawberry.field(
+        permission_classes=[IsVendorAdmin], description="The webhook endpoints, oldest first."
+    )
+    async def webhook_endpoints(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[WebhookEndpoint]:
+        page = await fetch(
+            lambda: resolve.list_endpoints(info, PageWindow(first, after, last, before))
+        )
+        return to_connection(page, WebhookEndpoint.from_model)
 
     @strawberry.field(permission_classes=[IsVendorAdmin])
     async def webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpoint:
-        row = await fetch(lambda: resolve.get_endpoint(info, parse_id(id, "Webhook endpoint")))
+        row = await fetch(lambda: resolve.get_endpoint(info, parse_id(id, "WebhookEndpoint")))
         return WebhookEndpoint.from_model(row)
 
     @strawberry.field(
@@ -61,19 +79,18 @@ class WebhookQuery:
         state: WebhookDeliveryState | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> WebhookDeliveryConnection:
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[WebhookDelivery]:
         page = await fetch(
             lambda: resolve.deliveries(
-                info, parse_id(endpoint_id, "Webhook endpoint", "endpointId"), state, first, after
+                info,
+                parse_id(endpoint_id, "WebhookEndpoint", "endpointId"),
+                state,
+                PageWindow(first, after, last, before),
             )
         )
-        return WebhookDeliveryConnection(
-            edges=[
-                Edge(cursor=encode_cursor(row.id), node=WebhookDelivery.from_model(row))
-                for row in page.items
-            ],
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
-        )
+        return to_connection(page, WebhookDelivery.from_model)
 
 
 @strawberry.type
@@ -98,7 +115,7 @@ class WebhookMutation:
         self, info: Info, id: strawberry.ID, input: WebhookEndpointInput
     ) -> WebhookEndpointResult:
         async def run() -> WebhookEndpoint:
-            endpoint_id = parse_id(id, "Webhook endpoint")
+            endpoint_id = parse_id(id, "WebhookEndpoint")
             return WebhookEndpoint.from_model(
                 await resolve.update_endpoint(info, endpoint_id, _fields(input))
             )
@@ -115,7 +132,7 @@ class WebhookMutation:
         self, info: Info, id: strawberry.ID, overlap_seconds: int | None = None
     ) -> WebhookEndpointSecretResult:
         async def run() -> WebhookEndpointWithSecret:
-            endpoint_id = parse_id(id, "Webhook endpoint")
+            endpoint_id = parse_id(id, "WebhookEndpoint")
             row = await resolve.rotate_secret(info, endpoint_id, overlap_seconds)
             return WebhookEndpointWithSecret(
                 endpoint=WebhookEndpoint.from_model(row), secret=row.secret
@@ -126,7 +143,7 @@ class WebhookMutation:
     @strawberry.mutation(permission_classes=[IsVendorAdmin])
     async def delete_webhook_endpoint(self, info: Info, id: strawberry.ID) -> DoneResult:
         async def run() -> Done:
-            await resolve.delete_endpoint(info, parse_id(id, "Webhook endpoint"))
+            await resolve.delete_endpoint(info, parse_id(id, "WebhookEndpoint"))
             return Done()
 
         return await mutate(run)
@@ -137,7 +154,7 @@ class WebhookMutation:
     )
     async def replay_webhook_delivery(self, info: Info, id: strawberry.ID) -> WebhookDeliveryResult:
         async def run() -> WebhookDelivery:
-            row = await resolve.replay(info, parse_id(id, "Webhook delivery"))
+            row = await resolve.replay(info, parse_id(id, "WebhookDelivery"))
             return WebhookDelivery.from_model(row)
 
         return await mutate(run)
@@ -150,7 +167,7 @@ class WebhookMutation:
         self, info: Info, endpoint_id: strawberry.ID
     ) -> WebhookDeliveryResult:
         async def run() -> WebhookDelivery:
-            endpoint = parse_id(endpoint_id, "Webhook endpoint", "endpointId")
+            endpoint = parse_id(endpoint_id, "WebhookEndpoint", "endpointId")
             return WebhookDelivery.from_model(await resolve.send_test(info, endpoint))
 
         return await mutate(run)
@@ -166,3 +183,15 @@ class WebhookSubscription:
     async def webhook_event(self, info: Info) -> AsyncGenerator[WebhookEventPayload, None]:
         raise PublicError("webhookEvent only shapes webhook payloads; it cannot be subscribed to.")
         yield  # pragma: no cover - makes this an async generator
+
+
+async def _load_endpoint(info: Info, pk: int) -> WebhookEndpoint:
+    return WebhookEndpoint.from_model(await resolve.get_endpoint(info, pk))
+
+
+async def _load_delivery(info: Info, pk: int) -> WebhookDelivery:
+    return WebhookDelivery.from_model(await resolve.get_delivery(info, pk))
+
+
+register_node("WebhookEndpoint", _load_endpoint, IsVendorAdmin)
+register_node("WebhookDelivery", _load_delivery, IsVendorAdmin)

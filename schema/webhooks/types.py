@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
 
 from models.webhooks import DeliveryState as DeliveryStateModel
 from models.webhooks import WebhookEndpoint as EndpointModel
 from models.webhooks import WebhookEvent as EventModel
 from models.webhooks import WebhookEventType as EventTypeModel
-from schema.platform.common import Edge, OperationErrors, PageInfo
+from schema.platform.common import OperationErrors, global_id
+from schema.platform.node import Node
 
 WebhookEventType = strawberry.enum(
     EventTypeModel,
@@ -23,7 +25,7 @@ WebhookDeliveryState = strawberry.enum(DeliveryStateModel, name="WebhookDelivery
 
 
 @strawberry.type(description="Where the vendor's events are sent (vendor admins only).")
-class WebhookEndpoint:
+class WebhookEndpoint(Node):
     id: strawberry.ID
     url: str
     description: str
@@ -42,7 +44,7 @@ class WebhookEndpoint:
     @classmethod
     def from_model(cls, endpoint: EndpointModel) -> WebhookEndpoint:
         return cls(
-            id=strawberry.ID(str(endpoint.id)),
+            id=global_id("WebhookEndpoint", endpoint.id),
             url=endpoint.url,
             description=endpoint.description,
             event_types=[EventTypeModel(value) for value in endpoint.event_types],
@@ -62,9 +64,10 @@ class WebhookEndpointWithSecret:
 
 
 @strawberry.type(description="One event sent (or to be sent) to one endpoint.")
-class WebhookDelivery:
+class WebhookDelivery(Node):
     id: strawberry.ID
-    endpoint_id: strawberry.ID
+    endpoint_pk: strawberry.Private[int]
+    replay_of_pk: strawberry.Private[int | None]
     message_id: str = strawberry.field(description="The webhook-id header.")
     event_type: WebhookEventType
     payload: str
@@ -78,14 +81,13 @@ class WebhookDelivery:
     next_attempt_at: datetime
     last_attempt_at: datetime | None
     delivered_at: datetime | None
-    replay_of_id: strawberry.ID | None
 
     @classmethod
     def from_model(cls, event: EventModel) -> WebhookDelivery:
-        replay_of = event.replay_of_id  # type: ignore[attr-defined]
         return cls(
-            id=strawberry.ID(str(event.id)),
-            endpoint_id=strawberry.ID(str(event.endpoint_id)),  # type: ignore[attr-defined]
+            id=global_id("WebhookDelivery", event.id),
+            endpoint_pk=event.endpoint_id,  # type: ignore[attr-defined]
+            replay_of_pk=event.replay_of_id,  # type: ignore[attr-defined]
             message_id=event.message_id,
             event_type=event.event_type,
             payload=event.payload,
@@ -99,18 +101,19 @@ class WebhookDelivery:
             next_attempt_at=event.next_attempt_at,
             last_attempt_at=event.last_attempt_at,
             delivered_at=event.delivered_at,
-            replay_of_id=strawberry.ID(str(replay_of)) if replay_of else None,
         )
 
+    @strawberry.field(description="The endpoint it is sent to (batched: one query per page).")
+    async def endpoint(self, info: Info) -> WebhookEndpoint | None:
+        endpoint = await info.context.loaders.webhook_endpoint.load(self.endpoint_pk)
+        return None if endpoint is None else WebhookEndpoint.from_model(endpoint)
 
-@strawberry.type
-class WebhookDeliveryConnection:
-    edges: list[Edge[WebhookDelivery]]
-    page_info: PageInfo
-
-    @strawberry.field
-    def nodes(self) -> list[WebhookDelivery]:
-        return [edge.node for edge in self.edges]
+    @strawberry.field(description="The delivery this one replays, if it is a replay.")
+    async def replay_of(self, info: Info) -> WebhookDelivery | None:
+        if self.replay_of_pk is None:
+            return None
+        original = await info.context.loaders.webhook_delivery.load(self.replay_of_pk)
+        return None if original is None else WebhookDelivery.from_model(original)
 
 
 @strawberry.input

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from models.webhooks import DeliveryState, WebhookEndpoint, WebhookEvent, WebhookEventType
 from services.platform.errors import ValidationFailed, forbidden, not_found
-from services.platform.pagination import Page, paginate
+from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 from services.webhooks.addresses import refuse_literal_private_host, url_problem
 from services.webhooks.events import queue_event
@@ -98,9 +98,32 @@ async def get_endpoint(viewer: Viewer, endpoint_id: int) -> WebhookEndpoint:
     return endpoint
 
 
-async def list_endpoints(viewer: Viewer) -> list[WebhookEndpoint]:
+async def list_endpoints(viewer: Viewer, window: PageWindow) -> Page[WebhookEndpoint]:
+    """A page of the endpoints, oldest first."""
     _require_vendor_admin(viewer)
-    return await WebhookEndpoint.all().order_by("id")
+    return await paginate(WebhookEndpoint.all(), window)
+
+
+async def endpoints_by_ids(viewer: Viewer, endpoint_ids: list[int]) -> dict[int, WebhookEndpoint]:
+    """The endpoints with these ids, by id (one query); nothing for anyone but a vendor admin."""
+    if not viewer.is_vendor_admin or viewer.is_acting_as_customer:
+        return {}
+    return {row.id: row for row in await WebhookEndpoint.filter(id__in=endpoint_ids)}
+
+
+async def get_delivery(viewer: Viewer, delivery_id: int) -> WebhookEvent:
+    _require_vendor_admin(viewer)
+    delivery = await WebhookEvent.get_or_none(id=delivery_id)
+    if delivery is None:
+        raise not_found("Webhook delivery")
+    return delivery
+
+
+async def deliveries_by_ids(viewer: Viewer, delivery_ids: list[int]) -> dict[int, WebhookEvent]:
+    """The deliveries with these ids, by id (one query); nothing for anyone but a vendor admin."""
+    if not viewer.is_vendor_admin or viewer.is_acting_as_customer:
+        return {}
+    return {row.id: row for row in await WebhookEvent.filter(id__in=delivery_ids)}
 
 
 async def update_endpoint(
@@ -146,23 +169,19 @@ async def list_deliveries(
     viewer: Viewer,
     endpoint_id: int,
     state: DeliveryState | None,
-    first: int | None,
-    after: str | None,
-) -> Page:
-    """The endpoint's delivery log, oldest first (page on with `after`)."""
+    window: PageWindow,
+) -> Page[WebhookEvent]:
+    """A page of the endpoint's delivery log, oldest first."""
     await get_endpoint(viewer, endpoint_id)
     query = WebhookEvent.filter(endpoint_id=endpoint_id)
     if state is not None:
         query = query.filter(state=state)
-    return await paginate(query, first=first, after=after)
+    return await paginate(query, window)
 
 
 async def replay_delivery(viewer: Viewer, delivery_id: int) -> WebhookEvent:
     """Queue the same payload again, with the same webhook-id, as a new delivery."""
-    _require_vendor_admin(viewer)
-    original = await WebhookEvent.get_or_none(id=delivery_id)
-    if original is None:
-        raise not_found("Webhook delivery")
+    original = await get_delivery(viewer, delivery_id)
     now = datetime.now(UTC)
     replay = await WebhookEvent.create(
         endpoint_id=original.endpoint_id,  # type: ignore[attr-defined]
