@@ -95,7 +95,6 @@ def _failed(report: dict[str, Any]) -> dict[str, Any]:
     return {name: check for name, check in report["checks"].items() if not check["ok"]}
 
 
-@pytest.mark.xfail(strict=True, reason="portal contract: pending schema reshaping (issue 12)")
 async def test_the_portal_client_stack_caches_and_updates_every_record(
     live_server: LiveServer, world: World, gql: Any, settings: Settings
 ) -> None:

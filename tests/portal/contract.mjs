@@ -42,8 +42,10 @@ const GRAPHQL_WS_URL = env.GRAPHQL_WS_URL ?? GRAPHQL_URL.replace(/^http/, "ws");
 const SUBSCRIPTION_WAIT_MS = Number(env.SUBSCRIPTION_WAIT_MS ?? 15000);
 const PAGE = "dashboard"; // the portal page the pop-ups are published for and listened on
 
-// Objects that are values, not records: they need no id.
-const VALUE_TYPE = /(Connection|Edge|^PageInfo|^OperationErrors|^FieldError|^LoginSuccess)$/;
+// Objects that are values, not records: they need no id. A connection's aggregates (the overview's
+// tab counts for the filters asked) belong to that connection's page, like its pageInfo.
+const VALUE_TYPE =
+  /(Connection|Edge|^PageInfo|^CustomerStatusCounts|^OperationErrors|^FieldError|^LoginSuccess)$/;
 
 // ---- what Apollo says --------------------------------------------------------------------
 
