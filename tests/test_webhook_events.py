@@ -65,7 +65,7 @@ Trigger = Callable[[Scenario], Awaitable[dict[str, Any]]]
 
 async def _registered(s: Scenario, email: str = "eva@example.test", who: str = "user_a") -> str:
     lead = await register(s.gql, s.world.token(who), email)
-    assert lead["__typename"] == "LeadRegistration", lead
+    assert lead["__typename"] == "Lead", lead
     return str(lead["id"])
 
 
@@ -77,23 +77,27 @@ async def _approved(s: Scenario, email: str = "eva@example.test") -> str:
 
 
 async def registration_requested(s: Scenario) -> dict[str, Any]:
-    return {"id": await _registered(s), "status": "PENDING_CONSENT", "email": "eva@example.test"}
+    return {
+        "id": await _registered(s),
+        "registrationStatus": "PENDING_CONSENT",
+        "email": "eva@example.test",
+    }
 
 
 async def registration_approved(s: Scenario) -> dict[str, Any]:
-    return {"id": await _approved(s), "status": "REGISTERED", "linked": True}
+    return {"id": await _approved(s), "registrationStatus": "REGISTERED", "linked": True}
 
 
 async def registration_declined(s: Scenario) -> dict[str, Any]:
     lead_id = await _registered(s)
     await answer(s.http, await latest_token(pk_of(lead_id, "Lead")), "decline")
-    return {"id": lead_id, "status": "DECLINED"}
+    return {"id": lead_id, "registrationStatus": "DECLINED"}
 
 
 async def registration_expired(s: Scenario) -> dict[str, Any]:
     lead_id = await _registered(s)
     assert await expire_consent_requests(s.settings, datetime.now(UTC) + timedelta(days=400)) == 1
-    return {"id": lead_id, "status": "EXPIRED"}
+    return {"id": lead_id, "registrationStatus": "EXPIRED"}
 
 
 async def registration_withdrawn(s: Scenario) -> dict[str, Any]:
@@ -108,17 +112,17 @@ async def registration_withdrawn(s: Scenario) -> dict[str, Any]:
 
 async def registration_in_conflict(s: Scenario) -> dict[str, Any]:
     await _approved(s)
-    return {"id": await _registered(s, who="user_b"), "status": "CONFLICT"}
+    return {"id": await _registered(s, who="user_b"), "registrationStatus": "CONFLICT"}
 
 
 # ---- managed leads ---------------------------------------------------------------------------
 
 CREATE_LEAD = f"""mutation($input: LeadFieldsInput!) {{ createLead(input: $input) {{
-  {OPERATION_RESULT} ... on ManagedLead {{ id }} }} }}"""
+  {OPERATION_RESULT} ... on Lead {{ id }} }} }}"""
 UPDATE_LEAD = f"""mutation($id: ID!, $input: LeadFieldsInput!) {{ updateLead(id: $id, input: $input)
-  {{ {OPERATION_RESULT} ... on ManagedLead {{ id }} }} }}"""
+  {{ {OPERATION_RESULT} ... on Lead {{ id }} }} }}"""
 CREATE_VENDOR_LEAD = f"""mutation($input: LeadFieldsInput!) {{ createVendorLead(input: $input) {{
-  {OPERATION_RESULT} ... on ManagedLead {{ id }} }} }}"""
+  {OPERATION_RESULT} ... on Lead {{ id }} }} }}"""
 DISTRIBUTE = f"""mutation($ids: [ID!]!, $p: ID!, $by: DateTime) {{
   distributeLeads(leadIds: $ids, partnerId: $p, acceptBy: $by) {{ {OPERATION_RESULT} }} }}"""
 ACCEPT_LEAD = f"mutation($id: ID!) {{ acceptLead(id: $id) {{ {OPERATION_RESULT} }} }}"
@@ -154,7 +158,7 @@ async def lead_distributed(s: Scenario) -> dict[str, Any]:
     return {
         "id": lead_id,
         "distributionStatus": "PENDING",
-        "partnerId": gid("Partner", s.world.partner_a.id),
+        "partner": {"id": gid("Partner", s.world.partner_a.id)},
     }
 
 
@@ -167,14 +171,14 @@ async def lead_accepted(s: Scenario) -> dict[str, Any]:
 async def lead_rejected(s: Scenario) -> dict[str, Any]:
     lead_id = await _distributed(s)
     await s.run("user_a", REJECT_LEAD, id=lead_id)
-    return {"id": lead_id, "distributionStatus": "REJECTED", "partnerId": None}
+    return {"id": lead_id, "distributionStatus": "REJECTED", "partner": None}
 
 
 async def lead_returned(s: Scenario) -> dict[str, Any]:
     accept_by = datetime.now(UTC) + timedelta(hours=1)
     lead_id = await _distributed(s, accept_by)
     assert await return_overdue_leads(s.settings, now=accept_by + timedelta(minutes=1)) == 1
-    return {"id": lead_id, "distributionStatus": "RETURNED", "partnerId": None}
+    return {"id": lead_id, "distributionStatus": "RETURNED", "partner": None}
 
 
 # ---- customers, deals and commissions --------------------------------------------------------
@@ -266,7 +270,7 @@ async def commission_created(s: Scenario) -> dict[str, Any]:
     commission = await Commission.get(id=pk_of(commission_id, "Commission"))
     return {
         "id": commission_id,
-        "dealId": deal_id,
+        "deal": {"id": deal_id},
         "status": "PENDING",
         "amount": f"{commission.amount:.2f}",
     }
@@ -441,5 +445,5 @@ async def test_each_event_type_arrives_signed_with_its_payload(
     }
     if event_type is WebhookEventType.LEAD_REGISTRATION_IN_CONFLICT:
         # The conflict names no other partner to the receiver beyond the lead's own.
-        assert data["partnerId"] == gid("Partner", world.partner_b.id)
+        assert data["partner"] == {"id": gid("Partner", world.partner_b.id)}
         assert await LeadConflict.all().count() == 1
