@@ -41,6 +41,9 @@ class AuditMutations(SchemaExtension):
     """Records each mutation call: who, from where, with which (masked) arguments, and how it
     ended; the rows it changed are recorded by services/audit/recorder.py while it runs."""
 
+    # Acts on root fields only: execution plans may read nested plain fields without it.
+    resolves_root_fields_only = True
+
     def resolve(
         self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
     ) -> Any:
