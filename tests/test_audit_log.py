@@ -134,7 +134,7 @@ UPDATE_PARTNER = """mutation($id: ID!, $name: String!) {
 UPDATE_USER = """mutation($id: ID!) {
   updateUser(id: $id, input: {fullName: "Renamed"}) { __typename } }"""
 CREATE_LEAD = """mutation { createLead(input: {email: "buyer@acme.example", company: "Acme"}) {
-  __typename ... on ManagedLead { id } } }"""
+  __typename ... on Lead { id } } }"""
 REGISTER_DEAL = """mutation($customer: ID!) {
   registerDeal(customerId: $customer, product: "Pro", amount: "1200") {
     __typename ... on Deal { id } } }"""
