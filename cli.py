@@ -96,7 +96,10 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
     async def create() -> None:
         from tortoise.transactions import in_transaction
 
-        async with in_transaction():
+        from services.audit.recorder import audited_command
+
+        arguments = {"email": args.email, "name": args.name, "password": password}
+        async with audited_command("cli:create-admin", arguments), in_transaction():
             await create_user_in_transaction(
                 NewUser(
                     email=args.email, full_name=args.name, role=Role.VENDOR_ADMIN, password=password
@@ -112,13 +115,15 @@ def cmd_create_admin(args: argparse.Namespace) -> None:
 
 
 def _load_demo(settings: Settings, quiet_if_loaded: bool = False) -> None:
+    from services.audit.recorder import audited_command
     from services.demo.dataset import DEMO_PASSWORD, load_demo_data
     from services.users.service import any_user_exists
 
     async def load() -> list | None:
         if quiet_if_loaded and await any_user_exists():
             return None
-        return await load_demo_data(settings)
+        async with audited_command("cli:demo", {}):
+            return await load_demo_data(settings)
 
     logins = asyncio.run(_with_database(settings, load()))  # type: ignore[arg-type]
     if logins is None:

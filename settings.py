@@ -53,6 +53,8 @@ class Settings:
     email_max_attempts: int = 8
     email_retry_seconds: int = 60
     email_lease_seconds: int = 300
+    # The audit log keeps entries this many days (services/audit/jobs.py).
+    audit_retention_days: int = 365
     smtp_connections: int = 4
     # Queries run through cached execution plans (schema/platform/execution_plan.py); off: every
     # operation on graphql-core's standard executor (same results, slower).
@@ -203,6 +205,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         email_max_attempts=_int(env, "EMAIL_MAX_ATTEMPTS", 8),
         email_retry_seconds=_int(env, "EMAIL_RETRY_SECONDS", 60, minimum=0),
         email_lease_seconds=_int(env, "EMAIL_LEASE_SECONDS", 300),
+        audit_retention_days=_int(env, "AUDIT_RETENTION_DAYS", 365),
         smtp_connections=_int(env, "SMTP_CONNECTIONS", 4),
         execution_plans=_bool(env, "EXECUTION_PLANS", True),
         trusted_documents=(env.get("TRUSTED_DOCUMENTS") or "").strip(),

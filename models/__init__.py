@@ -26,4 +26,5 @@ MODEL_APPS: dict[str, tuple[list[str], str]] = {
     "lead_management": (["models.lead_management"], "migrations.lead_management"),
     "messaging": (["models.messaging"], "migrations.messaging"),
     "webhooks": (["models.webhooks"], "migrations.webhooks"),
+    "audit": (["models.audit"], "migrations.audit"),
 }

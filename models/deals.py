@@ -121,6 +121,8 @@ class Commission(Model):
     paid_by = fields.ForeignKeyField(
         "models.User", related_name="paid_commissions", null=True, on_delete=fields.SET_NULL
     )
+    # For incremental sync; null only on rows from before the column (backfilled by migration).
+    updated_at = fields.DatetimeField(auto_now=True, null=True)
 
     class Meta:
         table = "commission"

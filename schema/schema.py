@@ -15,6 +15,8 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from schema.audit.extension import AuditMutations
+from schema.audit.schema import AuditQuery
 from schema.consent.schema import ConsentMutation, ConsentQuery, ConsentSubscription
 from schema.customers.schema import AccountMutation, AccountQuery, CustomerMutation, CustomerQuery
 from schema.deals.schema import DealMutation, DealQuery
@@ -73,6 +75,7 @@ class Query(
     ConsentQuery,
     MessagingQuery,
     WebhookQuery,
+    AuditQuery,
 ):
     pass
 
@@ -150,5 +153,6 @@ schema = ChannelportSchema(
         FreshLoaders,
         RefuseControlCharacters,
         lambda: MaskUnexpectedErrors(should_mask_error=should_mask),
+        AuditMutations,  # last: outermost around every mutation (schema/audit/extension.py)
     ],
 )

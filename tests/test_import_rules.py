@@ -37,6 +37,8 @@ MODEL_DOMAINS: dict[str, str | None] = {
     "models.deals": "deals",
     "models.renewals": "renewals",
     "models.outbox": "email",
+    "models.audit": "audit",
+    "models.tracking": None,
 }
 SHARED_CORNER = "platform"
 MAX_MODULE_LINES = 450

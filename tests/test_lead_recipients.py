@@ -156,3 +156,19 @@ async def test_only_the_vendor_assigns_the_supplier_default_user(world: World, g
         "admin@alpha.test",
         "user@alpha.test",
     ]
+
+
+async def test_supplier_default_user_for_an_unknown_partner_is_not_found(
+    world: World, gql: GraphQLClient
+):
+    """An id of no partner was written as a foreign key and failed as an internal error."""
+    body = await gql.request(
+        """mutation($p: ID!) { setSupplierDefaultLeadUser(partnerId: $p) {
+             __typename ... on OperationErrors { errors { field code } } } }""",
+        {"p": gid("Partner", 987654)},
+        token=world.token("vendor_admin"),
+    )
+    assert body["data"]["setSupplierDefaultLeadUser"] == {
+        "__typename": "OperationErrors",
+        "errors": [{"field": "partnerId", "code": "NOT_FOUND"}],
+    }

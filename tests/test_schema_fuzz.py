@@ -40,7 +40,7 @@ ROOT_FIELDS = root_fields(schema._schema)
 MAX_ID = 8  # every table's first rows: the caller's own objects and other partners'
 # Tables a refused request may legitimately write: sessions (last use), failed logins (the
 # rate limit) and the switch-account audit (refusals are audited on purpose).
-AUDIT_TABLES = {"auth_session", "login_failure", "switch_account_audit"}
+AUDIT_TABLES = {"auth_session", "login_failure", "switch_account_audit", "audit_entry"}
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from graphql import (
 from tortoise import Tortoise
 
 from models.accounts import SwitchAccountAudit
+from models.audit import AuditEntry
 from models.enums import CustomerStatus
 from models.users import AuthSession, LoginFailure, SalesRep
 from schema.schema import schema
@@ -207,7 +208,8 @@ def _refused(body: dict[str, Any], name: str) -> bool:
 
 
 async def _every_row() -> dict[str, list[dict[str, Any]]]:
-    audit_tables = {SwitchAccountAudit, AuthSession, LoginFailure}
+    # Refusals are recorded on purpose: in the audit log and the switch-account audit.
+    audit_tables = {SwitchAccountAudit, AuthSession, LoginFailure, AuditEntry}
     return {
         f"{label}.{name}": await model.all().order_by(model._meta.pk_attr).values()
         for label, models in Tortoise.apps.items()

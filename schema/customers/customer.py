@@ -49,6 +49,7 @@ class Customer(Node):
     subscription_started_at: datetime | None
     next_renewal_at: datetime | None
     created_at: datetime
+    updated_at: datetime = strawberry.field(description="When it last changed (sync).")
     partner_id: strawberry.Private[int]
 
     @classmethod
@@ -65,6 +66,7 @@ class Customer(Node):
             subscription_started_at=customer.subscription_started_at,
             next_renewal_at=customer.next_renewal_at,
             created_at=customer.created_at,
+            updated_at=customer.updated_at,
             partner_id=customer.partner_id,  # type: ignore[attr-defined]
         )
 

@@ -35,6 +35,7 @@ from schema.platform.common import (
     Connection,
     Done,
     PageWindow,
+    UpdatedSince,
     connection_of,
     fetch,
     mutate,
@@ -64,6 +65,7 @@ class CustomerQuery:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[Customer]:
         page = await fetch(
             lambda: resolve.list_customers(
@@ -71,7 +73,7 @@ class CustomerQuery:
                 parse_optional_id(partner_id, "Partner", "partnerId"),
                 status,
                 search,
-                PageWindow(first, after, last, before),
+                PageWindow(first, after, last, before, updated_since),
             )
         )
         return to_connection(page, Customer.from_model)

@@ -39,6 +39,7 @@ from schema.partners.types import PartnerTier
 from schema.platform.common import (
     Connection,
     PageWindow,
+    UpdatedSince,
     fetch,
     mutate,
     parse_id,
@@ -69,6 +70,7 @@ class DealQuery:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[Deal]:
         page = await fetch(
             lambda: resolve.list_deals(
@@ -76,7 +78,7 @@ class DealQuery:
                 parse_optional_id(partner_id, "Partner", "partnerId"),
                 parse_optional_id(customer_id, "Customer", "customerId"),
                 status,
-                PageWindow(first, after, last, before),
+                PageWindow(first, after, last, before, updated_since),
             )
         )
         return to_connection(page, Deal.from_model)
@@ -99,13 +101,14 @@ class DealQuery:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[Commission]:
         page = await fetch(
             lambda: resolve.list_commissions(
                 info,
                 parse_optional_id(partner_id, "Partner", "partnerId"),
                 status,
-                PageWindow(first, after, last, before),
+                PageWindow(first, after, last, before, updated_since),
             )
         )
         return to_connection(page, Commission.from_loaded)

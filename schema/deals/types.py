@@ -66,6 +66,7 @@ class Commission(Node):
     currency: str
     status: CommissionStatus
     created_at: datetime
+    updated_at: datetime | None = strawberry.field(description="When it last changed (sync).")
     approved_at: datetime | None
     paid_at: datetime | None
 
@@ -83,6 +84,7 @@ class Commission(Node):
             currency=commission.currency,
             status=commission.status,
             created_at=commission.created_at,
+            updated_at=commission.updated_at,
             approved_at=commission.approved_at,
             paid_at=commission.paid_at,
         )

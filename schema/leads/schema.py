@@ -33,6 +33,7 @@ from schema.leads.types import (
 from schema.platform.common import (
     Connection,
     PageWindow,
+    UpdatedSince,
     fetch,
     mutate,
     parse_id,
@@ -64,13 +65,14 @@ class LeadManagementQuery(LeadSettingsQuery):
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[Lead]:
         page = await fetch(
             lambda: resolve.list_leads(
                 info,
                 optional_partner_id(partner_id),
                 distribution_status,
-                PageWindow(first, after, last, before),
+                PageWindow(first, after, last, before, updated_since),
                 LeadFilters(
                     source=lead_source, registration_status=registration_status, email=email
                 ),

@@ -24,6 +24,7 @@ from schema.platform.common import (
     Done,
     OperationErrors,
     PageWindow,
+    UpdatedSince,
     fetch,
     mutate,
     parse_id,
@@ -95,12 +96,13 @@ class PartnerQuery:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        updated_since: UpdatedSince = None,
         search: str | None = None,
         status: PartnerStatus | None = None,
     ) -> Connection[Partner]:
         page = await fetch(
             lambda: resolve.list_partners(
-                info, PageWindow(first, after, last, before), search, status
+                info, PageWindow(first, after, last, before, updated_since), search, status
             )
         )
         return to_connection(page, Partner.from_model)

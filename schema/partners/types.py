@@ -125,6 +125,7 @@ class Partner(Node):
     country: str
     invoicing_details: strawberry.Private[InvoicingDetails]
     created_at: datetime
+    updated_at: datetime = strawberry.field(description="When it last changed (sync).")
 
     @classmethod
     def from_model(cls, partner: PartnerOrg) -> Partner:
@@ -143,6 +144,7 @@ class Partner(Node):
                 email=partner.invoice_email,
             ),
             created_at=partner.created_at,
+            updated_at=partner.updated_at,
         )
 
     # Groups are the vendor's segmentation of its partners: vendor staff see the groups of the
@@ -234,6 +236,7 @@ class User(Node):
     is_supplier_default_lead_owner: bool
     supplier_emails_opt_in: bool
     created_at: datetime
+    updated_at: datetime = strawberry.field(description="When it last changed (sync).")
     partner_id: strawberry.Private[int | None]
 
     @classmethod
@@ -251,6 +254,7 @@ class User(Node):
             is_supplier_default_lead_owner=user.is_supplier_default_lead_owner,
             supplier_emails_opt_in=user.supplier_emails_opt_in,
             created_at=user.created_at,
+            updated_at=user.updated_at,
             partner_id=user.partner_id,  # type: ignore[attr-defined]
         )
 

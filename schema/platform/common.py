@@ -7,7 +7,8 @@ here for the domains' convenience.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
@@ -25,6 +26,7 @@ __all__ = [
     "OperationErrors",
     "PageInfo",
     "PageWindow",
+    "UpdatedSince",
     "connection_of",
     "fetch",
     "global_id",
@@ -41,6 +43,15 @@ ErrorCode = strawberry.enum(
 
 T = TypeVar("T")
 ModelT = TypeVar("ModelT")
+
+UpdatedSince = Annotated[
+    datetime | None,
+    strawberry.argument(
+        description="Incremental sync: only rows changed at or after this moment (with a time "
+        "zone offset), ordered by (updatedAt, id); page on with `after` and keep the last cursor "
+        "(README, Incremental sync)."
+    ),
+]
 
 
 @strawberry.type(description="One problem with the input: which field, what is wrong, and a code.")

@@ -13,6 +13,7 @@ from schema.platform.common import (
     Connection,
     Done,
     PageWindow,
+    UpdatedSince,
     fetch,
     mutate,
     parse_id,
@@ -45,13 +46,14 @@ class UserQuery:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        updated_since: UpdatedSince = None,
         search: str | None = None,
     ) -> Connection[User]:
         page = await fetch(
             lambda: resolve.list_users(
                 info,
                 parse_optional_id(partner_id, "Partner", "partnerId"),
-                PageWindow(first, after, last, before),
+                PageWindow(first, after, last, before, updated_since),
                 search,
             )
         )

@@ -24,7 +24,6 @@ from models.users import SalesRep, User
 from services.leads.access import (
     require_settings_editor,
     require_settings_reader,
-    resolve_partner_id,
 )
 from services.platform.errors import ValidationFailed, not_found
 from services.platform.pagination import Page, PageWindow, paginate
@@ -191,7 +190,7 @@ async def set_supplier_default_user(
     viewer: Viewer, partner_id: int, user_id: int | None
 ) -> NotificationRecipients:
     """The vendor nominates (or clears) the partner user who always gets lead notifications."""
-    partner_id = resolve_partner_id(viewer, partner_id)
+    partner_id = await require_settings_editor(viewer, partner_id)  # NOT_FOUND for no partner
     viewer.require_vendor_admin()
     if user_id is not None and not await User.exists(
         id=user_id, partner_id=partner_id, role__in=[Role.PARTNER_ADMIN, Role.PARTNER_USER]

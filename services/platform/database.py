@@ -10,6 +10,7 @@ from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as run_migrations
 
 from models import MODEL_APPS
+from models.tracking import install_tracking
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
@@ -30,6 +31,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 async def open_database(database_url: str) -> None:
     """Connect Tortoise for this process (visible to every task, as the web server needs)."""
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    install_tracking()  # updated_at on every write, row changes for the audit log
 
 
 async def close_database() -> None:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from services.audit.jobs import delete_expired_audit_entries
 from services.consent.jobs import expire_consent_requests
 from services.customers.jobs import run_close_ended_trials, run_refresh_attention_items
 from services.email.jobs import run_outbox_sender
@@ -49,6 +50,7 @@ JOBS: list[Job] = [
     Job("renewal-notices", 3600, run_renewal_notices),
     # Scheduled emails and pop-ups go out within this many seconds of their time.
     Job("partner-message-schedule", 10, run_message_schedule),
+    Job("audit-retention", 3600, delete_expired_audit_entries),
 ]
 
 

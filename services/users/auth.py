@@ -118,7 +118,7 @@ async def login(
     await LoginFailure.filter(email=email).delete()
     if _password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-        await user.save(update_fields=["password_hash"])
+        await user.save(update_fields=["password_hash", "updated_at"])
     token = await open_session(settings, user, client_address)
     return token, user
 

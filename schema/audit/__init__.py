@@ -1,0 +1,1 @@
+"""Audit log GraphQL surface: the entries query and the extension recording every mutation."""

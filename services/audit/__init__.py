@@ -1,0 +1,1 @@
+"""Audit log: who changed what (services/audit/recorder.py explains the design)."""
