@@ -1,8 +1,8 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from models.audit import AuditAction, AuditOutcome
-from orjson import loads
-from tortoise.fields.data import JSON_DUMPS
+import functools
+from json import dumps, loads
 from tortoise import fields
 from tortoise.indexes import Index
 
@@ -28,8 +28,8 @@ class Migration(migrations.Migration):
                 ('action', fields.CharEnumField(description='CREATED: created\nUPDATED: updated\nDELETED: deleted\nCALLED: called', enum_type=AuditAction, max_length=16)),
                 ('object_type', fields.CharField(default='', max_length=64)),
                 ('object_id', fields.CharField(default='', max_length=64)),
-                ('changes', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
-                ('arguments', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('changes', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('arguments', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('client_address', fields.CharField(default='', max_length=64)),
                 ('user_agent', fields.CharField(default='', max_length=300)),
             ],
