@@ -12,16 +12,13 @@ services/audit/jobs.py), which removes entries older than AUDIT_RETENTION_DAYS.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NoReturn
 
 from tortoise import fields
-from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.manager import Manager
-from tortoise.models import Model
 from tortoise.queryset import QuerySet
+
+from models.append_only import AppendOnlyError, AppendOnlyManager, AppendOnlyModel
 
 
 class AuditOutcome(StrEnum):
@@ -37,39 +34,11 @@ class AuditAction(StrEnum):
     CALLED = "called"  # the call itself, when it changed no row
 
 
-class AuditLogError(Exception):
-    """Raised on any attempt to change or remove an audit entry."""
+class AuditLogError(AppendOnlyError):
+    """A change or deletion of an audit entry was attempted (other than the retention job's)."""
 
 
-def _refuse(operation: str) -> NoReturn:
-    raise AuditLogError(f"The audit log is append-only: {operation} of entries is not allowed.")
-
-
-class AppendOnlyAuditQuerySet(QuerySet):
-    """Reads and inserts audit entries, never changes or deletes them."""
-
-    def update(self, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("update")
-
-    def delete(self) -> NoReturn:  # type: ignore[override]
-        _refuse("delete")
-
-    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("bulk update")
-
-    def select_for_update(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("locking for update")
-
-    async def update_or_create(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("update_or_create")
-
-
-class AppendOnlyAuditManager(Manager):
-    def get_queryset(self) -> AppendOnlyAuditQuerySet:
-        return AppendOnlyAuditQuerySet(self._model)
-
-
-class AuditEntry(Model):
+class AuditEntry(AppendOnlyModel):
     """One audited change (or call). Actor, partner and target are plain ids, no foreign keys,
     so that deleting a user or partner never rewrites the log."""
 
@@ -93,32 +62,14 @@ class AuditEntry(Model):
     client_address = fields.CharField(max_length=64, default="")
     user_agent = fields.CharField(max_length=300, default="")
 
+    refusal_error = AuditLogError
+    ledger_name = "audit log"
+    refused_rows = "entries"
+
     class Meta:
         table = "audit_entry"
-        manager = AppendOnlyAuditManager()
+        manager = AppendOnlyManager()
         indexes = (("object_type", "object_id"),)
-
-    async def save(self, *args: Any, **kwargs: Any) -> None:
-        if self._saved_in_db or kwargs.get("update_fields") or kwargs.get("force_update"):
-            _refuse("update")
-        await super().save(*args, **kwargs)
-
-    async def delete(self, using_db: BaseDBAsyncClient | None = None) -> NoReturn:
-        _refuse("delete")
-
-    @classmethod
-    def bulk_update(  # type: ignore[override]
-        cls, objects: Iterable[Model], fields: Iterable[str], *args: Any, **kwargs: Any
-    ) -> NoReturn:
-        _refuse("bulk update")
-
-    @classmethod
-    async def update_or_create(cls, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("update_or_create")
-
-    @classmethod
-    def select_for_update(cls, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("locking for update")
 
     @classmethod
     async def delete_older_than(cls, cutoff: datetime) -> int:

@@ -8,15 +8,12 @@ table, which this ORM layer refuses to update or delete.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any, NoReturn
 
 from tortoise import fields
-from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.manager import Manager
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
+
+from models.append_only import AppendOnlyError, AppendOnlyManager, AppendOnlyModel
 
 
 class ConsentPurpose(StrEnum):
@@ -118,41 +115,11 @@ class NewsletterSubscriber(Model):
         table = "newsletter_subscriber"
 
 
-class ConsentLedgerError(Exception):
-    """Raised on any attempt to change or remove a consent ledger row."""
+class ConsentLedgerError(AppendOnlyError):
+    """A change or deletion of a ledger row was attempted."""
 
 
-def _refuse(operation: str) -> NoReturn:
-    raise ConsentLedgerError(
-        f"The consent ledger is append-only: {operation} of ledger rows is not allowed."
-    )
-
-
-class AppendOnlyQuerySet(QuerySet):
-    """A queryset that can read and insert ledger rows, never change or delete them."""
-
-    def update(self, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("update")
-
-    def delete(self) -> NoReturn:  # type: ignore[override]
-        _refuse("delete")
-
-    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("bulk update")
-
-    def select_for_update(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("locking for update")
-
-    async def update_or_create(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("update_or_create")
-
-
-class AppendOnlyManager(Manager):
-    def get_queryset(self) -> AppendOnlyQuerySet:
-        return AppendOnlyQuerySet(self._model)
-
-
-class ConsentLedgerEntry(Model):
+class ConsentLedgerEntry(AppendOnlyModel):
     """One consent event about one email address. Rows are only ever inserted.
 
     Partner and lead are stored as plain ids with a snapshot of the partner's name (no foreign
@@ -174,31 +141,13 @@ class ConsentLedgerEntry(Model):
     consent_text_version = fields.CharField(max_length=32, default="")
     details = fields.JSONField(default=dict)
 
+    refusal_error = ConsentLedgerError
+    ledger_name = "consent ledger"
+    refused_rows = "ledger rows"
+
     class Meta:
         table = "consent_ledger_entry"
         manager = AppendOnlyManager()
-
-    async def save(self, *args: Any, **kwargs: Any) -> None:
-        if self._saved_in_db or kwargs.get("update_fields") or kwargs.get("force_update"):
-            _refuse("update")
-        await super().save(*args, **kwargs)
-
-    async def delete(self, using_db: BaseDBAsyncClient | None = None) -> NoReturn:
-        _refuse("delete")
-
-    @classmethod
-    def bulk_update(  # type: ignore[override]
-        cls, objects: Iterable[Model], fields: Iterable[str], *args: Any, **kwargs: Any
-    ) -> NoReturn:
-        _refuse("bulk update")
-
-    @classmethod
-    async def update_or_create(cls, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("update_or_create")
-
-    @classmethod
-    def select_for_update(cls, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
-        _refuse("locking for update")
 
 
 class LeadConflict(Model):
