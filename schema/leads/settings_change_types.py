@@ -5,6 +5,7 @@ the users and sales reps it names as objects (batched, under the viewer's tenanc
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -92,7 +93,7 @@ class NotificationRecipientsChange:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[User]:
-        found = [await lead_loaders.actor(info, pk) for pk in self.user_pks]
+        found = await asyncio.gather(*(lead_loaders.actor(info, pk) for pk in self.user_pks))
         rows = [user for user in found if user is not None]
         return list_connection(rows, PageWindow(first, after, last, before), User.from_model)
 
@@ -105,7 +106,8 @@ class NotificationRecipientsChange:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[SalesRep]:
-        found = [await lead_loaders.sales_rep(info, pk) for pk in self.sales_rep_pks]
+        reps = (lead_loaders.sales_rep(info, pk) for pk in self.sales_rep_pks)
+        found = await asyncio.gather(*reps)
         rows = [rep for rep in found if rep is not None]
         return list_connection(rows, PageWindow(first, after, last, before), SalesRep.from_model)
 
