@@ -19,7 +19,7 @@ mutation Register($customer: ID!, $product: String!, $amount: Decimal!, $currenc
                expectedCloseOn: $close, note: $note) {
     __typename
     ... on Deal { id product amount currency expectedCloseOn status customer { name }
-                  notes { body authorEmail } }
+                  notes { nodes { body authorEmail } } }
     ... on OperationErrors { errors { field code message } }
   }
 }
@@ -57,7 +57,8 @@ mutation Pay($id: ID!) {
 }
 """
 DEALS = """
-query { deals(first: 50) { nodes { id product status customer { name } notes { body }
+query { deals(first: 50) { nodes { id product status customer { name }
+  notes(first: 2) { totalCount nodes { body authorEmail } }
   partner { name } commission { amount deal { id } partner { name } customer { name } } } } }
 """
 
@@ -88,7 +89,7 @@ async def test_register_a_deal_with_notes_and_change_it(world, gql) -> None:
     assert deal["__typename"] == "Deal"
     assert (deal["amount"], deal["currency"], deal["status"]) == ("12000.00", "EUR", "OPEN")
     assert deal["expectedCloseOn"] == close
-    assert deal["notes"] == [
+    assert deal["notes"]["nodes"] == [
         {"body": "Decision expected in March.", "authorEmail": "user@alpha.test"}
     ]
 
@@ -110,11 +111,39 @@ async def test_register_a_deal_with_notes_and_change_it(world, gql) -> None:
     assert vendor_reply["addDealNote"]["authorEmail"] == "admin@vendor.test"
     updated = await client.data(
         """mutation($id: ID!) { updateDeal(id: $id, input: {amount: "15000"}) {
-             ... on Deal { amount notes { body } } } }""",
+             ... on Deal { amount notes { totalCount nodes { body } } } } }""",
         {"id": deal["id"]},
     )
     assert updated["updateDeal"]["amount"] == "15000.00"
-    assert len(updated["updateDeal"]["notes"]) == 3
+    assert updated["updateDeal"]["notes"]["totalCount"] == 3
+
+    # The notes are a connection: pages forward and backward, oldest first.
+    notes_page = """query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+      node(id: $id) { ... on Deal { notes(first: $first, after: $after, last: $last,
+        before: $before) { totalCount nodes { body }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } }"""
+    first = (await client.data(notes_page, {"id": deal["id"], "first": 2}))["node"]["notes"]
+    assert [n["body"] for n in first["nodes"]] == [
+        "Decision expected in March.",
+        "Pricing approved by CFO",
+    ]
+    assert (first["totalCount"], first["pageInfo"]["hasNextPage"]) == (3, True)
+    rest = await client.data(
+        notes_page, {"id": deal["id"], "first": 2, "after": first["pageInfo"]["endCursor"]}
+    )
+    assert [n["body"] for n in rest["node"]["notes"]["nodes"]] == ["Thanks, noted."]
+    assert rest["node"]["notes"]["pageInfo"]["hasNextPage"] is False
+    last = (await client.data(notes_page, {"id": deal["id"], "last": 1}))["node"]["notes"]
+    assert [n["body"] for n in last["nodes"]] == ["Thanks, noted."]
+    earlier = await client.data(
+        notes_page, {"id": deal["id"], "last": 5, "before": last["pageInfo"]["startCursor"]}
+    )
+    assert [n["body"] for n in earlier["node"]["notes"]["nodes"]] == [
+        "Decision expected in March.",
+        "Pricing approved by CFO",
+    ]
+    too_many = await client.request(notes_page, {"id": deal["id"], "first": 101})
+    assert too_many["errors"], too_many
 
     # Bad input is a typed error per field and writes nothing.
     bad = (
@@ -312,4 +341,5 @@ async def test_deal_list_statement_count_does_not_grow(world, gql) -> None:
         large_page = await client.data(DEALS)
     assert len(small_page["deals"]["nodes"]) == 3
     assert len(large_page["deals"]["nodes"]) == 30
+    assert all(node["notes"]["totalCount"] == 1 for node in large_page["deals"]["nodes"])
     assert len(small) == len(large), (len(small), len(large))

@@ -16,7 +16,7 @@ PORTAL = """
     nodes { name status attentionCount userCount activitiesLast90Days }
     counts { trial active closed needsAttention }
   }
-  deals { nodes { status notes { body } } }
+  deals { nodes { status notes { nodes { body } } } }
   commissions { nodes { status amount } }
   upcomingRenewals(days: 90) { nodes { customer { name } owner recipients { email isCopy } } }
 }
@@ -35,7 +35,7 @@ async def test_demo_partner_sees_a_lived_in_portal(app, gql) -> None:
     rows = portal["customerOverview"]["nodes"]
     assert any(row["activitiesLast90Days"] > 0 and row["userCount"] > 1 for row in rows)
     assert {deal["status"] for deal in portal["deals"]["nodes"]} == {"OPEN", "WON", "LOST"}
-    assert any(deal["notes"] for deal in portal["deals"]["nodes"])
+    assert any(deal["notes"]["nodes"] for deal in portal["deals"]["nodes"])
     assert {c["status"] for c in portal["commissions"]["nodes"]} == {"PAID", "PENDING"}
     renewals = {row["customer"]["name"]: row for row in portal["upcomingRenewals"]["nodes"]}
     assert renewals["Dune Analytics"]["owner"] == "PARTNER"

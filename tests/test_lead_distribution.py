@@ -315,13 +315,17 @@ async def test_distribution_over_graphql_and_partner_views(world: World, gql: Gr
     )
     assert rejected["rejectLead"] == {"distributionStatus": "REJECTED", "partner": None}
     history = await gql.data(
-        "query($id: ID!) { lead(id: $id) { history { nodes { kind details } } } }",
+        """query($id: ID!) { lead(id: $id) { history { nodes { kind
+            details { ... on LeadRejectedDetails { reason distribution { state } } } } } } }""",
         {"id": lead["id"]},
         token=world.token("vendor_admin"),
     )
     kinds = [entry["kind"] for entry in history["lead"]["history"]["nodes"]]
     assert kinds == ["CREATED", "DISTRIBUTED", "REJECTED"]
-    assert history["lead"]["history"]["nodes"][-1]["details"]["reason"] == "No capacity"
+    assert history["lead"]["history"]["nodes"][-1]["details"] == {
+        "reason": "No capacity",
+        "distribution": {"state": "REJECTED"},
+    }
 
 
 async def test_lead_list_costs_the_same_statements_whatever_the_page_size(

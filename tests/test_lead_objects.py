@@ -94,7 +94,7 @@ ADD = """mutation($name: String!) { addIgnoredCompany(name: $name) {
   ... on OperationErrors { errors { field code } } } }"""
 HISTORY = """query($last: Int, $before: String) {
   leadSettingsHistory(last: $last, before: $before) {
-    totalCount nodes { id kind details actor { email } }
+    totalCount nodes { id kind details { ... on IgnoredCompanyChange { name } } actor { email } }
     pageInfo { hasPreviousPage startCursor } } }"""
 
 

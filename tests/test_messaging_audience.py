@@ -163,3 +163,14 @@ async def test_an_edit_that_leaves_a_scheduled_message_without_audience_is_refus
         "query($id: ID!) { message(id: $id) { groups { id } } }", {"id": email["id"]}, token=admin
     )
     assert data["message"]["groups"] == [{"id": gid("PartnerGroup", group.id)}]
+
+
+async def test_a_missing_message_is_null_with_an_error_not_a_wiped_response(
+    gql: GraphQLClient, world: World
+):
+    query = "query($id: ID!) { message(id: $id) { id } me { email } }"
+    missing = gid("PartnerMessage", 10**6)
+    body = await gql.request(query, {"id": missing}, token=world.token("vendor_admin"))
+    assert body["data"] == {"message": None, "me": {"email": world.vendor_admin.email}}
+    [error] = body["errors"]
+    assert (error["path"], error["extensions"]["code"]) == (["message"], "NOT_FOUND")

@@ -438,3 +438,20 @@ async def test_endpoints_and_deliveries_are_nodes_with_global_ids_and_paged_logs
             {"field": "id", "code": "INVALID", "message": "Expected a WebhookDelivery id."}
         ]
     assert await WebhookEvent.all().count() == 5
+
+
+async def test_a_missing_endpoint_is_null_with_an_error_not_a_wiped_response(
+    gql: GraphQLClient, world: World, receiver: Receiver
+) -> None:
+    endpoint_id = await _endpoint(gql, world, receiver, ["DEAL_WON"])
+    query = """query($id: ID!) { webhookEndpoint(id: $id) { id url }
+      webhookEndpoints { totalCount } }"""
+    admin = world.token("vendor_admin")
+    found = await gql.data(query, {"id": endpoint_id}, token=admin)
+    assert found["webhookEndpoint"] == {"id": endpoint_id, "url": receiver.url}
+
+    missing = gid("WebhookEndpoint", pk_of(endpoint_id) + 1000)
+    body = await gql.request(query, {"id": missing}, token=admin)
+    assert body["data"] == {"webhookEndpoint": None, "webhookEndpoints": {"totalCount": 1}}
+    [error] = body["errors"]
+    assert (error["path"], error["extensions"]["code"]) == (["webhookEndpoint"], "NOT_FOUND")

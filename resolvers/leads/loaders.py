@@ -1,6 +1,7 @@
 """DataLoaders of the leads domain, kept on the operation's loaders object (a fresh one per
-operation): the actors named in history entries, each lead's history and its current
-distribution, so that a page of leads reads them in one query per kind (no N+1).
+operation): the actors, leads, hand-outs and sales reps named in history entries, each lead's
+history and its current distribution, so that a page of leads reads them in one query per kind
+(no N+1).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from resolvers.platform.permissions import viewer_of
 from services.leads import distribution as lead_distribution
 from services.leads import service as lead_management
 from services.leads.listing import actors_by_ids, leads_by_ids
+from services.users.sales_reps import sales_reps_by_ids
 
 KeyT = TypeVar("KeyT")
 ValueT = TypeVar("ValueT")
@@ -85,3 +87,27 @@ async def lead(info: Info, lead_pk: int | None) -> Lead | None:
         return [found.get(i) for i in ids]
 
     return await _loader(info, "lead_by_pk", load).load(lead_pk)
+
+
+async def distribution(info: Info, distribution_pk: int | None) -> LeadDistribution | None:
+    """A hand-out the viewer may see, by pk; None otherwise (one query per operation level)."""
+    if distribution_pk is None:
+        return None
+    viewer = viewer_of(info)
+
+    async def load(ids: list[int]) -> list[LeadDistribution | None]:
+        found = await lead_distribution.distributions_by_ids(viewer, ids)
+        return [found.get(i) for i in ids]
+
+    return await _loader(info, "distribution_by_pk", load).load(distribution_pk)
+
+
+async def sales_rep(info: Info, sales_rep_pk: int) -> Any:
+    """A sales rep of a partner the viewer may see, by pk; None otherwise (batched)."""
+    viewer = viewer_of(info)
+
+    async def load(ids: list[int]) -> list[Any]:
+        found = await sales_reps_by_ids(viewer, ids)
+        return [found.get(i) for i in ids]
+
+    return await _loader(info, "sales_rep_by_pk", load).load(sales_rep_pk)

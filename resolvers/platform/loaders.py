@@ -61,7 +61,9 @@ class Loaders:
         )
         self.subscription_of_customer = DataLoader[int, Subscription | None](self._subscriptions)
         self.customer = DataLoader[int, Customer | None](self._customers)
-        self.notes_of_deal = DataLoader[int, list[DealNote]](self._notes_of_deals)
+        self.notes_of_deal = PagedLoader[DealNote](
+            self._require_viewer, deals.note_pages_of_deals, deals.note_counts_of_deals
+        )
         self.commission_of_deal = DataLoader[int, Commission | None](self._commissions)
         self.switch_actor = DataLoader[int, User | None](self._switch_actors)
         self.visible_customer = DataLoader[int, Customer | None](self._visible_customers)
@@ -108,10 +110,6 @@ class Loaders:
     async def _customers(self, customer_ids: list[int]) -> list[Customer | None]:
         found = await customers.customers_by_id(customer_ids)
         return [found.get(c) for c in customer_ids]
-
-    async def _notes_of_deals(self, deal_ids: list[int]) -> list[list[DealNote]]:
-        notes = await deals.notes_of_deals(deal_ids)
-        return [notes.get(d, []) for d in deal_ids]
 
     async def _commissions(self, deal_ids: list[int]) -> list[Commission | None]:
         found = await deals.commissions_of_deals(deal_ids)

@@ -22,7 +22,13 @@ from resolvers.platform.context import loaders_of
 from resolvers.platform.permissions import IsAuthenticated
 from schema.customers.customer import Customer
 from schema.partners.types import Partner, PartnerTier
-from schema.platform.common import OperationErrors
+from schema.platform.common import (
+    Connection,
+    OperationErrors,
+    PageWindow,
+    fetch,
+    to_connection,
+)
 from schema.platform.ids import global_id
 from schema.platform.node import Node
 from services.deals.commissions import TierRate
@@ -152,8 +158,17 @@ class Deal(Node):
         return Customer.from_model(found) if found else None
 
     @strawberry.field(description="Notes for the vendor team, oldest first.")
-    async def notes(self, info: Info) -> list[DealNote]:
-        return [DealNote.from_model(n) for n in await loaders_of(info).notes_of_deal.load(self.pk)]
+    async def notes(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[DealNote]:
+        window = PageWindow(first, after, last, before)
+        page = await fetch(lambda: loaders_of(info).notes_of_deal.load(self.pk, window))
+        return to_connection(page, DealNote.from_model)
 
     @strawberry.field(description="The commission, once the deal is won.")
     async def commission(self, info: Info) -> Commission | None:

@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from resolvers.leads import resolvers as resolve
 from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin, PublicError
+from schema.leads.history_types import LeadHistoryEntry
 from schema.leads.settings_schema import LeadSettingsMutation, LeadSettingsQuery
 from schema.leads.types import (
     DistributedLeads,
@@ -24,7 +25,6 @@ from schema.leads.types import (
     LeadDistribution,
     LeadDistributionStatus,
     LeadFieldsInput,
-    LeadHistoryEntry,
     LeadRegistrationStatus,
     LeadResult,
     LeadSource,

@@ -20,12 +20,11 @@ from schema.leads.rule_types import (
     RuleSetResult,
     rule_groups,
 )
+from schema.leads.settings_change_types import AutoRegistrationMode, LeadSettingsChange
 from schema.leads.settings_types import (
-    AutoRegistrationMode,
     IgnoredCompany,
     LeadManagementSettings,
     LeadNotificationRecipients,
-    LeadSettingsChange,
     LeadSettingsResult,
     RecipientsResult,
 )

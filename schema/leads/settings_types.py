@@ -1,27 +1,23 @@
 """GraphQL types of a partner's lead management settings: auto-registration and its mode,
-auto-accept, the rule sets in force, ignored companies, notification recipients and the history
-of settings changes.
+auto-accept, the rule sets in force, ignored companies and notification recipients (the history of
+settings changes: schema.leads.settings_change_types).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from models.lead_management import AutoRegistrationMode as AutoRegistrationModeModel
 from models.lead_management import IgnoredCompany as IgnoredCompanyModel
 from models.lead_management import LeadManagementSettings as SettingsModel
-from models.lead_management import LeadSettingsChange as SettingsChangeModel
 from models.lead_management import RuleSetOwner as RuleSetOwnerModel
 from resolvers.leads import loaders as lead_loaders
 from resolvers.leads import resolvers as resolve
-from resolvers.platform.permissions import PublicError
 from schema.leads.rule_types import RuleSet
+from schema.leads.settings_change_types import AutoRegistrationMode, list_connection
 from schema.partners.types import Partner, SalesRep, User
 from schema.platform.common import (
     Connection,
@@ -29,34 +25,10 @@ from schema.platform.common import (
     PageWindow,
     fetch,
     global_id,
-    to_connection,
 )
 from schema.platform.node import Node
 from services.leads.access import can_edit_rules
 from services.leads.lead_settings import NotificationRecipients
-from services.leads.listing import page_of_rows
-from services.platform.errors import ServiceError
-
-T = TypeVar("T")
-
-AutoRegistrationMode = strawberry.enum(AutoRegistrationModeModel, name="AutoRegistrationMode")
-
-
-class LeadSettingsChangeKindValue(StrEnum):
-    AUTO_REGISTRATION = "auto_registration"
-    AUTO_ACCEPT = "auto_accept"
-    IGNORED_COMPANY_ADDED = "ignored_company_added"
-    IGNORED_COMPANY_REMOVED = "ignored_company_removed"
-    NOTIFICATION_RECIPIENTS = "notification_recipients"
-    SUPPLIER_DEFAULT_USER = "supplier_default_user"
-    OTHER = "other"
-
-
-LeadSettingsChangeKind = strawberry.enum(
-    LeadSettingsChangeKindValue,
-    name="LeadSettingsChangeKind",
-    description="Which lead setting changed.",
-)
 
 
 async def _partner(info: Info, partner_pk: int) -> Partner | None:
@@ -135,15 +107,8 @@ class LeadManagementSettings(Node):
         before: str | None = None,
     ) -> Connection[IgnoredCompany]:
         rows = await fetch(lambda: resolve.ignored_companies(info, self.partner_pk))
-        return _connection(rows, PageWindow(first, after, last, before), IgnoredCompany.from_model)
-
-
-def _connection(rows: Sequence[Any], window: PageWindow, convert: Callable[[Any], T]) -> Any:
-    try:
-        page = page_of_rows(rows, window)
-    except ServiceError as error:
-        raise PublicError(error.message, extensions={"code": error.code.name}) from None
-    return to_connection(page, convert)
+        window = PageWindow(first, after, last, before)
+        return list_connection(rows, window, IgnoredCompany.from_model)
 
 
 async def _rule_set(info: Info, partner_id: int, owner: RuleSetOwnerModel) -> RuleSet | None:
@@ -151,32 +116,6 @@ async def _rule_set(info: Info, partner_id: int, owner: RuleSetOwnerModel) -> Ru
     if row is None:
         return None
     return RuleSet.from_model(row, can_edit_rules(info.context.viewer, partner_id, owner))
-
-
-@strawberry.type(description="A change of lead settings other than the rules: who, when, what.")
-class LeadSettingsChange(Node):
-    id: strawberry.ID
-    kind: LeadSettingsChangeKind
-    details: strawberry.scalars.JSON
-    created_at: datetime
-    actor_pk: strawberry.Private[int | None]
-
-    @strawberry.field(description="Who changed it (null if you may not see that user).")
-    async def actor(self, info: Info) -> User | None:
-        return await _user(info, self.actor_pk)
-
-    @classmethod
-    def from_model(cls, row: SettingsChangeModel) -> LeadSettingsChange:
-        known = row.kind in LeadSettingsChangeKindValue._value2member_map_
-        return cls(
-            id=global_id("LeadSettingsChange", row.id),
-            kind=LeadSettingsChangeKindValue(row.kind)
-            if known
-            else LeadSettingsChangeKindValue.OTHER,
-            details=row.details,
-            created_at=row.created_at,
-            actor_pk=row.actor_id,  # type: ignore[attr-defined]
-        )
 
 
 @strawberry.type(
@@ -209,7 +148,7 @@ class LeadNotificationRecipients(Node):
         before: str | None = None,
     ) -> Connection[User]:
         window = PageWindow(first, after, last, before)
-        return _connection(self.result.users, window, User.from_model)
+        return list_connection(self.result.users, window, User.from_model)
 
     @strawberry.field(description="The sales reps who get the emails.")
     def sales_reps(
@@ -220,7 +159,7 @@ class LeadNotificationRecipients(Node):
         before: str | None = None,
     ) -> Connection[SalesRep]:
         window = PageWindow(first, after, last, before)
-        return _connection(self.result.sales_reps, window, SalesRep.from_model)
+        return list_connection(self.result.sales_reps, window, SalesRep.from_model)
 
     @strawberry.field(description="The user the vendor set as the default, if any.")
     def supplier_default_user(self) -> User | None:
@@ -236,7 +175,7 @@ class LeadNotificationRecipients(Node):
         before: str | None = None,
     ) -> Connection[User]:
         window = PageWindow(first, after, last, before)
-        return _connection(self.result.all_users, window, User.from_model)
+        return list_connection(self.result.all_users, window, User.from_model)
 
     @strawberry.field(description="Every sales rep of the partner that could be chosen.")
     def available_sales_reps(
@@ -247,7 +186,7 @@ class LeadNotificationRecipients(Node):
         before: str | None = None,
     ) -> Connection[SalesRep]:
         window = PageWindow(first, after, last, before)
-        return _connection(self.result.all_sales_reps, window, SalesRep.from_model)
+        return list_connection(self.result.all_sales_reps, window, SalesRep.from_model)
 
 
 LeadSettingsResult = Annotated[

@@ -7,7 +7,6 @@ use the consent domain's types, named lazily (schema.consent.types imports this 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -17,12 +16,12 @@ from models.lead_management import DistributionState as DistributionStateModel
 from models.lead_management import LeadDistribution as LeadDistributionModel
 from models.leads import DistributionStatus as DistributionStatusModel
 from models.leads import Lead as LeadModel
-from models.leads import LeadEvent as LeadEventModel
 from models.leads import LeadSource as LeadSourceModel
 from models.leads import RegistrationStatus as RegistrationStatusModel
 from resolvers.consent import resolvers as consent_resolve
 from resolvers.leads import loaders as lead_loaders
-from schema.partners.types import Partner, User
+from schema.leads.history_types import LeadHistoryEntry, partner_object
+from schema.partners.types import Partner
 from schema.platform.common import (
     Connection,
     OperationErrors,
@@ -49,75 +48,8 @@ LeadDistributionState = strawberry.enum(
 )
 
 
-class LeadHistoryKindValue(StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    AUTO_REGISTERED = "auto_registered"
-    AUTO_REGISTRATION_SKIPPED = "auto_registration_skipped"
-    CONSENT_REQUESTED = "consent_requested"
-    CONSENT_RESENT = "consent_resent"
-    CONSENT_APPROVED = "consent_approved"
-    CONSENT_DECLINED = "consent_declined"
-    CONSENT_EXPIRED = "consent_expired"
-    REGISTRATION_CONFLICT = "registration_conflict"
-    CONFLICT_RESOLVED = "conflict_resolved"
-    REGISTRATION_MOVED = "registration_moved"
-    DISTRIBUTED = "distributed"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    RETURNED = "returned"
-    OTHER = "other"
-
-
-LeadHistoryKind = strawberry.enum(
-    LeadHistoryKindValue, name="LeadHistoryKind", description="What happened to a lead."
-)
-
-
 def optional_partner_id(partner_id: strawberry.ID | None) -> int | None:
     return parse_optional_id(partner_id, "Partner", "partnerId")
-
-
-async def _partner(info: Info, partner_pk: int | None) -> Partner | None:
-    if partner_pk is None:
-        return None
-    partner = await info.context.loaders.partner.load(partner_pk)
-    return None if partner is None else Partner.from_model(partner)
-
-
-async def _actor(info: Info, user_pk: int | None) -> User | None:
-    user = await lead_loaders.actor(info, user_pk)
-    return None if user is None else User.from_model(user)
-
-
-@strawberry.type(description="An entry of a lead's history.")
-class LeadHistoryEntry(Node):
-    id: strawberry.ID
-    kind: LeadHistoryKind
-    details: strawberry.scalars.JSON
-    created_at: datetime
-    actor_pk: strawberry.Private[int | None]
-    partner_pk: strawberry.Private[int | None]
-
-    @strawberry.field(description="Who did it (null for the system or a user you may not see).")
-    async def actor(self, info: Info) -> User | None:
-        return await _actor(info, self.actor_pk)
-
-    @strawberry.field(description="The partner the entry concerns, if you may see it.")
-    async def partner(self, info: Info) -> Partner | None:
-        return await _partner(info, self.partner_pk)
-
-    @classmethod
-    def from_model(cls, row: LeadEventModel) -> LeadHistoryEntry:
-        known = row.kind in LeadHistoryKindValue._value2member_map_
-        return cls(
-            id=global_id("LeadHistoryEntry", row.id),
-            kind=LeadHistoryKindValue(row.kind) if known else LeadHistoryKindValue.OTHER,
-            details=row.details,
-            created_at=row.created_at,
-            actor_pk=row.actor_id,  # type: ignore[attr-defined]
-            partner_pk=row.partner_id,  # type: ignore[attr-defined]
-        )
 
 
 @strawberry.type(description="The current hand-out of a distributed lead.")
@@ -133,7 +65,7 @@ class LeadDistribution(Node):
 
     @strawberry.field(description="The partner the lead was handed to.")
     async def partner(self, info: Info) -> Partner | None:
-        return await _partner(info, self.partner_pk)
+        return await partner_object(info, self.partner_pk)
 
     @classmethod
     def from_model(cls, row: LeadDistributionModel) -> LeadDistribution:
@@ -217,7 +149,7 @@ class Lead(Node):
 
     @strawberry.field(description="The partner holding the lead (null while with the vendor).")
     async def partner(self, info: Info) -> Partner | None:
-        return await _partner(info, self.partner_pk)
+        return await partner_object(info, self.partner_pk)
 
     @strawberry.field(description="The lead's history, oldest first (a partner sees its own part).")
     async def history(
@@ -301,7 +233,7 @@ class DistributedLeads:
 
     @strawberry.field(description="The partner the leads went to.")
     async def partner(self, info: Info) -> Partner | None:
-        return await _partner(info, self.partner_pk)
+        return await partner_object(info, self.partner_pk)
 
 
 LeadResult = Annotated[Lead | OperationErrors, strawberry.union("LeadResult")]

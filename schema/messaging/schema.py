@@ -98,7 +98,7 @@ class MessagingQuery:
         return to_connection(page, PartnerMessage.from_model)
 
     @strawberry.field(permission_classes=[IsVendorAdmin])
-    async def message(self, info: Info, id: strawberry.ID) -> PartnerMessage:
+    async def message(self, info: Info, id: strawberry.ID) -> PartnerMessage | None:
         return PartnerMessage.from_model(
             await fetch(lambda: resolve.get_message(info, parse_id(id, "PartnerMessage")))
         )

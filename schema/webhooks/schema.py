@@ -64,7 +64,7 @@ class WebhookQuery:
         return to_connection(page, WebhookEndpoint.from_model)
 
     @strawberry.field(permission_classes=[IsVendorAdmin])
-    async def webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpoint:
+    async def webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpoint | None:
         row = await fetch(lambda: resolve.get_endpoint(info, parse_id(id, "WebhookEndpoint")))
         return WebhookEndpoint.from_model(row)
 

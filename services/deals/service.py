@@ -5,7 +5,7 @@ list of deals is shown with (customers, notes, commissions).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -20,6 +20,7 @@ from services.customers.attention import refresh_attention_items
 from services.customers.common import clean_input, utcnow
 from services.customers.service import customers_by_id
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, not_found
+from services.platform.nested_pages import counts_per_parent, pages_per_parent
 from services.platform.pagination import Page, PageWindow, paginate
 from services.platform.viewer import Viewer
 from services.webhooks.events import emit, emit_fetched
@@ -198,6 +199,31 @@ async def notes_of_deals(deal_ids: list[int]) -> dict[int, list[DealNote]]:
     for note in await notes.order_by("created_at", "id"):
         result[note.deal_id].append(note)  # type: ignore[attr-defined]
     return result
+
+
+async def note_pages_of_deals(
+    viewer: Viewer, deal_ids: list[int], window: PageWindow
+) -> dict[int, Page[DealNote]]:
+    """A page of the notes of each deal, oldest first, in two statements whatever the number of
+    deals (the page of every deal, then its notes with their authors). The deals are ones the
+    viewer was already allowed to see (`Deal.notes` of a deal it read)."""
+    pages = await pages_per_parent(DealNote.all(), "deal_id", deal_ids, window)
+    note_ids = [note.id for page in pages.values() for note in page.items]
+    if not note_ids:
+        return pages
+    with_authors = {
+        note.id: note for note in await DealNote.filter(id__in=note_ids).select_related("author")
+    }
+    return {
+        deal_id: replace(page, items=[with_authors[note.id] for note in page.items])
+        for deal_id, page in pages.items()
+    }
+
+
+async def note_counts_of_deals(viewer: Viewer, deal_ids: list[int]) -> dict[int, int]:
+    """How many notes each deal (the viewer was allowed to see) has, in one statement."""
+    counts = await counts_per_parent(DealNote.all(), "deal_id", deal_ids)
+    return {deal_id: counts.get(deal_id, 0) for deal_id in deal_ids}
 
 
 async def commissions_of_deals(deal_ids: list[int]) -> dict[int, Commission]:

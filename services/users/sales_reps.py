@@ -61,6 +61,18 @@ async def sales_rep_counts_of_partners(viewer: Viewer, partner_ids: list[int]) -
     return {p: counts.get(p, 0) for p in partner_ids}
 
 
+async def sales_reps_by_ids(viewer: Viewer, sales_rep_ids: list[int]) -> dict[int, SalesRep]:
+    """The sales reps among these of partners the viewer may see, by id, in one query."""
+    wanted = sorted(set(sales_rep_ids))
+    if not wanted:
+        return {}
+    return {
+        rep.id: rep
+        for rep in await SalesRep.filter(id__in=wanted)
+        if viewer.can_see_partner(rep.partner_id)  # type: ignore[attr-defined]
+    }
+
+
 async def get_sales_rep(viewer: Viewer, sales_rep_id: int) -> SalesRep:
     """A sales rep of a partner the viewer may see (as `Partner.salesReps` shows them)."""
     rep = await SalesRep.get_or_none(id=sales_rep_id)
