@@ -15,7 +15,7 @@ from services.deals import commissions, conversion
 from services.deals import service as deals
 from services.deals.commissions import TierRate
 from services.deals.conversion import Conversion
-from services.deals.service import DealChanges, DealDetails
+from services.deals.service import DealChanges
 from services.platform.pagination import Page, PageWindow
 
 
@@ -31,10 +31,6 @@ async def list_deals(
 
 async def get_deal(info: Info, deal_id: int) -> Deal:
     return await deals.visible_deal(viewer_of(info), deal_id)
-
-
-async def deal_details(deal_list: list[Deal]) -> DealDetails:
-    return await deals.deal_details(deal_list)
 
 
 async def register_deal(

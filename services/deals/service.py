@@ -11,14 +11,12 @@ from decimal import Decimal, InvalidOperation
 
 from tortoise.transactions import in_transaction
 
-from models.customers import Customer
 from models.deals import Commission, Deal, DealNote, DealStatus
 from models.enums import CustomerStatus
 from models.webhooks import WebhookEventType
 from services.customers.access import customer_scope, visible_customer
 from services.customers.attention import refresh_attention_items
 from services.customers.common import clean_input, utcnow
-from services.customers.service import customers_by_id
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, not_found
 from services.platform.nested_pages import counts_per_parent, pages_per_parent
 from services.platform.pagination import Page, PageWindow, paginate
@@ -235,20 +233,3 @@ async def commissions_of_deals(deal_ids: list[int]) -> dict[int, Commission]:
 
 async def deals_by_id(deal_ids: list[int]) -> dict[int, Deal]:
     return {d.id: d for d in await Deal.filter(id__in=deal_ids)}
-
-
-@dataclass(frozen=True)
-class DealDetails:
-    """What a list of deals is shown with: customers by id, notes and commission by deal id."""
-
-    customers: dict[int, Customer]
-    notes: dict[int, list[DealNote]]
-    commissions: dict[int, Commission]
-
-
-async def deal_details(deal_list: list[Deal]) -> DealDetails:
-    """Customers, notes and commissions of a list of deals, in three queries."""
-    ids = [d.id for d in deal_list]
-    customer_ids = sorted({d.customer_id for d in deal_list})  # type: ignore[attr-defined]
-    customers = await customers_by_id(customer_ids)
-    return DealDetails(customers, await notes_of_deals(ids), await commissions_of_deals(ids))
