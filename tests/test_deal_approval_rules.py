@@ -5,6 +5,7 @@ first, then its groups (static or dynamic) by id, the latest version only, never
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,9 +21,19 @@ from models.deal_registrations import (
 )
 from models.enums import GroupKind, PartnerTier
 from models.partners import PartnerGroup, PartnerGroupMember, PartnerOrg
-from services.deals.approval_rules import AutoApproval, auto_approval_for
+from services.deals.approval_rule_fields import DealConditionInput, DealField
+from services.deals.approval_rules import (
+    AutoApproval,
+    RuleScope,
+    auto_approval_for,
+    save_approval_rules,
+)
 from services.deals.companies import normalise_company
+from services.leads.rules import Operator
 from services.partners.rules import validate_group_rule
+from services.platform.errors import ErrorCode, ServiceError
+from settings import Settings
+from tests.accounts_support import viewer_for
 from tests.conftest import GraphQLClient, World, gid, make_partner
 
 RULE_PARTS = """id version scopeKey tier change group { name }
@@ -259,6 +270,24 @@ async def test_the_scope_is_one_tier_or_one_existing_group(gql: GraphQLClient, w
     too_long = await save(gql, admin, CLOUD_DEALS, tier="GOLD", change="c" * 201)
     assert too_long["errors"][0]["field"] == "change"
     assert not await DealApprovalRuleVersion.exists()
+
+
+async def test_concurrent_saves_never_share_a_version(settings: Settings, world: World):
+    admin = await viewer_for(settings, world.token("vendor_admin"))
+    scope = RuleScope(tier=PartnerTier.GOLD)
+    rules = [[DealConditionInput(DealField.CURRENCY, Operator.EQUALS, "EUR")]]
+    outcomes = await asyncio.gather(
+        *(save_approval_rules(admin, scope, rules, f"save {n}") for n in range(6)),
+        return_exceptions=True,
+    )
+    saved = [o for o in outcomes if isinstance(o, DealApprovalRuleVersion)]
+    refused = [o for o in outcomes if isinstance(o, ServiceError)]
+    assert len(saved) + len(refused) == len(outcomes)
+    assert all(error.code is ErrorCode.DUPLICATE for error in refused)
+    versions = await DealApprovalRuleVersion.filter(scope_key="tier:gold").values_list(
+        "version", flat=True
+    )
+    assert sorted(versions) == list(range(1, len(saved) + 1))
 
 
 @pytest.mark.parametrize("who", ["manager", "admin_a", "user_a"])
