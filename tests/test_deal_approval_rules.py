@@ -140,6 +140,7 @@ async def test_rules_are_saved_as_versions_with_history(gql: GraphQLClient, worl
     silver = await save(gql, admin, CLOUD_DEALS, tier="SILVER")
     assert silver["version"] == 1
     group = await make_group("Resellers NL")
+    assert group.id < 9
     by_group = await save(gql, admin, CLOUD_DEALS, groupId=gid("PartnerGroup", group.id))
     assert (by_group["scopeKey"], by_group["group"]) == (
         f"group:{group.id}",
@@ -162,11 +163,15 @@ async def test_rules_are_saved_as_versions_with_history(gql: GraphQLClient, worl
     ]
     none_yet = (await gql.data(RULES, {"tier": "PLATINUM"}, manager))["dealApprovalRules"]
     assert (none_yet["current"], none_yet["history"]["totalCount"]) == (None, 0)
+    # After the tiers in tier order, groups by id (9 before 12, though "12" < "9" as text).
+    for pk in (12, 9):
+        numbered = await PartnerGroup.create(id=pk, name=f"Group {pk}")
+        await save(gql, admin, CLOUD_DEALS, groupId=gid("PartnerGroup", numbered.id))
     in_force = (await gql.data(RULE_SETS, token=manager))["dealApprovalRuleSets"]
     assert in_force == [
-        {"scopeKey": "tier:gold", "version": 2},
         {"scopeKey": "tier:silver", "version": 1},
-        {"scopeKey": f"group:{group.id}", "version": 1},
+        {"scopeKey": "tier:gold", "version": 2},
+        *({"scopeKey": f"group:{pk}", "version": 1} for pk in (group.id, 9, 12)),
     ]
     node = await gql.data(
         "query($id: ID!) { node(id: $id) { ... on DealApprovalRules { version } } }",

@@ -123,10 +123,17 @@ async def approval_rule_version(viewer: Viewer, version_id: int) -> DealApproval
 
 
 async def current_rule_sets(viewer: Viewer) -> list[DealApprovalRuleVersion]:
-    """The version in force of every scope that has rules: tiers first, then groups by id."""
+    """The version in force of every scope that has rules: tiers (in tier order) first, then
+    groups by id."""
     _require_staff(viewer)
-    latest = await _latest_versions(None)
-    return sorted(latest.values(), key=lambda row: (row.group_id is not None, row.scope_key))  # type: ignore[attr-defined]
+    tiers = list(PartnerTier)
+
+    def order(row: DealApprovalRuleVersion) -> tuple[int, int]:
+        if row.tier is not None:
+            return 0, tiers.index(row.tier)
+        return 1, row.group_id  # type: ignore[attr-defined]
+
+    return sorted((await _latest_versions(None)).values(), key=order)
 
 
 async def rule_fields() -> list[DealRegistrationField]:
