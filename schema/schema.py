@@ -19,6 +19,7 @@ from schema.audit.extension import AuditMutations
 from schema.audit.schema import AuditQuery
 from schema.consent.schema import ConsentMutation, ConsentQuery, ConsentSubscription
 from schema.customers.schema import AccountMutation, AccountQuery, CustomerMutation, CustomerQuery
+from schema.deals.registration_config import RegistrationConfigMutation, RegistrationConfigQuery
 from schema.deals.registrations import DealRegistrationMutation, DealRegistrationQuery
 from schema.deals.schema import DealMutation, DealQuery
 from schema.leads.schema import (
@@ -71,6 +72,7 @@ class Query(
     AccountQuery,
     DealQuery,
     DealRegistrationQuery,
+    RegistrationConfigQuery,
     RenewalQuery,
     VendorQuery,
     LeadManagementQuery,
@@ -91,6 +93,7 @@ class Mutation(
     AccountMutation,
     DealMutation,
     DealRegistrationMutation,
+    RegistrationConfigMutation,
     RenewalMutation,
     VendorMutation,
     SalesRepMutation,

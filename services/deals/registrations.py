@@ -10,7 +10,6 @@ message, vendor staff see the holder. A registration with a conflict is never au
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,6 +27,7 @@ from models.deal_registrations import (
 from models.webhooks import WebhookEventType
 from services.customers.access import visible_customer
 from services.deals.approval_rules import auto_approval_for
+from services.deals.companies import domain_problem, normalise_company, normalise_domain
 from services.deals.custom_fields import active_fields, check_custom_values
 from services.deals.registration_access import (
     require_draft_owner,
@@ -44,16 +44,14 @@ from services.deals.registration_events import (
 )
 from services.deals.registration_moves import approve_now
 from services.deals.registration_settings import current_settings, holidays_of
-from services.deals.service import _check_amount, _check_currency
+from services.deals.service import check_amount, check_currency
 from services.deals.working_days import add_working_days
-from services.leads.ignored_companies import normalise_company
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden
 from services.platform.validation import check_email, clean_text
 from services.platform.viewer import Viewer
 
 Status = DealRegistrationStatus
 CONFLICT_MESSAGE = "Another registration or a vendor deal already covers this company."
-_DOMAIN_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # (column, max length, multiline) of the plain text fields of the form.
 TEXT_FIELDS = {
     "company_name": ("companyName", 200, False),
@@ -122,22 +120,11 @@ class Conflict:
 NO_CONFLICT = Conflict(DealConflictKind.NONE)
 
 
-def normalise_domain(value: str) -> str:
-    """`https://www.Example.com/path` -> `example.com` (empty for an empty value)."""
-    text = value.strip().lower()
-    for prefix in ("https://", "http://"):
-        text = text.removeprefix(prefix)
-    text = re.split(r"[/?#]", text, maxsplit=1)[0].split(":")[0].rstrip(".")
-    return text.removeprefix("www.")
-
-
 def _check_domain(value: str, problems: list[tuple[str, str]]) -> str:
     domain = normalise_domain(value)
-    if not domain:
-        return ""
-    labels = domain.split(".")
-    if len(domain) > 253 or len(labels) < 2 or not all(_DOMAIN_LABEL.match(x) for x in labels):
-        problems.append(("companyDomain", "Use a domain name such as example.com."))
+    problem = domain_problem(domain)
+    if problem:
+        problems.append(("companyDomain", problem))
     return domain
 
 
@@ -163,9 +150,9 @@ async def _checked_values(
         email = changes.contact_email.strip()
         values["contact_email"] = check_email(email, "contactEmail", problems) if email else ""
     if changes.amount is not None:
-        values["amount"] = _check_amount(changes.amount, "amount", problems)
+        values["amount"] = check_amount(changes.amount, "amount", problems)
     if changes.currency is not None:
-        values["currency"] = _check_currency(changes.currency, problems)
+        values["currency"] = check_currency(changes.currency, problems)
     if changes.expected_close_on is not None:
         values["expected_close_on"] = changes.expected_close_on
     merged = {c: values.get(c, getattr(current, c, None)) for c in REQUIRED_TO_SUBMIT}

@@ -32,7 +32,7 @@ def zone_of(time_zone: str) -> ZoneInfo:
     """The zone for an IANA name; ValueError when it is unknown."""
     try:
         return ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
         raise ValueError(f"Unknown time zone: {time_zone}") from error
 
 
