@@ -6,7 +6,10 @@ review team would have left them, dated back with the services' `now`.
 - approved ones: protected for months, one expiring within days with an extension requested,
   and one whose protection ended (the worker writes it EXPIRED);
 - a second partner's submission for an approved company: a conflict the vendor sees the holder of;
-- one won through its customer (which creates the commission) and one lost.
+- one won through its customer (which creates the commission) and one lost;
+- the vendor's own open deal (as its CRM would sync it) and a partner's registration it flags;
+- a custom form field, and auto-approval rules for platinum partners with one registration
+  they approved at once.
 """
 
 from __future__ import annotations
@@ -14,10 +17,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from models.deal_registrations import CustomFieldKind
+from models.enums import PartnerTier
 from services.deals import registration_review as review
 from services.deals import registrations
+from services.deals.approval_rule_fields import DealConditionInput, DealField
+from services.deals.approval_rules import rule_scope, save_approval_rules
+from services.deals.custom_field_definitions import create_field
+from services.deals.direct_deals import DirectDealInput, upsert_direct_deal
 from services.deals.registrations import RegistrationFields
 from services.demo.cast import DemoCast
+from services.leads.rules import Operator
 
 
 def _form(
@@ -30,6 +40,7 @@ def _form(
     now: datetime,
     customer_id: int | None = None,
     notes: str = "",
+    deal_type: str = "New business",
 ) -> RegistrationFields:
     first_name = contact.split()[0].lower()
     return RegistrationFields(
@@ -43,6 +54,7 @@ def _form(
         expected_close_on=(now + timedelta(days=close_in_days)).date(),
         customer_id=customer_id,
         notes=notes,
+        custom_fields={"deal_type": deal_type},
     )
 
 
@@ -68,6 +80,9 @@ async def _approved(
 
 async def load_deal_registration_demo(cast: DemoCast) -> None:
     now, vendor = cast.now, cast.vendor
+    await create_field(
+        vendor, "deal_type", "Deal type", CustomFieldKind.CHOICE, ["New business", "Upsell"], False
+    )
     await registrations.save_draft(
         cast.as_user("user@fjord.example"),
         RegistrationFields(
@@ -237,4 +252,58 @@ async def load_deal_registration_demo(cast: DemoCast) -> None:
         lost,
         "The customer chose a competitor.",
         now - timedelta(days=5),
+    )
+    await _direct_deal_and_auto_approval(cast)
+
+
+async def _direct_deal_and_auto_approval(cast: DemoCast) -> None:
+    now, vendor = cast.now, cast.vendor
+    await upsert_direct_deal(
+        vendor,
+        DirectDealInput(
+            external_id="crm-opp-0042",
+            company_name="Vesterhavet Energi",
+            company_domain="vesterhavet-energi.example",
+            owner_name="Vendor enterprise sales",
+        ),
+    )
+    await _submitted(
+        cast,
+        "user@fjord.example",
+        _form(
+            "Vesterhavet Energi AS",
+            "vesterhavet-energi.example",
+            "Sigrid Lund",
+            "NIS2 Toolkit",
+            "26000",
+            50,
+            now,
+        ),
+        days_ago=1,
+    )
+    small_euro_deals = [
+        [
+            DealConditionInput(DealField.AMOUNT, Operator.LESS_THAN, "20000"),
+            DealConditionInput(DealField.CURRENCY, Operator.EQUALS, "EUR"),
+        ]
+    ]
+    await save_approval_rules(
+        vendor,
+        await rule_scope(vendor, PartnerTier.PLATINUM, None),
+        small_euro_deals,
+        "Platinum partners' euro deals under 20,000 need no review",
+    )
+    await _submitted(
+        cast,
+        "user@northwind.example",
+        _form(
+            "Kinderdijk Mills",
+            "kinderdijk-mills.example",
+            "Femke Bakker",
+            "NIS2 Toolkit",
+            "9500",
+            40,
+            now,
+        ),
+        days_ago=0.5,
     )
