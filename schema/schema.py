@@ -19,6 +19,7 @@ from schema.audit.extension import AuditMutations
 from schema.audit.schema import AuditQuery
 from schema.consent.schema import ConsentMutation, ConsentQuery, ConsentSubscription
 from schema.customers.schema import AccountMutation, AccountQuery, CustomerMutation, CustomerQuery
+from schema.deals.registrations import DealRegistrationMutation, DealRegistrationQuery
 from schema.deals.schema import DealMutation, DealQuery
 from schema.leads.schema import (
     LeadManagementMutation,
@@ -69,6 +70,7 @@ class Query(
     CustomerQuery,
     AccountQuery,
     DealQuery,
+    DealRegistrationQuery,
     RenewalQuery,
     VendorQuery,
     LeadManagementQuery,
@@ -88,6 +90,7 @@ class Mutation(
     CustomerMutation,
     AccountMutation,
     DealMutation,
+    DealRegistrationMutation,
     RenewalMutation,
     VendorMutation,
     SalesRepMutation,
