@@ -19,6 +19,7 @@ from schema.audit.extension import AuditMutations
 from schema.audit.schema import AuditQuery
 from schema.consent.schema import ConsentMutation, ConsentQuery, ConsentSubscription
 from schema.customers.schema import AccountMutation, AccountQuery, CustomerMutation, CustomerQuery
+from schema.deals.registration_live import DealRegistrationSubscription
 from schema.deals.registrations import DealRegistrationMutation, DealRegistrationQuery
 from schema.deals.schema import DealMutation, DealQuery
 from schema.leads.schema import (
@@ -109,6 +110,7 @@ class Subscription(
     ConsentSubscription,
     MessagingSubscription,
     WebhookSubscription,
+    DealRegistrationSubscription,
 ):
     pass
 

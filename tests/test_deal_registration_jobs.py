@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tortoise.expressions import Q
 
 from models.deal_registrations import (
     DealRegistration,
@@ -27,6 +28,7 @@ from models.users import User
 from models.vendor import VendorSettings
 from services.deals import jobs
 from services.deals.registration_events import change_registration
+from services.deals.registration_moves import move_registration
 from services.deals.registration_settings import current_settings
 from services.email import deliver_due_emails
 from services.platform.worker import JOBS, run_worker
@@ -319,7 +321,7 @@ async def test_an_extension_granted_meanwhile_is_not_expired(world: World):
         protected_until=ends + timedelta(days=30)
     )
     with pytest.raises(Exception, match="no longer approved"):
-        await change_registration(
+        await move_registration(
             registration.id,
             allowed_from=[Status.APPROVED],
             to_status=Status.EXPIRED,
@@ -327,7 +329,7 @@ async def test_an_extension_granted_meanwhile_is_not_expired(world: World):
             actor_id=None,
             now=ends,
             refused="The registration is no longer approved with an ended protection.",
-            where={"protected_until__lte": ends},
+            guard=Q(protected_until__lte=ends),
         )
     assert await jobs.expire_ended_protections(now=ends) == 0
     assert (await DealRegistration.get(id=registration.id)).status is Status.APPROVED

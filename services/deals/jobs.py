@@ -1,8 +1,9 @@
 """Background jobs of deal registration; services/platform/worker.py schedules them.
 
 - `expire_ended_protections`: an APPROVED registration whose protection ended becomes EXPIRED
-  (history kind `expired`, webhook deal_registration.expired) through `change_registration`,
-  guarded so that one won, lost or extended meanwhile, or expired by another worker, is left alone.
+  (history kind `expired`, webhook deal_registration.expired) through `move_registration` (the
+  guarded `change_registration`), so that one won, lost or extended meanwhile, or expired by
+  another worker, is left alone.
 - `send_expiry_reminders`: before the protection ends, at each of the settings' offsets (days),
   the submitter and the partner's admins are emailed once. A `DealRegistrationReminder` row per
   registration, offset and protection end is written in the transaction of the emails; its unique
@@ -25,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.deal_registrations import (
@@ -35,7 +37,7 @@ from models.deal_registrations import (
 )
 from models.partners import PartnerOrg
 from models.webhooks import WebhookEventType
-from services.deals.registration_events import change_registration
+from services.deals.registration_moves import move_registration
 from services.deals.registration_notify import (
     format_date,
     format_moment,
@@ -73,7 +75,7 @@ async def expire_ended_protections(now: datetime | None = None) -> int:
     expired = 0
     for registration in ended:
         try:
-            await change_registration(
+            await move_registration(
                 registration.id,
                 allowed_from=[APPROVED],
                 to_status=DealRegistrationStatus.EXPIRED,
@@ -84,7 +86,7 @@ async def expire_ended_protections(now: datetime | None = None) -> int:
                 details={"protectedUntil": _iso(registration.protected_until)},
                 values={"closed_at": now},
                 webhook_event=WebhookEventType.DEAL_REGISTRATION_EXPIRED,
-                where={"protected_until__lte": now},
+                guard=Q(protected_until__lte=now),
             )
         except ServiceError:
             continue  # won, lost or extended meanwhile, or another worker expired it

@@ -96,18 +96,15 @@ async def change_registration(
     details: dict[str, Any] | None = None,
     values: dict[str, Any] | None = None,
     webhook_event: WebhookEventType | None = None,
-    where: dict[str, Any] | None = None,
 ) -> RegistrationChange:
     """Move a registration from one of `allowed_from` to `to_status` (with more column `values`),
     record the history entry `kind`, emit `webhook_event` and tell the listeners. `refused` is the
     message when the registration is no longer in an allowed state (INVALID on `id`). The caller
-    has checked that the actor may do this to this registration. `where` adds conditions the row
-    must still meet at the update (the expiry job: `protected_until__lte=now`, so that an extension
-    granted meanwhile is not expired)."""
+    has checked that the actor may do this to this registration."""
     async with in_transaction():
         before = await DealRegistration.get_or_none(id=registration_id)
         changed = await DealRegistration.filter(
-            id=registration_id, status__in=list(allowed_from), **(where or {})
+            id=registration_id, status__in=list(allowed_from)
         ).update(status=to_status, updated_at=now, **(values or {}))
         if not changed or before is None:
             raise ServiceError(ErrorCode.INVALID, refused, "id")

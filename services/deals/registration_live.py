@@ -19,18 +19,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
-from tortoise.expressions import Q
+from tortoise.expressions import Subquery
 
-from models.deal_registrations import (
-    DealRegistration,
-    DealRegistrationEvent,
-    DealRegistrationStatus,
-)
+from models.deal_registrations import DealRegistration, DealRegistrationEvent
 from models.enums import Role
 from models.users import ChannelManagerAssignment
+from services.deals.registration_access import registration_scope
 from services.deals.registration_events import RegistrationChange, on_registration_change
 from services.deals.registration_listeners import process_settings
 from services.platform.errors import forbidden
@@ -96,23 +93,20 @@ def require_live_viewer(viewer: Viewer) -> None:
         raise forbidden("Deal registrations are for partner users and vendor staff.")
 
 
-async def _scope(viewer: Viewer, path: str = "") -> Q:
-    """The registrations (at `path`: "" or "registration__") whose changes the viewer may receive,
-    read now: a channel manager's assignments come from the database, so one removed during the
-    session stops the pushes."""
-    if viewer.is_partner_member:
-        return Q(**{f"{path}partner_id": viewer.partner_id})
-    submitted = ~Q(**{f"{path}status": DealRegistrationStatus.DRAFT})  # a draft is the partner's
-    if viewer.role is Role.CHANNEL_MANAGER:
-        assigned = await ChannelManagerAssignment.filter(manager_id=viewer.user_id).values_list(
-            "partner_id", flat=True
-        )
-        return submitted & Q(**{f"{path}partner_id__in": list(assigned)})
-    return submitted
+async def _current(viewer: Viewer) -> Viewer:
+    """The viewer with a channel manager's assignments read now: one removed during a long
+    session stops the pushes of that partner's registrations."""
+    if viewer.role is not Role.CHANNEL_MANAGER:
+        return viewer
+    assigned = await ChannelManagerAssignment.filter(manager_id=viewer.user_id).values_list(
+        "partner_id", flat=True
+    )
+    return replace(viewer, managed_partner_ids=frozenset(int(p) for p in assigned))
 
 
 async def _visible(viewer: Viewer, event_id: int, registration_id: int) -> LiveChange | None:
-    registration = await DealRegistration.filter(await _scope(viewer), id=registration_id).first()
+    scope = registration_scope(await _current(viewer))
+    registration = await DealRegistration.filter(scope, id=registration_id).first()
     if registration is None:
         return None
     event = await DealRegistrationEvent.get_or_none(id=event_id, registration_id=registration_id)
@@ -124,10 +118,12 @@ async def _recorded_after(
 ) -> AsyncIterator[LiveChange]:
     """The recorded changes after history entry `after` (and at or after `since`) the viewer may
     see and has not received yet, oldest first, read in batches."""
-    scope = await _scope(viewer, "registration__")
+    visible = Subquery(
+        DealRegistration.filter(registration_scope(await _current(viewer))).values("id")
+    )
     last = after
     while True:
-        query = DealRegistrationEvent.filter(scope, id__gt=last)
+        query = DealRegistrationEvent.filter(id__gt=last, registration_id__in=visible)
         if since is not None:
             query = query.filter(created_at__gte=since)
         batch = await query.order_by("id").limit(REPLAY_BATCH).select_related("registration")
@@ -151,6 +147,8 @@ async def registration_changes(
     """The changes of the registrations the viewer may see: those recorded after `after` (a
     history entry id) or since `since`, then live ones; re-synced after a pub/sub reconnect."""
     require_live_viewer(viewer)
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)  # a moment without a zone is read as UTC
     channel = (
         partner_channel(viewer.partner_id)  # type: ignore[arg-type]
         if viewer.is_partner_member
