@@ -487,3 +487,71 @@ async def test_overdue_reviews_remind_the_partners_reviewers_once_per_due_time(
     ]
     body = received["admin@vendor.test"][0].body("plain")
     assert "was due for review on 2026-03-04 10:00 (Europe/Amsterdam)" in body
+
+
+@pytest.mark.slow
+async def test_two_worker_processes_remind_once_and_push_the_expiry_live(
+    world: World, crew: dict[str, User], settings: Settings, sink: SmtpSink, tmp_path: Path
+):
+    """Two `cli worker` processes start at once on the same database: the due 7-day reminder is
+    recorded and emailed once, the ended protection expires once, and the expiry made in a worker
+    process reaches a websocket subscriber of a web process live (through Redis)."""
+    from tests.conftest import (
+        free_port,
+        server_environment,
+        start_live_server,
+        start_private_redis,
+        stop_live_server,
+    )
+    from tests.test_deal_registration_live import Listener, summary
+    from tests.test_email_workers import WorkerProcess, workers
+
+    now = datetime.now(UTC)
+    reminded = await make_registration(
+        world.partner_a, world.user_a, Status.APPROVED, protected_until=now + timedelta(days=6)
+    )
+    ending = await make_registration(
+        world.partner_a,
+        world.user_a,
+        Status.APPROVED,
+        company="Ending Corp",
+        protected_until=now - timedelta(minutes=1),
+    )
+    port = free_port()
+    redis = start_private_redis(port, tmp_path)
+    broadcast = f"redis://127.0.0.1:{port}"
+    server = None
+    try:
+        await asyncio.sleep(0.2)
+        server = await start_live_server(server_environment(settings, BROADCAST_URL=broadcast))
+        listener = await Listener.open(server, world.token("user_a"))
+        try:
+            await asyncio.sleep(0.3)
+            extra = {"BROADCAST_URL": broadcast, "PORTAL_URL": PORTAL}
+            first = WorkerProcess("worker-1", settings, sink.url, **extra)
+            second = WorkerProcess("worker-2", settings, sink.url, **extra)
+            with workers(first, second):
+                pushed = await listener.change()
+                assert summary(pushed) == ("Ending Corp", "EXPIRED", "EXPIRED", "EXPIRED")
+                assert await asyncio.to_thread(lambda: len(sink.wait_for(3, 30))) == 3
+                await asyncio.sleep(1.0)  # time for a duplicate, were there one
+            await listener.nothing_more()
+        finally:
+            await listener.close()
+    finally:
+        if server is not None:
+            stop_live_server(server)
+        redis.terminate()
+        redis.wait(timeout=10)
+
+    assert await reminder_keys("expiry") == [(reminded.id, 7, reminded.protected_until)]
+    expiries = DealRegistrationEvent.filter(registration_id=ending.id, kind="expired")
+    assert await expiries.count() == 1
+    received = by_recipient(sink.messages())
+    counts = {address: len(items) for address, items in received.items()}
+    assert counts == dict.fromkeys(PARTNER_A_RECIPIENTS, 1)
+    assert (
+        received["admin@alpha.test"][0]
+        .message["Subject"]
+        .startswith("Bescherming van de deal met Acme Corp eindigt op")
+    )
