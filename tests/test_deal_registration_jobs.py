@@ -6,6 +6,7 @@ extension), and overdue-review reminders to the partner's reviewers only."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from models.outbox import OutboxEmail
 from models.partners import PartnerOrg
 from models.users import User
 from models.vendor import VendorSettings
+from models.webhooks import WebhookEndpoint, WebhookEvent, WebhookEventType
 from services.deals import jobs
 from services.deals.registration_events import change_registration
 from services.deals.registration_moves import move_registration
@@ -33,7 +35,16 @@ from services.deals.registration_settings import current_settings
 from services.email import deliver_due_emails
 from services.platform.worker import JOBS, run_worker
 from settings import Settings
-from tests.conftest import World, gid, make_settings, make_user
+from tests.conftest import GraphQLClient, World, gid, make_settings, make_user
+from tests.deal_registration_support import (
+    APPROVE,
+    GRANT_EXTENSION,
+    REQUEST_EXTENSION,
+    REQUEST_INFO,
+    RESUBMIT,
+    run,
+    submitted,
+)
 from tests.email_sink import Received, SmtpSink
 
 Status = DealRegistrationStatus
@@ -555,3 +566,45 @@ async def test_two_worker_processes_remind_once_and_push_the_expiry_live(
         .message["Subject"]
         .startswith("Bescherming van de deal met Acme Corp eindigt op")
     )
+
+
+async def test_the_api_lifecycle_emails_the_partner_at_each_decision(
+    gql: GraphQLClient, world: World, crew: dict[str, User], settings: Settings, sink: SmtpSink
+):
+    """Through the mutations (not rows): question, answer, approval, extension granted."""
+    registration = await submitted(gql, world, "user_a", company="Contoso")
+    await run(gql, world, "manager", REQUEST_INFO, id=registration["id"], message="Budget?")
+    await run(gql, world, "user_a", RESUBMIT, id=registration["id"], answer="EUR 24k")
+    await run(gql, world, "vendor_admin", APPROVE, id=registration["id"], days=60)
+    await run(gql, world, "user_a", REQUEST_EXTENSION, id=registration["id"], reason="Legal")
+    await run(gql, world, "manager", GRANT_EXTENSION, id=registration["id"])
+
+    received = by_recipient(await deliver(settings, sink, 3 * 3))
+    assert set(received) == PARTNER_A_RECIPIENTS
+    assert [item.message["Subject"] for item in received["admin@alpha.test"]] == [
+        "Meer informatie nodig: Contoso",
+        "Dealregistratie goedgekeurd: Contoso",
+        "Bescherming verlengd: Contoso",
+    ]
+    asked = received["user@alpha.test"][0].body("plain")
+    assert "Budget?" in asked
+    assert f"{PORTAL}/deal-registrations/{registration['id']}" in asked
+
+
+async def test_the_expiry_emits_its_webhook_event(world: World):
+    endpoint = await WebhookEndpoint.create(
+        url="https://hooks.example.com/in",
+        event_types=[WebhookEventType.DEAL_REGISTRATION_EXPIRED.value],
+        secret="s" * 32,
+        created_by=world.vendor_admin,
+    )
+    registration = await make_registration(
+        world.partner_a, world.user_a, Status.APPROVED, protected_until=T0
+    )
+    assert await jobs.expire_ended_protections(now=T0) == 1
+    [event] = await WebhookEvent.filter(endpoint=endpoint)
+    assert event.event_type is WebhookEventType.DEAL_REGISTRATION_EXPIRED
+    body = json.loads(event.payload)
+    assert body["type"] == "deal_registration.expired"
+    assert body["data"]["id"] == gid("DealRegistration", registration.id)
+    assert body["data"]["status"] == "EXPIRED"
