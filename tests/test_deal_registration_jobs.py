@@ -430,7 +430,7 @@ async def test_expiry_reminders_go_out_once_per_offset_and_anew_after_an_extensi
     # Once the protection ended there is nothing to remind of.
     assert (await jobs.send_expiry_reminders(settings, now=extended_end)).reminders == 0
 
-    # 3 reminders before the extension and 2 after, 3 recipients each, plus the extension email.
+    # 2 reminders before the extension and 2 after, 3 recipients each, plus the extension email.
     received = by_recipient(await deliver(settings, sink, 3 * 4 + 3))
     assert set(received) == PARTNER_A_RECIPIENTS
     spanish = [
@@ -442,8 +442,8 @@ async def test_expiry_reminders_go_out_once_per_offset_and_anew_after_an_extensi
     assert "La protección de la oportunidad con Acme Corp termina el 2026-04-11" in [
         item.message["Subject"] for item in received["user@alpha.test"]
     ]
-    assert "solicite una ampliación" in spanish[0]  # before the extension: it may ask for one
-    assert "solicite una ampliación" not in spanish[-1]  # after it: it cannot ask again
+    # Before the extension the partner may still ask for one; after it, it cannot ask again.
+    assert sum("solicite una ampliación" in body for body in spanish) == 2
 
 
 async def test_overdue_reviews_remind_the_partners_reviewers_once_per_due_time(
@@ -496,8 +496,11 @@ async def test_overdue_reviews_remind_the_partners_reviewers_once_per_due_time(
         "Review overdue: deal registration of Alpha Partners for Acme Corp",
         "Review overdue: deal registration of Beta Partners for Beta Deal",
     ]
-    body = received["admin@vendor.test"][0].body("plain")
-    assert "was due for review on 2026-03-04 10:00 (Europe/Amsterdam)" in body
+    bodies = [item.body("plain") for item in received["admin@vendor.test"]]
+    first_due = "was due for review on 2026-03-04 10:00 (Europe/Amsterdam)"
+    second_due = "was due for review on 2026-03-07 10:00 (Europe/Amsterdam)"
+    assert sum(first_due in body for body in bodies) == 2
+    assert sum(second_due in body for body in bodies) == 1
 
 
 @pytest.mark.slow
@@ -581,12 +584,16 @@ async def test_the_api_lifecycle_emails_the_partner_at_each_decision(
 
     received = by_recipient(await deliver(settings, sink, 3 * 3))
     assert set(received) == PARTNER_A_RECIPIENTS
-    assert [item.message["Subject"] for item in received["admin@alpha.test"]] == [
+    assert {item.message["Subject"] for item in received["admin@alpha.test"]} == {
         "Meer informatie nodig: Contoso",
         "Dealregistratie goedgekeurd: Contoso",
         "Bescherming verlengd: Contoso",
+    }
+    [asked] = [
+        item.body("plain")
+        for item in received["user@alpha.test"]
+        if item.message["Subject"] == "Se necesita más información: Contoso"
     ]
-    asked = received["user@alpha.test"][0].body("plain")
     assert "Budget?" in asked
     assert f"{PORTAL}/deal-registrations/{registration['id']}" in asked
 
