@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from strawberry.types import Info
@@ -9,10 +10,11 @@ from strawberry.types import Info
 from models.deal_registrations import DealRegistration, DealRegistrationEvent, DirectDeal
 from resolvers.platform.permissions import viewer_of
 from services.deals import registration_queries as queries
+from services.deals import registration_report, registrations
 from services.deals import registration_review as review
-from services.deals import registrations
 from services.deals.registration_access import visible_registration
 from services.deals.registration_queries import RegistrationCounts, RegistrationFilter
+from services.deals.registration_report import DecisionFigures
 from services.deals.registrations import RegistrationFields
 from services.platform.pagination import Page, PageWindow
 from services.platform.viewer import Viewer
@@ -32,6 +34,12 @@ async def counts(
     info: Info, partner_id: int | None, expiring_within_days: int
 ) -> RegistrationCounts:
     return await queries.registration_counts(viewer_of(info), partner_id, expiring_within_days)
+
+
+async def report(
+    info: Info, since: datetime | None, until: datetime | None
+) -> tuple[DecisionFigures, list[DecisionFigures]]:
+    return await registration_report.decision_report(viewer_of(info), since, until)
 
 
 async def history_entry(info: Info, event_id: int) -> tuple[DealRegistrationEvent, dict[str, Any]]:

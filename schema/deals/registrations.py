@@ -6,6 +6,7 @@ Act-as (customer) sessions reach none of it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -14,6 +15,10 @@ from strawberry.types import Info
 from models.deal_registrations import DealRegistration as RegistrationModel
 from resolvers.deals import registrations as resolve
 from resolvers.platform.permissions import IsAuthenticated
+from schema.deals.registration_report import (
+    DealRegistrationDecisionFigures,
+    DealRegistrationReport,
+)
 from schema.deals.registration_types import (
     DealRegistration,
     DealRegistrationCounts,
@@ -144,6 +149,23 @@ class DealRegistrationQuery:
                 ],
                 overdue=found.overdue,
                 expiring_soon=found.expiring_soon,
+            )
+
+        return await fetch(run)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Approval rate and median time to decision of the registrations you may "
+        "see, first submitted in [since, until), overall and per partner.",
+    )
+    async def deal_registration_report(
+        self, info: Info, since: datetime | None = None, until: datetime | None = None
+    ) -> DealRegistrationReport:
+        async def run() -> DealRegistrationReport:
+            overall, partners = await resolve.report(info, since, until)
+            return DealRegistrationReport(
+                overall=DealRegistrationDecisionFigures.of(overall),
+                partners=[DealRegistrationDecisionFigures.of(p) for p in partners],
             )
 
         return await fetch(run)
