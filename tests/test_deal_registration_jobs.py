@@ -615,3 +615,28 @@ async def test_the_expiry_emits_its_webhook_event(world: World):
     assert body["type"] == "deal_registration.expired"
     assert body["data"]["id"] == gid("DealRegistration", registration.id)
     assert body["data"]["status"] == "EXPIRED"
+
+
+async def test_a_reminder_nobody_can_receive_waits_for_someone(
+    world: World, settings: Settings, sink: SmtpSink
+):
+    """Partner B's people are all inactive: nothing is recorded; once an admin is back, the
+    reminder goes out. An unknown stored time zone falls back to UTC instead of failing."""
+    await User.filter(partner_id=world.partner_b.id).update(is_active=False)
+    row = await current_settings()
+    row.time_zone = "Mars/Olympus_Mons"
+    await row.save(update_fields=["time_zone"])
+    ends = T0 + timedelta(days=5)
+    registration = await make_registration(
+        world.partner_b, world.user_b, Status.APPROVED, protected_until=ends, company="Quiet"
+    )
+    moment = ends - timedelta(days=4)
+    assert (await jobs.send_expiry_reminders(settings, now=moment)).skipped == 1
+    assert await reminder_keys("expiry") == []
+    await User.filter(id=world.admin_b.id).update(is_active=True)
+    sent = await jobs.send_expiry_reminders(settings, now=moment)
+    assert (sent.reminders, sent.emails) == (1, 1)
+    assert await reminder_keys("expiry") == [(registration.id, 7, ends)]
+    [email] = await deliver(settings, sink, 1)
+    assert email.recipients == ("admin@beta.test",)
+    assert "ends on 2026-03-07 09:00 (UTC)" in email.body("plain")

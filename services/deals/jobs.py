@@ -57,6 +57,10 @@ APPROVED = DealRegistrationStatus.APPROVED
 SUBMITTED = DealRegistrationStatus.SUBMITTED
 
 
+class _NobodyToTell(Exception):
+    """No active recipient: the reminder is not recorded, so it goes out once someone is there."""
+
+
 @dataclass
 class ReminderRun:
     reminders: int = 0
@@ -238,7 +242,8 @@ async def _send_once(
     send: Callable[[], Awaitable[int]],
 ) -> None:
     """Record the reminder and queue its emails in one transaction, unless it was sent already
-    (the unique key: another worker did it a moment ago) or the registration moved on."""
+    (the unique key: another worker did it a moment ago), the registration moved on, or nobody
+    active is there to receive it (then it is not recorded and goes out once someone is)."""
     try:
         async with in_transaction():
             if not await DealRegistration.filter(id=registration.id, **still_due).exists():
@@ -252,7 +257,9 @@ async def _send_once(
                 sent_at=now,
             )
             queued = await send()
-    except IntegrityError:
+            if not queued:
+                raise _NobodyToTell
+    except (IntegrityError, _NobodyToTell):
         run.skipped += 1
         return
     run.reminders += 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 
@@ -64,15 +65,24 @@ PARTNER_NOTIFICATIONS = frozenset(
 _OPTIONAL = {"reason": "reason", "message": "message"}
 
 
+def _zone(time_zone: str) -> tuple[ZoneInfo, str]:
+    """The team's zone; UTC should the stored name be unknown (an email never fails a change)."""
+    try:
+        return zone_of(time_zone), time_zone
+    except ValueError:
+        return ZoneInfo("UTC"), "UTC"
+
+
 def format_moment(moment: datetime | None, time_zone: str) -> str:
     """`2026-05-01 17:00 (Europe/Amsterdam)`: a moment as the review team reads it."""
     if moment is None:
         return ""
-    return f"{moment.astimezone(zone_of(time_zone)):%Y-%m-%d %H:%M} ({time_zone})"
+    zone, name = _zone(time_zone)
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({name})"
 
 
 def format_date(moment: datetime | None, time_zone: str) -> str:
-    return "" if moment is None else moment.astimezone(zone_of(time_zone)).date().isoformat()
+    return "" if moment is None else moment.astimezone(_zone(time_zone)[0]).date().isoformat()
 
 
 def registration_link(settings: Settings, registration_id: int) -> str | None:
