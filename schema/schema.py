@@ -20,6 +20,7 @@ from schema.audit.schema import AuditQuery
 from schema.consent.schema import ConsentMutation, ConsentQuery, ConsentSubscription
 from schema.customers.schema import AccountMutation, AccountQuery, CustomerMutation, CustomerQuery
 from schema.deals.registration_config import RegistrationConfigMutation, RegistrationConfigQuery
+from schema.deals.registration_live import DealRegistrationSubscription
 from schema.deals.registrations import DealRegistrationMutation, DealRegistrationQuery
 from schema.deals.schema import DealMutation, DealQuery
 from schema.leads.schema import (
@@ -112,6 +113,7 @@ class Subscription(
     ConsentSubscription,
     MessagingSubscription,
     WebhookSubscription,
+    DealRegistrationSubscription,
 ):
     pass
 
