@@ -19,13 +19,13 @@ import pytest
 
 from models.consent import LeadConflict
 from models.customers import Customer
-from models.deal_registrations import DealRegistration, DealRegistrationStatus
+from models.deal_registrations import DealRegistration
 from models.deals import Commission
 from models.webhooks import WebhookEventType
 from services.consent.jobs import expire_consent_requests
 from services.consent.tokens import newsletter_withdraw_url
 from services.customers.jobs import run_close_ended_trials
-from services.deals.registration_events import change_registration
+from services.deals.jobs import expire_ended_protections
 from services.leads.jobs import return_overdue_leads
 from services.webhooks.delivery import deliver_due_webhooks
 from settings import Settings
@@ -385,18 +385,7 @@ async def deal_registration_expired(s: Scenario) -> dict[str, Any]:
     pk = pk_of(registration_id, "DealRegistration")
     ended = datetime.now(UTC) - timedelta(minutes=1)
     await DealRegistration.filter(id=pk).update(protected_until=ended)
-    # The guarded change the expiry job makes when the protection has ended.
-    await change_registration(
-        pk,
-        allowed_from=[DealRegistrationStatus.APPROVED],
-        to_status=DealRegistrationStatus.EXPIRED,
-        kind="expired",
-        actor_id=None,
-        now=datetime.now(UTC),
-        refused="No longer approved.",
-        values={"closed_at": datetime.now(UTC)},
-        webhook_event=WebhookEventType.DEAL_REGISTRATION_EXPIRED,
-    )
+    assert await expire_ended_protections(datetime.now(UTC)) == 1
     return {"id": registration_id, "status": "EXPIRED"}
 
 
