@@ -53,6 +53,7 @@ from resolvers.platform.web_middleware import (
 )
 from schema.schema import schema
 from schema.webhooks.payloads import register_payload_renderer
+from services.deals.registration_listeners import use_settings as use_registration_settings
 from services.platform.database import close_database, database_is_reachable, open_database
 from services.platform.pubsub import PubSub
 from services.platform.worker import run_worker
@@ -306,6 +307,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     pubsub = PubSub(settings.broadcast_url)
     graphql_app = ChannelportGraphQL(settings, trusted_documents)
     register_payload_renderer(schema._schema, settings)
+    # Registration emails and live pushes use this app's settings (PORTAL_URL, MAIL_FROM, ...).
+    use_registration_settings(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:

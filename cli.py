@@ -64,11 +64,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_worker(_args: argparse.Namespace) -> None:
     from schema.schema import schema
     from schema.webhooks.payloads import register_payload_renderer
+    from services.deals.registration_listeners import use_settings as use_registration_settings
     from services.platform.worker import run_worker
 
     settings = _settings()
     # Jobs emit webhook events (a lead returned, a registration expired): render them as the API.
     register_payload_renderer(schema._schema, settings)
+    use_registration_settings(settings)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -19,7 +19,7 @@ MODEL_APPS: dict[str, tuple[list[str], str]] = {
     "models": (MODEL_MODULES, "migrations.core"),
     "leads": (["models.leads"], "migrations.leads"),
     "accounts": (
-        ["models.accounts", "models.deals", "models.renewals"],
+        ["models.accounts", "models.deals", "models.deal_registrations", "models.renewals"],
         "migrations.accounts",
     ),
     "consent": (["models.consent"], "migrations.consent"),

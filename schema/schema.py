@@ -19,6 +19,9 @@ from schema.audit.extension import AuditMutations
 from schema.audit.schema import AuditQuery
 from schema.consent.schema import ConsentMutation, ConsentQuery, ConsentSubscription
 from schema.customers.schema import AccountMutation, AccountQuery, CustomerMutation, CustomerQuery
+from schema.deals.registration_config import RegistrationConfigMutation, RegistrationConfigQuery
+from schema.deals.registration_live import DealRegistrationSubscription
+from schema.deals.registrations import DealRegistrationMutation, DealRegistrationQuery
 from schema.deals.schema import DealMutation, DealQuery
 from schema.leads.schema import (
     LeadManagementMutation,
@@ -69,6 +72,8 @@ class Query(
     CustomerQuery,
     AccountQuery,
     DealQuery,
+    DealRegistrationQuery,
+    RegistrationConfigQuery,
     RenewalQuery,
     VendorQuery,
     LeadManagementQuery,
@@ -88,6 +93,8 @@ class Mutation(
     CustomerMutation,
     AccountMutation,
     DealMutation,
+    DealRegistrationMutation,
+    RegistrationConfigMutation,
     RenewalMutation,
     VendorMutation,
     SalesRepMutation,
@@ -106,6 +113,7 @@ class Subscription(
     ConsentSubscription,
     MessagingSubscription,
     WebhookSubscription,
+    DealRegistrationSubscription,
 ):
     pass
 

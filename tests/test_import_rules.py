@@ -35,6 +35,7 @@ MODEL_DOMAINS: dict[str, str | None] = {
     "models.customers": "customers",
     "models.accounts": "customers",
     "models.deals": "deals",
+    "models.deal_registrations": "deals",
     "models.renewals": "renewals",
     "models.outbox": "email",
     "models.audit": "audit",

@@ -19,11 +19,13 @@ import pytest
 
 from models.consent import LeadConflict
 from models.customers import Customer
+from models.deal_registrations import DealRegistration
 from models.deals import Commission
 from models.webhooks import WebhookEventType
 from services.consent.jobs import expire_consent_requests
 from services.consent.tokens import newsletter_withdraw_url
 from services.customers.jobs import run_close_ended_trials
+from services.deals.jobs import expire_ended_protections
 from services.leads.jobs import return_overdue_leads
 from services.webhooks.delivery import deliver_due_webhooks
 from settings import Settings
@@ -289,6 +291,122 @@ async def commission_paid(s: Scenario) -> dict[str, Any]:
     return {"id": commission_id, "status": "PAID"}
 
 
+# ---- deal registrations ----------------------------------------------------------------------
+
+REGISTRATION = f"{OPERATION_RESULT} ... on DealRegistration {{ id }}"
+SUBMIT_REGISTRATION = f"""mutation($input: DealRegistrationInput!) {{
+  submitDealRegistration(input: $input) {{ {REGISTRATION} }} }}"""
+APPROVE_REGISTRATION = f"""mutation($id: ID!) {{ approveDealRegistration(id: $id) {{
+  {REGISTRATION} }} }}"""
+REGISTRATION_FORM = {
+    "companyName": "Northwind",
+    "companyDomain": "northwind.example",
+    "contactName": "Nina North",
+    "contactEmail": "nina@northwind.example",
+    "products": "Compliance Pro",
+    "amount": "5000.00",
+}
+
+
+async def _registration(s: Scenario, customer_id: str | None = None) -> str:
+    form = {**REGISTRATION_FORM, **({"customerId": customer_id} if customer_id else {})}
+    return str((await s.run("user_a", SUBMIT_REGISTRATION, input=form))["id"])
+
+
+async def _approved_registration(s: Scenario, customer_id: str | None = None) -> str:
+    registration_id = await _registration(s, customer_id)
+    await s.run("vendor_admin", APPROVE_REGISTRATION, id=registration_id)
+    return registration_id
+
+
+async def deal_registration_submitted(s: Scenario) -> dict[str, Any]:
+    return {
+        "id": await _registration(s),
+        "status": "SUBMITTED",
+        "companyName": "Northwind",
+        "partner": {"id": gid("Partner", s.world.partner_a.id)},
+    }
+
+
+async def deal_registration_info_requested(s: Scenario) -> dict[str, Any]:
+    registration_id = await _registration(s)
+    await s.run(
+        "manager",
+        f"""mutation($id: ID!) {{ requestDealRegistrationInformation(id: $id,
+          message: "Which plan?") {{ {REGISTRATION} }} }}""",
+        id=registration_id,
+    )
+    return {"id": registration_id, "status": "INFO_REQUESTED", "infoRequest": "Which plan?"}
+
+
+async def deal_registration_approved(s: Scenario) -> dict[str, Any]:
+    return {"id": await _approved_registration(s), "status": "APPROVED", "autoApproved": False}
+
+
+async def deal_registration_rejected(s: Scenario) -> dict[str, Any]:
+    registration_id = await _registration(s)
+    await s.run(
+        "vendor_admin",
+        f"""mutation($id: ID!) {{ rejectDealRegistration(id: $id, reason: "Known account") {{
+          {REGISTRATION} }} }}""",
+        id=registration_id,
+    )
+    return {"id": registration_id, "status": "REJECTED", "rejectionReason": "Known account"}
+
+
+async def _extension_requested(s: Scenario) -> str:
+    registration_id = await _approved_registration(s)
+    await s.run(
+        "user_a",
+        f"""mutation($id: ID!) {{ requestDealRegistrationExtension(id: $id, reason: "Budget")
+          {{ {REGISTRATION} }} }}""",
+        id=registration_id,
+    )
+    return registration_id
+
+
+async def deal_registration_extension_requested(s: Scenario) -> dict[str, Any]:
+    registration_id = await _extension_requested(s)
+    return {"id": registration_id, "extensionState": "REQUESTED", "extensionReason": "Budget"}
+
+
+async def deal_registration_extended(s: Scenario) -> dict[str, Any]:
+    registration_id = await _extension_requested(s)
+    await s.run(
+        "vendor_admin",
+        f"mutation($id: ID!) {{ grantDealRegistrationExtension(id: $id) {{ {REGISTRATION} }} }}",
+        id=registration_id,
+    )
+    return {"id": registration_id, "status": "APPROVED", "extensionState": "GRANTED"}
+
+
+async def deal_registration_expired(s: Scenario) -> dict[str, Any]:
+    registration_id = await _approved_registration(s)
+    pk = pk_of(registration_id, "DealRegistration")
+    ended = datetime.now(UTC) - timedelta(minutes=1)
+    await DealRegistration.filter(id=pk).update(protected_until=ended)
+    assert await expire_ended_protections(datetime.now(UTC)) == 1
+    return {"id": registration_id, "status": "EXPIRED"}
+
+
+async def deal_registration_won(s: Scenario) -> dict[str, Any]:
+    customer_id = await _customer(s)
+    registration_id = await _approved_registration(s, customer_id)
+    await s.run("vendor_admin", CONVERT, customer=customer_id)
+    return {"id": registration_id, "status": "WON"}
+
+
+async def deal_registration_lost(s: Scenario) -> dict[str, Any]:
+    registration_id = await _approved_registration(s)
+    await s.run(
+        "user_a",
+        f"""mutation($id: ID!) {{ markDealRegistrationLost(id: $id, reason: "Budget cut") {{
+          {REGISTRATION} }} }}""",
+        id=registration_id,
+    )
+    return {"id": registration_id, "status": "LOST", "lostReason": "Budget cut"}
+
+
 # ---- partners, partner users, messages -------------------------------------------------------
 
 CREATE_PARTNER = f"""mutation {{
@@ -385,6 +503,15 @@ TRIGGERS: dict[WebhookEventType, Trigger] = {
     E.PARTNER_USER_DEACTIVATED: partner_user_deactivated,
     E.MESSAGE_SENT: message_sent,
     E.MESSAGE_PUBLISHED: message_published,
+    E.DEAL_REGISTRATION_SUBMITTED: deal_registration_submitted,
+    E.DEAL_REGISTRATION_INFO_REQUESTED: deal_registration_info_requested,
+    E.DEAL_REGISTRATION_APPROVED: deal_registration_approved,
+    E.DEAL_REGISTRATION_REJECTED: deal_registration_rejected,
+    E.DEAL_REGISTRATION_EXTENSION_REQUESTED: deal_registration_extension_requested,
+    E.DEAL_REGISTRATION_EXTENDED: deal_registration_extended,
+    E.DEAL_REGISTRATION_EXPIRED: deal_registration_expired,
+    E.DEAL_REGISTRATION_WON: deal_registration_won,
+    E.DEAL_REGISTRATION_LOST: deal_registration_lost,
 }
 
 

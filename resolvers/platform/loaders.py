@@ -10,7 +10,8 @@ from strawberry.dataloader import DataLoader
 
 from models.accounts import Subscription
 from models.customers import Customer, CustomerContact
-from models.deals import Commission, DealNote
+from models.deal_registrations import DealRegistration, DealRegistrationEvent
+from models.deals import Commission, Deal, DealNote
 from models.partners import PartnerGroup, PartnerOrg
 from models.users import SalesRep, User
 from models.webhooks import WebhookEndpoint, WebhookEvent
@@ -19,7 +20,7 @@ from services.customers import access as customer_access
 from services.customers import overview, switching
 from services.customers import service as customers
 from services.customers.overview import CustomerFigures
-from services.deals import conversion
+from services.deals import conversion, registration_queries
 from services.deals import service as deals
 from services.partners import groups as partner_groups
 from services.partners import service as partners
@@ -69,6 +70,14 @@ class Loaders:
         self.visible_customer = DataLoader[int, Customer | None](self._visible_customers)
         self.webhook_endpoint = DataLoader[int, WebhookEndpoint | None](self._webhook_endpoints)
         self.webhook_delivery = DataLoader[int, WebhookEvent | None](self._webhook_deliveries)
+        # Deal registrations: their history, their deal, a conflict's holder (vendor staff).
+        self.history_of_deal_registration = PagedLoader[DealRegistrationEvent](
+            self._require_viewer,
+            registration_queries.history_pages,
+            registration_queries.history_counts,
+        )
+        self.deal = DataLoader[int, Deal | None](self._deals)
+        self.deal_registration = DataLoader[int, DealRegistration | None](self._deal_registrations)
 
     def _require_viewer(self) -> Viewer:
         if self.viewer is None:
@@ -130,3 +139,11 @@ class Loaders:
     async def _webhook_deliveries(self, delivery_ids: list[int]) -> list[WebhookEvent | None]:
         found = await webhook_endpoints.deliveries_by_ids(self._require_viewer(), delivery_ids)
         return [found.get(d) for d in delivery_ids]
+
+    async def _deals(self, deal_ids: list[int]) -> list[Deal | None]:
+        found = await deals.deals_by_id(deal_ids)
+        return [found.get(d) for d in deal_ids]
+
+    async def _deal_registrations(self, ids: list[int]) -> list[DealRegistration | None]:
+        found = await registration_queries.registrations_by_ids(self._require_viewer(), ids)
+        return [found.get(r) for r in ids]

@@ -140,6 +140,7 @@ class DealMutation:
     @strawberry.mutation(
         permission_classes=[IsAuthenticatedOrActingAs],
         description="Register a deal for one of your customers, with an optional first note.",
+        deprecation_reason="Use submitDealRegistration: the vendor reviews and protects it.",
     )
     async def register_deal(
         self,

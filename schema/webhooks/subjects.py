@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 
 from schema.customers.customer import Customer
+from schema.deals.registration_types import DealRegistration
 from schema.deals.types import Commission, Deal
 from schema.leads.types import Lead
 from schema.messaging.types import PartnerMessage
@@ -29,6 +30,9 @@ class WebhookEventPayload:
     )
     lead: Lead | None = None
     deal: Deal | None = None
+    deal_registration: DealRegistration | None = strawberry.field(
+        default=None, description="The registration, for deal-registration events."
+    )
     customer: Customer | None = None
     commission: Commission | None = None
     partner: Partner | None = None
@@ -55,6 +59,7 @@ CONVERTERS: dict[str, Callable[[Any], Awaitable[Any]]] = {
     "leadRegistration": _sync(Lead.from_model),
     "lead": _sync(Lead.from_model),
     "deal": _sync(Deal.from_model),
+    "dealRegistration": _sync(DealRegistration.from_model),
     "customer": _sync(Customer.from_model),
     "commission": _commission,
     "partner": _sync(Partner.from_model),
@@ -67,6 +72,9 @@ CONVERTERS: dict[str, Callable[[Any], Awaitable[Any]]] = {
 async def to_payload(event: EventSubject) -> WebhookEventPayload:
     converted = await CONVERTERS[event.kind](event.subject)
     root = WebhookEventPayload(type=event.event_type, timestamp=event.occurred_at)
-    field = {"leadRegistration": "lead_registration"}.get(event.kind, event.kind)
+    field = {
+        "leadRegistration": "lead_registration",
+        "dealRegistration": "deal_registration",
+    }.get(event.kind, event.kind)
     setattr(root, field, converted)
     return root

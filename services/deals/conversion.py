@@ -1,5 +1,8 @@
 """Converting a trial to a paid subscription (which wins the deal and creates the partner's
 commission at its rate), and recording that a subscription renewed.
+
+Winning a deal that came from a deal registration wins that registration too, in the same
+transaction (services/deals/registration_moves.py, `win_registration_of_deal`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from services.customers.access import visible_customer
 from services.customers.attention import refresh_attention_items
 from services.customers.common import clean_input, record_activity, utcnow
 from services.deals.commissions import commission_rate_for
+from services.deals.registration_events import RegistrationChange, announce_committed
+from services.deals.registration_moves import win_registration_of_deal
 from services.deals.service import CENT
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed
 from services.platform.viewer import Viewer
@@ -41,6 +46,55 @@ class Conversion:
     subscription: Subscription
     deal: Deal | None
     commission: Commission | None
+
+
+async def _win_deal(
+    deal: Deal, customer_id: int, partner_id: int, rate: Decimal, actor_id: int, now: datetime
+) -> tuple[Commission, RegistrationChange | None]:
+    """Inside the caller's transaction: the open deal is won, the partner's commission created
+    at `rate`, and the deal registration it came from (if any) is won too."""
+    won = await Deal.filter(id=deal.id, status=DealStatus.OPEN).update(
+        status=DealStatus.WON, closed_at=now, updated_at=now
+    )
+    if not won:
+        raise ServiceError(ErrorCode.INVALID, "The deal is no longer open.", "dealId")
+    await emit_fetched(WebhookEventType.DEAL_WON, Deal, [deal.id])
+    base = Decimal(deal.amount)
+    commission = await Commission.create(
+        partner_id=partner_id,
+        deal_id=deal.id,
+        customer_id=customer_id,
+        base_amount=base,
+        rate_percent=rate,
+        amount=(base * rate / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP),
+        currency=deal.currency,
+        status=CommissionStatus.PENDING,
+        created_at=now,
+    )
+    await emit(WebhookEventType.COMMISSION_CREATED, commission)
+    registration_change = await win_registration_of_deal(deal.id, actor_id, now)
+    return commission, registration_change
+
+
+async def win_open_deal(viewer: Viewer, deal_id: int, now: datetime | None = None) -> Commission:
+    """Win an open deal of a customer that already pays (a further sale): the commission is
+    created as at a conversion; no subscription changes. Vendor admins."""
+    viewer.require_vendor_admin()
+    now = now or utcnow()
+    deal = await Deal.filter(id=deal_id, status=DealStatus.OPEN).first()
+    if deal is None:
+        raise ServiceError(ErrorCode.INVALID, "The deal is no longer open.", "dealId")
+    partner = await PartnerOrg.get(id=deal.partner_id)  # type: ignore[attr-defined]
+    rate = await commission_rate_for(partner)
+    customer_id = deal.customer_id  # type: ignore[attr-defined]
+    async with in_transaction():
+        commission, registration_change = await _win_deal(
+            deal, customer_id, partner.id, rate, viewer.user_id, now
+        )
+    if registration_change is not None:
+        await announce_committed(registration_change)
+    await refresh_attention_items(now, [customer_id])
+    return commission
 
 
 async def convert_to_paid(
@@ -83,6 +137,7 @@ async def convert_to_paid(
     rate = await commission_rate_for(partner)
     renewal_at = add_months(now, term_months)
     commission: Commission | None = None
+    registration_change: RegistrationChange | None = None
     async with in_transaction():
         changed = await Customer.filter(
             id=customer.id, status__in=[CustomerStatus.TRIAL, CustomerStatus.CLOSED]
@@ -107,25 +162,9 @@ async def convert_to_paid(
             },
         )
         if deal is not None:
-            won = await Deal.filter(id=deal.id, status=DealStatus.OPEN).update(
-                status=DealStatus.WON, closed_at=now, updated_at=now
+            commission, registration_change = await _win_deal(
+                deal, customer.id, partner.id, rate, viewer.user_id, now
             )
-            if not won:
-                raise ServiceError(ErrorCode.INVALID, "The deal is no longer open.", "dealId")
-            await emit_fetched(WebhookEventType.DEAL_WON, Deal, [deal.id])
-            base = Decimal(deal.amount)
-            commission = await Commission.create(
-                partner_id=partner.id,
-                deal_id=deal.id,
-                customer_id=customer.id,
-                base_amount=base,
-                rate_percent=rate,
-                amount=(base * rate / Decimal(100)).quantize(CENT, rounding=ROUND_HALF_UP),
-                currency=deal.currency,
-                status=CommissionStatus.PENDING,
-                created_at=now,
-            )
-            await emit(WebhookEventType.COMMISSION_CREATED, commission)
         await record_activity(
             customer.id,
             ActivityKind.SUBSCRIPTION_STARTED,
@@ -134,6 +173,8 @@ async def convert_to_paid(
             occurred_at=now,
         )
         await emit_fetched(WebhookEventType.CUSTOMER_CONVERTED, Customer, [customer.id])
+    if registration_change is not None:
+        await announce_committed(registration_change)
     await refresh_attention_items(now, [customer.id])
     return Conversion(
         customer=await Customer.get(id=customer.id),

@@ -27,7 +27,7 @@ MAX_AMOUNT = Decimal("999999999999.99")
 CENT = Decimal("0.01")
 
 
-def _check_amount(value: Decimal, field: str, problems: list[tuple[str, str]]) -> Decimal:
+def check_amount(value: Decimal, field: str, problems: list[tuple[str, str]]) -> Decimal:
     try:
         amount = Decimal(value).quantize(CENT)
     except (InvalidOperation, ValueError, TypeError):
@@ -38,7 +38,7 @@ def _check_amount(value: Decimal, field: str, problems: list[tuple[str, str]]) -
     return amount
 
 
-def _check_currency(value: str, problems: list[tuple[str, str]]) -> str:
+def check_currency(value: str, problems: list[tuple[str, str]]) -> str:
     currency = value.strip().upper()
     if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
         problems.append(("currency", "Use a three-letter currency code such as EUR."))
@@ -75,8 +75,8 @@ async def register_deal(
     customer = await visible_customer(viewer, customer_id)
     problems: list[tuple[str, str]] = []
     product_text = clean_input(product, "product", problems, max_length=200, required=True)
-    checked_amount = _check_amount(amount, "amount", problems)
-    checked_currency = _check_currency(currency, problems)
+    checked_amount = check_amount(amount, "amount", problems)
+    checked_currency = check_currency(currency, problems)
     note_text = clean_input(note, "note", problems, max_length=5000, multiline=True)
     if problems:
         raise ValidationFailed(problems)
@@ -120,9 +120,9 @@ async def update_deal(
             changes.product, "product", problems, max_length=200, required=True
         )
     if changes.amount is not None:
-        values["amount"] = _check_amount(changes.amount, "amount", problems)
+        values["amount"] = check_amount(changes.amount, "amount", problems)
     if changes.currency is not None:
-        values["currency"] = _check_currency(changes.currency, problems)
+        values["currency"] = check_currency(changes.currency, problems)
     if changes.expected_close_on is not None:
         values["expected_close_on"] = changes.expected_close_on
     if problems:

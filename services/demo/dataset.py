@@ -23,6 +23,7 @@ from services.customers.service import NewContact, create_customer
 from services.demo.accounts import load_accounts_demo, load_switch_attempts
 from services.demo.activity import load_activity_demo
 from services.demo.cast import DemoCast
+from services.demo.deal_registrations import load_deal_registration_demo
 from services.messaging.preferences import set_notification_preferences
 from services.partners import groups as partner_groups
 from services.partners import service as partners
@@ -239,6 +240,7 @@ async def load_demo_data(settings: Settings | None = None) -> list[DemoLogin]:
         await _groups(cast, [partner_orgs[0], partner_orgs[4]])
         await _customers(cast, partner_orgs)
         await load_accounts_demo(cast)
+        await load_deal_registration_demo(cast)
     if settings is not None:
         await load_activity_demo(settings, cast)
         await load_switch_attempts(settings, cast)

@@ -2,7 +2,10 @@
 the explanation of a rule set (`services.leads.rules_compiled` holds the fast compiled plan).
 
 Pure Python, no database. A rule set is a list of groups, a group a list of conditions, and a
-condition compares one lead field with an operator and a value:
+condition compares one field with an operator and a value. The engine speaks of any record whose
+fields are `RuleField`s: lead fields here (`LeadField`), deal-registration fields in
+`services.deals.approval_rule_fields`; a field says its name (`value`, the key of the facts) and
+whether it is a number (`is_number`):
 
 - a lead matches a group when ALL of the group's conditions match (AND);
 - a lead matches the rule set when ANY group matches (OR); the first matching group (lowest
@@ -24,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from services.platform.errors import ValidationFailed
 from services.platform.validation import forbidden_character_problem
@@ -33,6 +36,17 @@ MAX_GROUPS = 50
 MAX_CONDITIONS_PER_GROUP = 25
 MAX_LIST_VALUES = 200
 MAX_VALUE_LENGTH = 200
+
+
+class RuleField(Protocol):
+    """What a condition reads: the name of a fact, and whether the fact is a number (compared
+    numerically) or text (compared ignoring case and spacing). Hashable and ordered by name."""
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def is_number(self) -> bool: ...
 
 
 class LeadField(StrEnum):
@@ -48,6 +62,10 @@ class LeadField(StrEnum):
     NOTES = "notes"
     EMPLOYEES = "employees"
     ESTIMATED_VALUE = "estimated_value"
+
+    @property
+    def is_number(self) -> bool:
+        return self in NUMBER_FIELDS
 
 
 NUMBER_FIELDS = frozenset({LeadField.EMPLOYEES, LeadField.ESTIMATED_VALUE})
@@ -77,7 +95,7 @@ Facts = Mapping[str, Any]  # field name -> raw value (str, Decimal, int or None)
 
 @dataclass(frozen=True)
 class Condition:
-    field: LeadField
+    field: RuleField
     operator: Operator
     value: str | None = None
     values: tuple[str, ...] = ()
@@ -91,9 +109,12 @@ class Condition:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Condition:
+    def from_json(
+        cls, data: Mapping[str, Any], field_of: Callable[[str], RuleField] = LeadField
+    ) -> Condition:
+        """A stored condition; `field_of` reads the field name (lead fields unless told)."""
         return cls(
-            field=LeadField(data["field"]),
+            field=field_of(data["field"]),
             operator=Operator(data["operator"]),
             value=data.get("value"),
             values=tuple(data.get("values") or ()),
@@ -107,8 +128,10 @@ def rule_set_to_json(groups: RuleSet) -> list[list[dict[str, Any]]]:
     return [[condition.to_json() for condition in group] for group in groups]
 
 
-def rule_set_from_json(data: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[Condition]]:
-    return [[Condition.from_json(item) for item in group] for group in data]
+def rule_set_from_json(
+    data: Sequence[Sequence[Mapping[str, Any]]], field_of: Callable[[str], RuleField] = LeadField
+) -> list[list[Condition]]:
+    return [[Condition.from_json(item, field_of) for item in group] for group in data]
 
 
 # ---- validation ----------------------------------------------------------------------------
@@ -124,7 +147,7 @@ def parse_number(text: str) -> Decimal | None:
 
 def condition_problem(condition: Condition) -> str | None:
     """What is wrong with one condition, or None when it can be saved."""
-    is_number = condition.field in NUMBER_FIELDS
+    is_number = condition.field.is_number
     operator = condition.operator
     if is_number and operator in TEXT_ONLY_OPERATORS:
         return f"'{operator.value}' compares text; {condition.field.value} is a number."
@@ -228,7 +251,7 @@ def compile_predicate(condition: Condition) -> Predicate:
     """The field a condition reads and a predicate over its normalised value (assumed valid)."""
     name = condition.field.value
     operator = condition.operator
-    if condition.field in NUMBER_FIELDS:
+    if condition.field.is_number:
         target = parse_number(condition.value) if condition.value is not None else None
         targets = frozenset(n for n in map(parse_number, condition.values) if n is not None)
         number_tests: dict[Operator, Callable[[Decimal | None], bool]] = {
@@ -259,18 +282,18 @@ def compile_predicate(condition: Condition) -> Predicate:
     return name, text_tests[operator]
 
 
-def normalised_value(facts: Facts, lead_field: LeadField) -> Any:
+def normalised_value(facts: Facts, rule_field: RuleField) -> Any:
     """What predicates compare: casefolded text, or a Decimal (None when empty) for numbers."""
-    if lead_field in NUMBER_FIELDS:
-        return _number(facts, lead_field.value)
-    return _text(facts, lead_field.value)
+    if rule_field.is_number:
+        return _number(facts, rule_field.value)
+    return _text(facts, rule_field.value)
 
 
 def compile_condition(condition: Condition) -> Test:
-    """A function that tells whether a lead's facts satisfy `condition` (assumed valid)."""
+    """A function that tells whether a record's facts satisfy `condition` (assumed valid)."""
     _, predicate = compile_predicate(condition)
-    lead_field = condition.field
-    return lambda facts: predicate(normalised_value(facts, lead_field))
+    rule_field = condition.field
+    return lambda facts: predicate(normalised_value(facts, rule_field))
 
 
 def interpret_first_matching_group(groups: RuleSet, facts: Facts) -> int | None:
@@ -311,8 +334,8 @@ class Explanation:
     reason: str = ""
 
 
-def actual_value(facts: Facts, lead_field: LeadField) -> str | None:
-    raw = facts.get(lead_field.value)
+def actual_value(facts: Facts, rule_field: RuleField) -> str | None:
+    raw = facts.get(rule_field.value)
     if raw is None:
         return None
     return str(raw)

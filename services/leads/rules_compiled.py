@@ -13,7 +13,6 @@ from operator import is_, is_not
 from typing import Any
 
 from services.leads.rules import (
-    NUMBER_FIELDS,
     Condition,
     Facts,
     Operator,
@@ -48,7 +47,7 @@ def _plan_test(condition: Condition) -> Callable[[Any], Any]:
     the target itself (a C call, no Python frame), else the predicate of `compile_predicate`.
     Only its truth is used. Text values are always `str` here, numbers a Decimal or None."""
     operator = condition.operator
-    if condition.field in NUMBER_FIELDS:
+    if condition.field.is_number:
         if operator is Operator.IS_EMPTY:
             return partial(is_, None)
         if operator is Operator.IS_NOT_EMPTY:
@@ -76,7 +75,7 @@ def _dispatch_keys(condition: Condition) -> frozenset[Any] | None:
         raw = condition.values
     else:
         return None
-    if condition.field in NUMBER_FIELDS:
+    if condition.field.is_number:
         # Unparseable targets never match (v == None is never true for a number).
         return frozenset(n for n in map(parse_number, raw) if n is not None)
     return frozenset(normalise_text(value) for value in raw)
@@ -160,9 +159,11 @@ class CompiledRuleSet:
 
 
 def _compile(groups: tuple[tuple[Condition, ...], ...]) -> CompiledRuleSet:
-    used = sorted({condition.field for group in groups for condition in group})
-    text_fields = tuple(f.value for f in used if f not in NUMBER_FIELDS)
-    number_fields = tuple(f.value for f in used if f in NUMBER_FIELDS)
+    used = sorted(
+        {condition.field for group in groups for condition in group}, key=lambda f: f.value
+    )
+    text_fields = tuple(f.value for f in used if not f.is_number)
+    number_fields = tuple(f.value for f in used if f.is_number)
     slots = {name: slot for slot, name in enumerate(text_fields + number_fields)}
     tables: dict[int, dict[Any, list[int]]] = {}
     unkeyed: list[int] = []

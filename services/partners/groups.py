@@ -181,7 +181,12 @@ async def groups_of_partners(
     Vendor staff see the groups of the partners they may see; a partner's own members see their
     own org's groups (never another partner's: partners they may not see get none).
     """
-    partner_ids = [p for p in partner_ids if viewer.can_see_partner(p)]
+    return await groups_containing([p for p in partner_ids if viewer.can_see_partner(p)])
+
+
+async def groups_containing(partner_ids: list[int]) -> dict[int, list[PartnerGroup]]:
+    """Every group each partner belongs to, static or dynamic, by group id, for any caller:
+    whoever calls it decides what may be shown (`groups_of_partners` for a viewer)."""
     result: dict[int, list[PartnerGroup]] = defaultdict(list)
     # Plain rows where no model object is needed: this runs for every page of partners.
     pairs = await PartnerGroupMember.filter(partner_id__in=partner_ids).values_list(

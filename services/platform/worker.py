@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from services.audit.jobs import delete_expired_audit_entries
 from services.consent.jobs import expire_consent_requests
 from services.customers.jobs import run_close_ended_trials, run_refresh_attention_items
+from services.deals.jobs import run_registration_expiry, run_registration_reminders
 from services.email.jobs import run_outbox_sender
 from services.email.wakeup import sender_wakeup_event
 from services.leads.jobs import return_overdue_leads
@@ -51,6 +52,10 @@ JOBS: list[Job] = [
     # Scheduled emails and pop-ups go out within this many seconds of their time.
     Job("partner-message-schedule", 10, run_message_schedule),
     Job("audit-retention", 3600, delete_expired_audit_entries),
+    # Deal registrations: protection ends within a minute of its time (reads treat it as ended
+    # at once anyway); expiry and overdue-review reminders every five minutes.
+    Job("deal-registration-expiry", 60, run_registration_expiry),
+    Job("deal-registration-reminders", 300, run_registration_reminders),
 ]
 
 

@@ -35,6 +35,7 @@ EVENT_KINDS: dict[WebhookEventType, str] = {
     **{t: "leadRegistration" for t in WebhookEventType if t.value.startswith("lead_registration")},
     **{t: "lead" for t in WebhookEventType if t.value.startswith("lead.")},
     **{t: "deal" for t in WebhookEventType if t.value.startswith("deal.")},
+    **{t: "dealRegistration" for t in WebhookEventType if t.value.startswith("deal_registration.")},
     **{t: "customer" for t in WebhookEventType if t.value.startswith("customer.")},
     **{t: "commission" for t in WebhookEventType if t.value.startswith("commission.")},
     **{t: "partner" for t in WebhookEventType if t.value.startswith("partner.")},
