@@ -30,7 +30,6 @@ from models.vendor import VendorSettings
 from models.webhooks import WebhookEndpoint, WebhookEvent, WebhookEventType
 from services.deals import jobs
 from services.deals.registration_events import change_registration
-from services.deals.registration_moves import move_registration
 from services.deals.registration_settings import current_settings
 from services.email import deliver_due_emails
 from services.platform.worker import JOBS, run_worker
@@ -332,7 +331,7 @@ async def test_an_extension_granted_meanwhile_is_not_expired(world: World):
         protected_until=ends + timedelta(days=30)
     )
     with pytest.raises(Exception, match="no longer approved"):
-        await move_registration(
+        await change_registration(
             registration.id,
             allowed_from=[Status.APPROVED],
             to_status=Status.EXPIRED,

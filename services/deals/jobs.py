@@ -1,7 +1,7 @@
 """Background jobs of deal registration; services/platform/worker.py schedules them.
 
 - `expire_ended_protections`: an APPROVED registration whose protection ended becomes EXPIRED
-  (history kind `expired`, webhook deal_registration.expired) through `move_registration` (the
+  (history kind `expired`, webhook deal_registration.expired) through `change_registration` (the
   guarded `change_registration`), so that one won, lost or extended meanwhile, or expired by
   another worker, is left alone.
 - `send_expiry_reminders`: before the protection ends, at each of the settings' offsets (days),
@@ -37,7 +37,7 @@ from models.deal_registrations import (
 )
 from models.partners import PartnerOrg
 from models.webhooks import WebhookEventType
-from services.deals.registration_moves import move_registration
+from services.deals.registration_events import change_registration
 from services.deals.registration_notify import (
     format_date,
     format_moment,
@@ -79,7 +79,7 @@ async def expire_ended_protections(now: datetime | None = None) -> int:
     expired = 0
     for registration in ended:
         try:
-            await move_registration(
+            await change_registration(
                 registration.id,
                 allowed_from=[APPROVED],
                 to_status=DealRegistrationStatus.EXPIRED,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.deal_registrations import (
@@ -36,6 +37,8 @@ class RegistrationChange:
 
 
 ChangeListener = Callable[[RegistrationChange], Awaitable[None]]
+# Work done on the moved row inside the change's transaction; it may return more column values.
+InTransaction = Callable[[DealRegistration], Awaitable[dict[str, Any] | None]]
 
 # Called inside the change's transaction (outbox rows: emails) ...
 _IN_TRANSACTION: list[ChangeListener] = []
@@ -95,20 +98,30 @@ async def change_registration(
     reason: str = "",
     details: dict[str, Any] | None = None,
     values: dict[str, Any] | None = None,
+    guard: Q | None = None,
     webhook_event: WebhookEventType | None = None,
+    then: InTransaction | None = None,
 ) -> RegistrationChange:
-    """Move a registration from one of `allowed_from` to `to_status` (with more column `values`),
-    record the history entry `kind`, emit `webhook_event` and tell the listeners. `refused` is the
-    message when the registration is no longer in an allowed state (INVALID on `id`). The caller
-    has checked that the actor may do this to this registration."""
+    """Move a registration from one of `allowed_from` to `to_status` (with more column `values`,
+    and only while `guard` holds too: "protection has not ended", "extension requested"), run
+    `then` on the moved row in the same transaction (creating its Deal at approval, losing it
+    with the registration), record the history entry `kind`, emit `webhook_event` and tell the
+    listeners. `refused` is the message when the registration is no longer in an allowed state
+    (INVALID on `id`). The caller has checked that the actor may do this to this registration."""
     async with in_transaction():
         before = await DealRegistration.get_or_none(id=registration_id)
-        changed = await DealRegistration.filter(
-            id=registration_id, status__in=list(allowed_from)
-        ).update(status=to_status, updated_at=now, **(values or {}))
+        query = DealRegistration.filter(id=registration_id, status__in=list(allowed_from))
+        if guard is not None:
+            query = query.filter(guard)
+        changed = await query.update(status=to_status, updated_at=now, **(values or {}))
         if not changed or before is None:
             raise ServiceError(ErrorCode.INVALID, refused, "id")
         registration = await DealRegistration.get(id=registration_id)
+        if then is not None:
+            more = await then(registration)
+            if more:
+                await DealRegistration.filter(id=registration_id).update(**more)
+                registration = await DealRegistration.get(id=registration_id)
         event = await record_event(
             registration, kind, before.status, actor_id, reason, details, now
         )

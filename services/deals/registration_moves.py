@@ -1,9 +1,8 @@
 """Guarded moves of a registration that do more than change its status, and its link to a Deal.
 
-`move_registration` is `change_registration` (services/deals/registration_events.py) with an extra
-guard (e.g. "protection has not ended", "extension requested") and work done in the same
-transaction (e.g. creating the registration's Deal at approval, losing it with the registration).
-Both go through the same history entry, webhook event and listeners.
+Every move goes through `change_registration` (services/deals/registration_events.py), with a
+guard where needed and work done in the same transaction (creating the registration's Deal at
+approval, losing it with the registration).
 
 `win_registration_of_deal` is the conversion hook: when `convertTrialToPaid` (or marking a
 registration won) wins a deal, the registration that deal came from is WON in the same transaction.
@@ -11,12 +10,8 @@ registration won) wins a deal, the registration that deal came from is WON in th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
-
-from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from models.deal_registrations import DealRegistration, DealRegistrationStatus, ExtensionState
 from models.deals import Deal, DealStatus
@@ -24,56 +19,13 @@ from models.webhooks import WebhookEventType
 from services.deals.registration_events import (
     RegistrationChange,
     announce,
-    announce_committed,
+    change_registration,
     record_event,
 )
-from services.platform.errors import ErrorCode, ServiceError
 from services.webhooks.events import emit
 
 Status = DealRegistrationStatus
 MAX_DEAL_PRODUCT = 200
-InTransaction = Callable[[DealRegistration], Awaitable[dict[str, Any] | None]]
-
-
-async def move_registration(
-    registration_id: int,
-    *,
-    allowed_from: Collection[DealRegistrationStatus],
-    to_status: DealRegistrationStatus,
-    kind: str,
-    actor_id: int | None,
-    now: datetime,
-    refused: str,
-    reason: str = "",
-    details: dict[str, Any] | None = None,
-    values: dict[str, Any] | None = None,
-    guard: Q | None = None,
-    webhook_event: WebhookEventType | None = None,
-    then: InTransaction | None = None,
-) -> RegistrationChange:
-    """Move the registration (also when `guard` holds), run `then` on the moved row inside the
-    transaction (it may return more column values to store), record `kind`, announce it."""
-    async with in_transaction():
-        before = await DealRegistration.get_or_none(id=registration_id)
-        query = DealRegistration.filter(id=registration_id, status__in=list(allowed_from))
-        if guard is not None:
-            query = query.filter(guard)
-        changed = await query.update(status=to_status, updated_at=now, **(values or {}))
-        if not changed or before is None:
-            raise ServiceError(ErrorCode.INVALID, refused, "id")
-        registration = await DealRegistration.get(id=registration_id)
-        if then is not None:
-            more = await then(registration)
-            if more:
-                await DealRegistration.filter(id=registration_id).update(**more)
-                registration = await DealRegistration.get(id=registration_id)
-        event = await record_event(
-            registration, kind, before.status, actor_id, reason, details, now
-        )
-        change = RegistrationChange(registration, event, before.status)
-        await announce(change, webhook_event)
-    await announce_committed(change)
-    return change
 
 
 async def open_deal_for(registration: DealRegistration, now: datetime) -> dict[str, Any] | None:
@@ -147,7 +99,7 @@ async def approve_now(
     """SUBMITTED -> APPROVED, protected for `protection_days` from now; a registration linked to
     a customer gets its OPEN deal in the same transaction. Used by reviewers and auto-approval."""
     protected_until = now + timedelta(days=protection_days)
-    return await move_registration(
+    return await change_registration(
         registration_id,
         allowed_from=[Status.SUBMITTED],
         to_status=Status.APPROVED,

@@ -30,12 +30,12 @@ from services.deals.registration_events import (
     RegistrationChange,
     announce,
     announce_committed,
+    change_registration,
     record_event,
 )
 from services.deals.registration_moves import (
     approve_now,
     lose_deal_of,
-    move_registration,
     open_deal_for,
 )
 from services.deals.registration_settings import current_settings
@@ -97,7 +97,7 @@ async def reject_registration(
     now = now or utcnow()
     await _under_review(viewer, registration_id, now)
     reason_text = _text(reason, "reason", max_length=1000, required=True)
-    change = await move_registration(
+    change = await change_registration(
         registration_id,
         allowed_from=SUBMITTED_ONLY,
         to_status=Status.REJECTED,
@@ -124,7 +124,7 @@ async def request_information(
     now = now or utcnow()
     await _under_review(viewer, registration_id, now)
     message_text = _text(message, "message", max_length=5000, required=True)
-    change = await move_registration(
+    change = await change_registration(
         registration_id,
         allowed_from=SUBMITTED_ONLY,
         to_status=Status.INFO_REQUESTED,
@@ -150,7 +150,7 @@ async def request_extension(
     if registration.extension_state is not ExtensionState.NONE:
         raise ServiceError(ErrorCode.INVALID, "An extension can be requested only once.", "id")
     reason_text = _text(reason, "reason", max_length=1000, required=True)
-    change = await move_registration(
+    change = await change_registration(
         registration_id,
         allowed_from=APPROVED_ONLY,
         to_status=Status.APPROVED,
@@ -186,7 +186,7 @@ async def grant_extension(
     days = (await current_settings()).extension_days
     assert registration.protected_until is not None  # approved
     extended = registration.protected_until + timedelta(days=days)
-    change = await move_registration(
+    change = await change_registration(
         registration_id,
         allowed_from=APPROVED_ONLY,
         to_status=Status.APPROVED,
@@ -213,7 +213,7 @@ async def decline_extension(
     now = now or utcnow()
     await _answer_extension(viewer, registration_id, now)
     reason_text = _text(reason, "reason", max_length=1000, required=False)
-    change = await move_registration(
+    change = await change_registration(
         registration_id,
         allowed_from=APPROVED_ONLY,
         to_status=Status.APPROVED,
@@ -313,7 +313,7 @@ async def mark_lost(
     async def lose_deal(lost: DealRegistration) -> None:
         await lose_deal_of(lost, reason_text, now)
 
-    change = await move_registration(
+    change = await change_registration(
         registration_id,
         allowed_from=APPROVED_ONLY,
         to_status=Status.LOST,
