@@ -14,7 +14,7 @@ FIELDS = """
   protectedUntil extensionState extensionReason closedAt lostReason
   partner { id } submittedBy { email } customer { id name } deal { id status amount }
   conflict { kind message registration { id } partner { name } directDealId
-             directDealSummary }
+             directDealSummary directDeal { id companyName ownerName } }
 """
 RESULT = f"""__typename ... on DealRegistration {{ {FIELDS} }}
   ... on OperationErrors {{ errors {{ field message code }} }}"""

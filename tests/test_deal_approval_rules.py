@@ -58,7 +58,8 @@ RULES = f"""query($tier: PartnerTier, $groupId: ID, $first: Int, $after: String)
 }}"""
 EXPLAIN = """query($id: ID!, $groups: [DealRuleGroupInput!]) {
   explainDealApproval(registrationId: $id, groups: $groups) {
-    registrationId proposed hasConflict wouldApprove approvedByGroupIndex reason
+    registrationId registration { id companyName }
+    proposed hasConflict wouldApprove approvedByGroupIndex reason
     approvedBy { version scopeKey }
     ruleSets {
       rules { scopeKey version }
@@ -348,6 +349,10 @@ async def test_explain_goes_condition_by_condition_and_writes_nothing(
         "explainDealApproval"
     ]
     assert result["registrationId"] == gid("DealRegistration", registration.id)
+    assert result["registration"] == {
+        "id": result["registrationId"],
+        "companyName": registration.company_name,
+    }
     assert (result["wouldApprove"], result["hasConflict"], result["proposed"]) == (
         True,
         False,

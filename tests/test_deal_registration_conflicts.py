@@ -59,6 +59,7 @@ async def test_a_company_covered_by_another_partner_is_flagged_without_naming_it
             "partner": None,
             "directDealId": None,
             "directDealSummary": None,
+            "directDeal": None,
         }
         assert flagged["status"] == "SUBMITTED"
     assert unrelated["conflict"] is None
@@ -112,9 +113,15 @@ async def test_an_open_direct_deal_of_the_vendor_is_a_conflict(world, gql) -> No
     assert flagged["conflictKind"] == "DIRECT_DEAL"
     assert flagged["conflict"]["directDealId"] is None
     assert flagged["conflict"]["directDealSummary"] is None
+    assert flagged["conflict"]["directDeal"] is None
     seen = await run(gql, world, "manager", ONE, id=flagged["id"])
     assert seen["conflict"]["directDealId"] == gid("DirectDeal", direct.id)
     assert seen["conflict"]["directDealSummary"] == "Fabrikam Inc (Vendor Sales)"
+    assert seen["conflict"]["directDeal"] == {
+        "id": gid("DirectDeal", direct.id),
+        "companyName": "Fabrikam Inc",
+        "ownerName": "Vendor Sales",
+    }
     assert (await submitted(gql, world, companyName="Closed Co"))["conflict"] is None
 
 

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from models.deal_registrations import DealApprovalRuleVersion as VersionModel
 from resolvers.deals import registration_config as resolve
+from schema.deals.registration_types import DealRegistration
 from schema.leads.rule_types import RuleOperator
 from schema.partners.types import PartnerGroup, PartnerTier, User
 from schema.platform.common import (
@@ -233,6 +234,7 @@ class DealApprovalExplanation:
         description="A stable key: the registration and the rules explained."
     )
     registration_id: strawberry.ID
+    registration: DealRegistration = strawberry.field(description="The registration explained.")
     proposed: bool
     has_conflict: bool = strawberry.field(description="A conflict is never auto-approved.")
     would_approve: bool
@@ -261,6 +263,7 @@ class DealApprovalExplanation:
         return cls(
             id=strawberry.ID(f"DealApprovalExplanation:{result.registration.id}:{key}"),
             registration_id=registration_id,
+            registration=DealRegistration.from_model(result.registration),
             proposed=result.proposed,
             has_conflict=result.has_conflict,
             would_approve=result.would_approve,

@@ -25,6 +25,7 @@ from resolvers.deals import registrations as resolve
 from resolvers.platform.context import loaders_of
 from resolvers.platform.permissions import IsAuthenticated, viewer_of
 from schema.customers.customer import Customer
+from schema.deals.registration_config_types import DirectDeal
 from schema.deals.types import Deal
 from schema.partners.types import Partner, User
 from schema.platform.common import (
@@ -123,6 +124,11 @@ class DealRegistrationConflict:
         if not viewer_of(info).is_vendor_staff:
             return None
         return optional_global_id("DirectDeal", self.direct_deal_pk)
+
+    @strawberry.field(description="The vendor's own open deal that covers it (vendor staff).")
+    async def direct_deal(self, info: Info) -> DirectDeal | None:
+        found = await resolve.conflict_direct_deal(info, self.direct_deal_pk)
+        return DirectDeal.from_model(found) if found else None
 
     @strawberry.field(description="The direct deal's company and owner (vendor staff).")
     async def direct_deal_summary(self, info: Info) -> str | None:
