@@ -67,6 +67,8 @@ def _utc(text: str) -> datetime:
         ),
         # Friday 16:00 UTC is Saturday 01:00 in Tokyo: Monday 00:00 plus one day.
         ("Asia/Tokyo", 1, [], "2030-03-08T16:00", "2030-03-11T15:00"),
+        # Across the change to summer time: the same wall-clock hour, one hour earlier in UTC.
+        ("Europe/Amsterdam", 2, [], "2030-03-29T15:00", "2030-04-02T14:00"),
         # A target of 0 working days: due at once on a working day.
         ("Europe/Amsterdam", 0, [], "2030-03-08T15:00", "2030-03-08T15:00"),
     ],
