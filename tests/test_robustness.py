@@ -331,7 +331,13 @@ async def test_requests_while_postgresql_drops_connections_get_graphql_errors(
         await admin.close()
     assert 503 in statuses  # the terminated connections were noticed, not hidden
     assert all(status in (200, 503) for status in statuses), statuses
-    recovered = await http.post("/graphql", json={"query": "{ me { id } }"}, headers=headers)
+    # Each pooled connection that died answers one 503 as it is found dead and dropped; then the
+    # pool serves fresh connections again (a retrying client recovers within the pool's size).
+    for _ in range(10):
+        recovered = await http.post("/graphql", json={"query": "{ me { id } }"}, headers=headers)
+        assert recovered.status_code in (200, 503)
+        if recovered.status_code == 200:
+            break
     assert recovered.status_code == 200
     assert not recovered.json().get("errors")
 
