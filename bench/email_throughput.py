@@ -73,8 +73,8 @@ from tortoise.transactions import in_transaction  # noqa: E402
 
 from models.outbox import EmailCategory, OutboxEmail, OutboxState  # noqa: E402
 from services.email import deliver_due_emails, queue_email  # noqa: E402
+from services.email.mime import build_message  # noqa: E402
 from services.email.outbox import envelope_sender  # noqa: E402
-from services.email.transport import build_message  # noqa: E402
 from services.platform.database import close_database, migrate_database, open_database  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 

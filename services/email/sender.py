@@ -54,13 +54,13 @@ from models.outbox import (
     OutboxState,
     SuppressionReason,
 )
+from services.email.mime import build_message
 from services.email.outbox import envelope_sender
 from services.email.suppression import opted_out_users, suppress_address, suppressed_addresses
 from services.email.transport import (
     DeliveryError,
     Outcome,
     Transport,
-    build_message,
     classify_failure,
     open_transports,
 )

@@ -22,13 +22,6 @@ import asyncio
 import ssl
 from collections.abc import Sized
 from dataclasses import dataclass
-from email.charset import QP, Charset
-from email.header import Header
-from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import compat32
-from email.utils import format_datetime, formataddr, parseaddr
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -150,45 +143,6 @@ def _describe(error: BaseException) -> str:
         return f"{error.code} {error.message}"
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-_UTF8_QP = Charset("utf-8")
-_UTF8_QP.body_encoding = QP  # readable in the raw message, unlike base64
-# Lines end in CRLF, and ASCII header values are not folded below the 998-character limit (a
-# folded List-Unsubscribe URL confuses some readers). Non-ASCII values are encoded beforehand.
-_WIRE_POLICY = compat32.clone(linesep="\r\n", max_line_length=998)
-
-
-def _header_value(name: str, value: str) -> str:
-    if value.isascii():
-        return value
-    # RFC 2047 encoded words of at most 75 characters, folded.
-    return Header(value, "utf-8", maxlinelen=76, header_name=name).encode(linesep="\r\n")
-
-
-def build_message(email: OutboxEmail) -> bytes:
-    """The message of an outbox row as sent over SMTP: the same bytes on every attempt.
-
-    Built with the `email.mime` classes (compat32 policy): about twenty times cheaper than
-    `EmailMessage`'s header objects, which matters when a worker sends thousands per minute.
-    The MIME boundary comes from the email's uid, so a retry sends exactly the same message.
-    """
-    message: Message
-    if email.html_body:
-        message = MIMEMultipart("alternative", boundary=f"=_{email.uid.hex}")
-        message.attach(MIMEText(email.text_body, "plain", _UTF8_QP))  # type: ignore[arg-type]
-        message.attach(MIMEText(email.html_body, "html", _UTF8_QP))  # type: ignore[arg-type]
-    else:
-        message = MIMEText(email.text_body, "plain", _UTF8_QP)  # type: ignore[arg-type]
-    name, address = parseaddr(email.sender)
-    message["From"] = formataddr((name, address), charset="utf-8")
-    message["To"] = email.recipient
-    message["Subject"] = _header_value("Subject", email.subject)
-    message["Date"] = format_datetime(email.created_at)
-    message["Message-ID"] = email.message_id
-    for header, value in email.headers.items():
-        message[header] = _header_value(header, value)
-    return message.as_bytes(policy=_WIRE_POLICY)
 
 
 class Transport(Protocol):
