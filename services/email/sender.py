@@ -3,11 +3,11 @@
 How a batch goes:
 
 1. Claim up to EMAIL_BATCH_SIZE due rows: `queued` rows whose `next_attempt_at` has come, and
-   `sending` rows whose lease ran out (their sender died). On PostgreSQL the rows are selected
-   with `SELECT ... FOR UPDATE SKIP LOCKED` and marked `sending` in the same short transaction,
-   so concurrent senders never claim the same row. On SQLite one `UPDATE ... WHERE id IN
-   (SELECT ...)` claims them (SQLite runs one writer at a time). Each claim gets a unique token
-   in `locked_by` and a lease (`locked_until`, EMAIL_LEASE_SECONDS, renewed while the batch runs).
+   `sending` rows whose lease ran out (their sender died), in one `UPDATE ... WHERE id IN
+   (SELECT ...) RETURNING *` (claims.py); on PostgreSQL the subquery is `FOR UPDATE SKIP
+   LOCKED`, so concurrent senders never claim the same row (SQLite runs one writer at a time).
+   Each claim gets a unique token in `locked_by` and a lease (`locked_until`,
+   EMAIL_LEASE_SECONDS, renewed while the batch runs).
 2. Marketing rows whose address is suppressed, or whose user has Supplier Emails off, become
    `suppressed` and are not sent.
 3. The others go out over SMTP_CONNECTIONS connections in parallel, each taking the batch's
@@ -42,8 +42,6 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from tortoise import connections
-from tortoise.expressions import F, Q, Subquery
 from tortoise.transactions import in_transaction
 
 from models.outbox import (
@@ -54,6 +52,7 @@ from models.outbox import (
     OutboxState,
     SuppressionReason,
 )
+from services.email.claims import claim_due_emails, mark_sent
 from services.email.mime import build_message
 from services.email.outbox import envelope_sender
 from services.email.suppression import opted_out_users, suppress_address, suppressed_addresses
@@ -101,48 +100,6 @@ def _now() -> datetime:
 def backoff_seconds(settings: Settings, attempts: int) -> float:
     """The wait before the next attempt after `attempts` failed ones (1, 2, ...)."""
     return min(settings.email_retry_seconds * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
-
-
-def _due(now: datetime) -> Q:
-    return Q(state=OutboxState.QUEUED, next_attempt_at__lte=now) | Q(
-        state=OutboxState.SENDING, locked_until__lt=now
-    )
-
-
-async def claim_due_emails(settings: Settings, claim: str) -> list[OutboxEmail]:
-    """Claim up to EMAIL_BATCH_SIZE due rows for `claim` (a unique token) and return them."""
-    now = _now()
-    limit = settings.email_batch_size
-    lease = {
-        "state": OutboxState.SENDING,
-        "locked_by": claim,
-        "locked_until": now + timedelta(seconds=settings.email_lease_seconds),
-    }
-    if connections.get("default").capabilities.dialect == "postgres":
-        async with in_transaction():
-            # Model rows with .only(): values()/values_list() would silently drop the
-            # FOR UPDATE clause in this Tortoise version.
-            rows = (
-                await OutboxEmail.filter(_due(now))
-                .order_by("next_attempt_at", "id")
-                .limit(limit)
-                .select_for_update(skip_locked=True)
-                .only("id")
-            )
-            if not rows:
-                return []
-            await OutboxEmail.filter(id__in=[row.id for row in rows]).update(**lease)
-    else:
-        due_ids = (
-            OutboxEmail.filter(_due(now))
-            .order_by("next_attempt_at", "id")
-            .limit(limit)
-            .values("id")
-        )
-        claimed = await OutboxEmail.filter(id__in=Subquery(due_ids)).update(**lease)
-        if not claimed:
-            return []
-    return await OutboxEmail.filter(locked_by=claim, state=OutboxState.SENDING).order_by("id")
 
 
 class _Lease:
@@ -206,18 +163,7 @@ class _SentMarks:
 
     async def _write(self, emails: list[OutboxEmail]) -> set[int]:
         """One UPDATE for `emails`, committed on return; the ids it marked."""
-        ids = [email.id for email in emails]
-        mine = OutboxEmail.filter(id__in=ids, locked_by=self.claim)
-        updated = await mine.filter(state=OutboxState.SENDING).update(
-            state=OutboxState.SENT,
-            sent_at=_now(),
-            attempts=F("attempts") + 1,
-            locked_until=None,
-            last_error="",
-        )
-        if updated == len(ids):
-            return set(ids)
-        marked = set(await mine.filter(state=OutboxState.SENT).values_list("id", flat=True))
+        marked = await mark_sent(self.claim, [email.id for email in emails])
         for email in emails:
             if email.id not in marked:
                 log.warning("email %s was sent but its claim had been taken over", email.id)
