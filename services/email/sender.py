@@ -12,7 +12,8 @@ How a batch goes:
    `suppressed` and are not sent.
 3. The others go out over SMTP_CONNECTIONS connections in parallel, each taking the batch's
    next email. Each row is marked `sent` in the database immediately after the server accepted
-   it, and its connection sends nothing more until that mark is committed; the marks of
+   it. Meanwhile its connection opens the next email's transaction (MAIL FROM, RCPT TO: nothing
+   is delivered by those), but sends its DATA only once the mark is committed; the marks of
    connections that are waiting at the same time are written in one UPDATE. Every update is
    conditional on the claim token, so a sender whose lease was taken over changes nothing.
 4. A temporary failure (4xx, refused or dropped connection, timeout) puts the row back in the
@@ -32,6 +33,7 @@ carries the same Message-ID both times, which lets mail clients recognise the re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -266,11 +268,32 @@ class _Batch:
 async def _send_over(settings: Settings, transport: Transport, batch: _Batch) -> None:
     """One connection's loop: take the next email of the batch, send it, record the outcome.
 
-    Each accepted email is marked `sent` before this connection takes its next email, so at
-    any moment at most one accepted-but-unmarked email exists per connection.
+    The `sent` mark of an accepted email is written while this connection opens the next
+    email's transaction (MAIL FROM, RCPT TO), and the next DATA waits until it is committed:
+    at any moment at most one accepted-but-unmarked email exists per connection, and the
+    commit overlaps two SMTP round trips instead of adding to them.
     """
     claim, report = batch.claim, batch.report
     reconnects = 0
+    marking: asyncio.Task[bool] | None = None
+
+    async def previous_email_marked() -> None:
+        nonlocal marking
+        if marking is not None:
+            task, marking = marking, None
+            if await task:
+                report.sent += 1
+
+    async def failed(email: OutboxEmail, exc: Exception) -> None:
+        nonlocal reconnects
+        error = classify_failure(exc)
+        if error.connection_lost:
+            await transport.close()
+            reconnects += 1
+            if reconnects > MAX_RECONNECTS_PER_BATCH:
+                batch.unreachable = error
+        await _mark_failed_attempt(settings, email, claim, error, report)
+
     try:
         while batch.pending:
             email = batch.pending.popleft()
@@ -287,19 +310,23 @@ async def _send_over(settings: Settings, transport: Transport, batch: _Batch) ->
                 await _mark_failed_attempt(settings, email, claim, batch.unreachable, report)
                 continue
             try:
-                await transport.send(email, build_message(email), batch.sender)
+                message = build_message(email)
+                await transport.begin(email, message, batch.sender)
             except Exception as exc:
-                error = classify_failure(exc)
-                if error.connection_lost:
-                    await transport.close()
-                    reconnects += 1
-                    if reconnects > MAX_RECONNECTS_PER_BATCH:
-                        batch.unreachable = error
-                await _mark_failed_attempt(settings, email, claim, error, report)
+                await failed(email, exc)
                 continue
-            if await batch.sent_marks.mark(email):
-                report.sent += 1
+            await previous_email_marked()  # before DATA: the server accepts nothing until then
+            try:
+                await transport.deliver(email, message)
+            except Exception as exc:
+                await failed(email, exc)
+                continue
+            marking = asyncio.create_task(batch.sent_marks.mark(email))
+        await previous_email_marked()
     finally:
+        if marking is not None:  # leaving on an error: let the last mark finish if it can
+            with contextlib.suppress(Exception):
+                await marking
         await transport.close()
 
 

@@ -19,6 +19,7 @@ sender retries with backoff), BOUNCE (5xx for this recipient or message: permane
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections.abc import Sized
 from dataclasses import dataclass
@@ -151,7 +152,11 @@ class Transport(Protocol):
 
     async def connect(self) -> None: ...
 
-    async def send(self, email: OutboxEmail, message: bytes, sender: str) -> None: ...
+    async def begin(self, email: OutboxEmail, message: bytes, sender: str) -> None:
+        """Open the mail transaction (envelope sender and recipient): nothing is delivered yet."""
+
+    async def deliver(self, email: OutboxEmail, message: bytes) -> None:
+        """Hand the message over: when this returns, the server has accepted it."""
 
     async def close(self) -> None: ...
 
@@ -186,12 +191,50 @@ class SmtpTransport:
         await client.connect()
         self._client = client
 
-    async def send(self, email: OutboxEmail, message: bytes, sender: str) -> None:
+    def _connected_client(self) -> aiosmtplib.SMTP:
         if self._client is None:
             raise aiosmtplib.SMTPServerDisconnected("not connected")
-        # Internationalised addresses need the server's SMTPUTF8 (else: SMTPNotSupported).
-        options = None if (sender + email.recipient).isascii() else ["SMTPUTF8"]
-        await self._client.sendmail(sender, [email.recipient], message, mail_options=options)
+        return self._client
+
+    async def begin(self, email: OutboxEmail, message: bytes, sender: str) -> None:
+        """MAIL FROM and RCPT TO, as `sendmail` sends them; DATA is left to `deliver`."""
+        client = self._connected_client()
+        if client.is_ehlo_or_helo_needed:
+            try:
+                await client.ehlo()
+            except aiosmtplib.SMTPHeloError:
+                await client.helo()
+        # Internationalised addresses need the server's SMTPUTF8.
+        utf8 = not (sender + email.recipient).isascii()
+        if utf8 and not client.supports_extension("smtputf8"):
+            raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
+        options = ["SMTPUTF8"] if utf8 else []
+        if client.supports_extension("size"):
+            options.insert(0, f"size={len(message)}")  # the message's lines already end in CRLF
+        encoding = "utf-8" if utf8 else "ascii"
+        try:
+            await client.mail(sender, options=options, encoding=encoding)
+            await client.rcpt(email.recipient, encoding=encoding)
+        except aiosmtplib.SMTPRecipientRefused as refused:
+            await self._reset(client)
+            raise aiosmtplib.SMTPRecipientsRefused([refused]) from None
+        except aiosmtplib.SMTPResponseException:
+            await self._reset(client)
+            raise
+
+    async def deliver(self, email: OutboxEmail, message: bytes) -> None:
+        client = self._connected_client()
+        try:
+            await client.data(message)
+        except aiosmtplib.SMTPResponseException:
+            await self._reset(client)
+            raise
+
+    @staticmethod
+    async def _reset(client: aiosmtplib.SMTP) -> None:
+        """RSET after a refusal, so that the connection can carry the next email."""
+        with contextlib.suppress(ConnectionError, aiosmtplib.SMTPResponseException):
+            await client.rset()
 
     async def close(self) -> None:
         client, self._client = self._client, None
@@ -216,7 +259,10 @@ class CaptureTransport:
     async def connect(self) -> None:
         return None
 
-    async def send(self, email: OutboxEmail, message: bytes, sender: str) -> None:
+    async def begin(self, email: OutboxEmail, message: bytes, sender: str) -> None:
+        return None
+
+    async def deliver(self, email: OutboxEmail, message: bytes) -> None:
         await asyncio.to_thread(
             self.mailbox.store, email.uid.hex, message, email.category.value, email.source
         )
