@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import json
 import os
@@ -55,7 +56,8 @@ import websockets  # noqa: E402
 
 SECRET_KEY = "bench-secret-key-" + "f" * 32
 PAGE = "dashboard"
-SUBSCRIBE = "subscription($page: String) { popups(page: $page) { messageId title bodyHtml pages } }"
+SUBSCRIBE = """subscription($page: String) {
+  popups(page: $page) { cursor node { id title bodyHtml pages } } }"""
 CREATE = """mutation($input: NewMessageInput!) { createMessage(input: $input) {
   ... on PartnerMessage { id } ... on OperationErrors { errors { message } } } }"""
 PUBLISH = """mutation($id: ID!) { publishMessage(id: $id) {
@@ -150,7 +152,17 @@ def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
-async def start_server(kind: str, database_url: str, data_dir: Path) -> Server:
+@dataclass(frozen=True)
+class ServerOptions:
+    """How both servers run: per-message deflate on or off, and the pub/sub backend."""
+
+    deflate: bool
+    broadcast_url: str = "memory://"
+
+
+async def start_server(
+    kind: str, database_url: str, data_dir: Path, options: ServerOptions
+) -> Server:
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -159,22 +171,23 @@ async def start_server(kind: str, database_url: str, data_dir: Path) -> Server:
             "CHANNELPORT_DATA_DIR": str(data_dir),
             "SECRET_KEY": SECRET_KEY,
             "EMBEDDED_WORKER": "false",
-            "BROADCAST_URL": "memory://",
+            "BROADCAST_URL": options.broadcast_url,
             "LOG_LEVEL": "WARNING",
             "PUBLIC_URL": "http://127.0.0.1",
         }
     )
+    deflate = "true" if options.deflate else "false"
     if kind == "channelport":
-        command = [sys.executable, "-m", "uvicorn", "app:app"]
+        command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
+        command += ["--ws-per-message-deflate", deflate]
     else:
         command = [sys.executable, __file__, "--bare-server", "--port", str(port)]
-    if kind == "channelport":
-        command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
-        command += ["--log-level", "warning"]
+        command += ["--deflate", "on" if options.deflate else "off"]
     process = _spawn(command, env)
     url = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient() as client:
-        for _ in range(400):
+        for _ in range(600):
             if process.poll() is not None:
                 raise RuntimeError(f"{kind} server exited with {process.returncode}")
             with contextlib.suppress(httpx.TransportError):
@@ -183,6 +196,23 @@ async def start_server(kind: str, database_url: str, data_dir: Path) -> Server:
             await asyncio.sleep(0.05)
     process.kill()
     raise RuntimeError(f"{kind} server did not start")
+
+
+@contextlib.contextmanager
+def private_redis() -> Any:
+    """A redis-server of this run only (pub/sub channels are server-wide: a shared Redis would
+    carry this run's pop-ups to every other subscriber of it)."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait()
 
 
 def stop_server(server: Server) -> None:
@@ -224,14 +254,15 @@ class Fleet:
                 message = json.loads(raw)
                 kind = message.get("type")
                 if kind == "next":
-                    self._arrived(message["payload"]["data"]["popups"]["messageId"])
+                    self._arrived(message["payload"]["data"]["popups"]["node"]["id"])
                 elif kind == "ping":
                     await socket.send('{"type":"pong"}')
 
-    async def connect(self, ws_url: str, tokens: list[str]) -> None:
+    async def connect(self, ws_urls: list[str], tokens: list[str]) -> None:
+        """Connect one client per token, spread evenly over `ws_urls` (one per process)."""
         gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
-        async def one(token: str) -> None:
+        async def one(token: str, ws_url: str) -> None:
             async with gate:
                 socket = await websockets.connect(
                     ws_url,
@@ -257,7 +288,9 @@ class Fleet:
                 self.sockets.append(socket)
                 self.readers.append(asyncio.create_task(self._read(socket)))
 
-        await asyncio.gather(*(one(token) for token in tokens))
+        await asyncio.gather(
+            *(one(token, ws_urls[index % len(ws_urls)]) for index, token in enumerate(tokens))
+        )
 
     async def close(self) -> None:
         async def one(socket: Any) -> None:
@@ -379,12 +412,20 @@ async def _graphql(client: httpx.AsyncClient, query: str, token: str, **variable
 
 
 async def measure_channelport(
-    database_url: str, data_dir: Path, admin_token: str, audience: Audience, publishes: int
+    database_url: str,
+    data_dir: Path,
+    admin_token: str,
+    audience: Audience,
+    publishes: int,
+    options: ServerOptions,
+    processes: int = 1,
 ) -> Result:
-    server = await start_server("channelport", database_url, data_dir)
+    servers = []
     fleet = Fleet(audience.size)
     try:
-        async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
+        for _ in range(processes):
+            servers.append(await start_server("channelport", database_url, data_dir, options))
+        async with httpx.AsyncClient(base_url=servers[0].url, timeout=120) as client:
 
             async def publish(title: str) -> tuple[str, float, float]:
                 created = await _graphql(
@@ -396,23 +437,24 @@ async def measure_channelport(
                         "title": title,
                         "body": BODY,
                         "pages": [PAGE],
-                        "groupIds": [str(audience.group_id)],
+                        "groupIds": [_global_id("PartnerGroup", audience.group_id)],
                     },
                 )
                 message_id = created["id"]
-                done = fleet.expect(message_id)
+                popup_id = _global_id("ReceivedPopup", _pk(message_id))
+                done = fleet.expect(popup_id)
                 started = time.perf_counter()
                 result = await _graphql(client, PUBLISH, admin_token, id=message_id)
                 answered = time.perf_counter()
                 assert result.get("status") == "PUBLISHED", result
                 await asyncio.wait_for(done.wait(), 120)
-                return message_id, fleet.last_arrival[message_id] - started, answered - started
+                return popup_id, fleet.last_arrival[popup_id] - started, answered - started
 
             await client.get("/healthz")
-            before = resident_kib(server.process.pid)
-            await fleet.connect(server.ws_url, audience.tokens)
+            before = sum(resident_kib(server.process.pid) for server in servers)
+            await fleet.connect([server.ws_url for server in servers], audience.tokens)
             await publish("Warm-up")
-            after = resident_kib(server.process.pid)
+            after = sum(resident_kib(server.process.pid) for server in servers)
             times, mutation_times = [], []
             for index in range(publishes):
                 _, elapsed, mutation = await publish(f"Pop-up {index}")
@@ -421,16 +463,28 @@ async def measure_channelport(
         return Result(times, (after - before) / audience.size, mutation_times)
     finally:
         await fleet.close()
-        stop_server(server)
+        for server in servers:
+            stop_server(server)
 
 
 def _frame(message_id: str, title: str) -> str:
-    popup = {"messageId": message_id, "title": title, "bodyHtml": BODY, "pages": [PAGE]}
-    return json.dumps({"id": "popups", "type": "next", "payload": {"data": {"popups": popup}}})
+    node = {"id": message_id, "title": title, "bodyHtml": BODY, "pages": [PAGE]}
+    edge = {"cursor": "Y3Vyc29yOjE=", "node": node}
+    return json.dumps({"id": "popups", "type": "next", "payload": {"data": {"popups": edge}}})
 
 
-async def measure_bare(data_dir: Path, audience: Audience, publishes: int) -> Result:
-    server = await start_server("bare", "", data_dir)
+def _global_id(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def _pk(global_id: str) -> int:
+    return int(base64.b64decode(global_id).decode().partition(":")[2])
+
+
+async def measure_bare(
+    data_dir: Path, audience: Audience, publishes: int, options: ServerOptions
+) -> Result:
+    server = await start_server("bare", "", data_dir, options)
     fleet = Fleet(audience.size)
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
@@ -445,7 +499,7 @@ async def measure_bare(data_dir: Path, audience: Audience, publishes: int) -> Re
 
             await client.get("/healthz")
             before = resident_kib(server.process.pid)
-            await fleet.connect(server.ws_url, audience.tokens)
+            await fleet.connect([server.ws_url], audience.tokens)
             # Subscriptions are registered after the connect returns: wait until all are.
             for _ in range(600):
                 probe = f"warm-up-{_}"
@@ -467,10 +521,19 @@ async def main(arguments: argparse.Namespace) -> None:
     sizes = [int(n) for n in arguments.clients.split(",")]
     if max(sizes) + 500 > limit:  # one socket per client in this process and in the server
         raise SystemExit(f"open-files limit {limit} is too low for {max(sizes)} clients")
+    deflate = arguments.deflate == "on"
     print(f"popup fan-out, {arguments.publishes} publishes per size, database {arguments.database}")
-    print(f"{os.cpu_count()} CPUs, open-files limit {limit}; clients in this process\n")
+    print(
+        f"{os.cpu_count()} CPUs, open-files limit {limit}; clients in this process; "
+        f"per-message deflate {arguments.deflate} on both servers; Channelport on "
+        f"{arguments.processes} process(es){' behind Redis' if arguments.processes > 1 else ''}\n"
+    )
     rows = []
-    with tempfile.TemporaryDirectory() as data_directory:
+    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as data_directory:
+        broadcast_url = "memory://"
+        if arguments.processes > 1:
+            broadcast_url = arguments.redis or stack.enter_context(private_redis())
+        options = ServerOptions(deflate=deflate, broadcast_url=broadcast_url)
         data_dir = Path(data_directory)
         async with scratch_database(arguments.database) as database_url:
             seeded = time.perf_counter()
@@ -478,9 +541,15 @@ async def main(arguments: argparse.Namespace) -> None:
             print(f"seeded {sum(sizes)} users in {time.perf_counter() - seeded:.1f}s")
             for size in sizes:
                 real = await measure_channelport(
-                    database_url, data_dir, admin_token, audiences[size], arguments.publishes
+                    database_url,
+                    data_dir,
+                    admin_token,
+                    audiences[size],
+                    arguments.publishes,
+                    options,
+                    arguments.processes,
                 )
-                bare = await measure_bare(data_dir, audiences[size], arguments.publishes)
+                bare = await measure_bare(data_dir, audiences[size], arguments.publishes, options)
                 rows.append((size, real, bare))
                 print(
                     f"N={size:>6}: channelport median {real.median * 1000:8.1f} ms "
@@ -505,11 +574,18 @@ async def main(arguments: argparse.Namespace) -> None:
         )
 
 
-def run_bare_server(port: int) -> None:
+def run_bare_server(port: int, deflate: bool) -> None:
     import uvicorn
 
     raise_open_files_limit()
-    uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        bare_app(),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        ws_per_message_deflate=deflate,
+    )
 
 
 if __name__ == "__main__":
@@ -517,10 +593,24 @@ if __name__ == "__main__":
     parser.add_argument("--clients", default="1000,5000,10000")
     parser.add_argument("--publishes", type=int, default=5)
     parser.add_argument("--database", default="sqlite")
+    parser.add_argument(
+        "--deflate",
+        choices=("on", "off"),
+        default="off",
+        help="per-message deflate on both servers (off: Channelport's default)",
+    )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="Channelport web processes (>1: behind Redis)"
+    )
+    parser.add_argument(
+        "--redis",
+        default="",
+        help="with --processes > 1: the Redis URL (default: a private redis-server of this run)",
+    )
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.bare_server:
-        run_bare_server(options.port)
+        run_bare_server(options.port, options.deflate == "on")
     else:
         asyncio.run(main(options))

@@ -5,20 +5,28 @@ watches the session: when it is logged out (here or on another web process, anno
 pub/sub), expires, or its user is deactivated, or when the session it was derived from (act-as)
 ends, the subscriptions stop and the socket closes with 4401 (logged out, expired) or 4403
 (deactivated) and a reason.
+
+Each operation runs with its `LiveOperation` in a context variable, so that a subscription's
+resolver can send pre-encoded `next` messages itself (schema.platform.shared_events).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.websockets import WebSocketDisconnect
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.types.unset import UnsetType
 
@@ -73,6 +81,35 @@ async def wait_for_session_end(viewer: Viewer) -> SessionEnd:
             continue  # fell behind: subscribe again, and check the database first
 
 
+class LiveOperation:
+    """One running operation of a websocket, for sending already encoded `next` messages."""
+
+    __slots__ = ("_operation", "_prefix", "_send_text")
+
+    def __init__(self, operation: Operation[Any, Any], send_text: Any) -> None:
+        self._operation = operation
+        self._prefix = '{"id":' + json.dumps(operation.id) + ',"type":"next","payload":'
+        self._send_text = send_text
+
+    async def send_encoded_next(self, payload: str) -> None:
+        """Send `{"id": <this operation>, "type": "next", "payload": <payload>}` (`payload`
+        is JSON text), unless the operation has completed."""
+        if self._operation.completed:
+            return
+        try:
+            await self._send_text(self._prefix + payload + "}")
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+
+
+_live_operation: ContextVar[LiveOperation | None] = ContextVar("live_operation", default=None)
+
+
+def current_live_operation() -> LiveOperation | None:
+    """The websocket operation this task runs, or None outside one."""
+    return _live_operation.get()
+
+
 class SessionBoundTransportWSHandler(BaseGraphQLTransportWSHandler):
     """graphql-transport-ws, closing the socket when the connection's session ends."""
 
@@ -107,6 +144,12 @@ class SessionBoundTransportWSHandler(BaseGraphQLTransportWSHandler):
                 return
             message = {**message, "payload": {**payload, "query": query}}
         await super().handle_subscribe(message)
+
+    async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        send_text = getattr(getattr(self.websocket, "ws", None), "send_text", None)
+        if send_text is not None:
+            _live_operation.set(LiveOperation(operation, send_text))
+        await super().run_operation(operation)
 
     async def _connection_init(self, message: Any) -> None:
         """Strawberry's connection_init, but a refused connection closes with 4403 and the reason

@@ -37,6 +37,7 @@ from schema.platform.common import (
     to_connection,
 )
 from schema.platform.node import register_node
+from schema.platform.shared_events import SharedEventSender
 from services.messaging import centre
 from services.platform.errors import ServiceError
 from services.platform.pagination import decode_cursor
@@ -244,9 +245,15 @@ class MessagingSubscription:
         except ServiceError as error:
             raise PublicError(error.message, extensions={"code": error.code.name}) from None
         stream = resolve.popups(info, page, after_pk)
+        # Each pop-up is executed and encoded once per process and sent as is (see
+        # schema/platform/shared_events.py); yielded only where that is not possible.
+        sender = SharedEventSender.for_current_operation()
         try:
             async for published in stream:
-                yield _shared_event(published)
+                event = _shared_event(published)
+                if sender is not None and await sender.send(event):
+                    continue
+                yield event
         except ServiceError as error:
             raise PublicError(error.message, extensions={"code": error.code.name}) from None
         except SubscriberDropped:

@@ -9,7 +9,10 @@ is empty at its time goes back to DRAFT with `not_sent_reason`.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from enum import StrEnum
+
+from tortoise.queryset import QuerySet
 
 from models.enums import PARTNER_ROLES, PartnerStatus
 from models.messaging import Message, MessageKind, MessageStatus, MessageTargetGroup
@@ -42,10 +45,10 @@ def locale_matches(user_locale: str, wanted: list[str]) -> bool:
     return any(locale == w or locale.startswith(f"{w}-") for w in wanted)
 
 
-async def eligible_users(message: Message) -> list[User]:
+async def _eligible_queryset(message: Message) -> QuerySet[User] | None:
     """SPEC §4: users of active/test partners in the audience, never sales reps nor
-    supplier-designated default lead owners, for email only those with Supplier Emails on,
-    narrowed by locale if the message says so."""
+    supplier-designated default lead owners, for email only those with Supplier Emails on
+    (None: no partner is in the audience). The locale rule is applied to the rows."""
     queryset = User.filter(
         is_active=True,
         role__in=sorted(PARTNER_ROLES),
@@ -57,14 +60,47 @@ async def eligible_users(message: Message) -> list[User]:
         group_ids = (await target_group_ids([message.id]))[message.id]
         partner_ids = await partner_ids_in_groups(group_ids)
         if not partner_ids:
-            return []
+            return None
         queryset = queryset.filter(partner_id__in=sorted(partner_ids))
     if message.kind is MessageKind.EMAIL:
         queryset = queryset.filter(supplier_emails_opt_in=True)
-    users = await queryset.order_by("id")
+    return queryset.order_by("id")
+
+
+async def eligible_users(message: Message) -> list[User]:
+    """The users a message reaches (see `_eligible_queryset`), narrowed by locale if the
+    message says so."""
+    queryset = await _eligible_queryset(message)
+    if queryset is None:
+        return []
+    users = await queryset
     if message.locales:
         users = [u for u in users if locale_matches(u.locale, list(message.locales))]
     return users
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What a recipient snapshot row needs of a user."""
+
+    user_id: int
+    partner_id: int
+    email: str
+
+
+async def eligible_recipients(message: Message) -> list[Recipient]:
+    """The same users as `eligible_users`, read as plain values (a pop-up's snapshot of
+    thousands of users needs no model instances)."""
+    queryset = await _eligible_queryset(message)
+    if queryset is None:
+        return []
+    rows = await queryset.values_list("id", "partner_id", "email", "locale")
+    wanted = list(message.locales)
+    return [
+        Recipient(user_id, partner_id, email)
+        for user_id, partner_id, email, locale in rows
+        if not wanted or locale_matches(locale, wanted)
+    ]
 
 
 class Outcome(StrEnum):

@@ -19,10 +19,16 @@ from tortoise.transactions import in_transaction
 
 from models.messaging import Message, MessageKind, MessageRecipient, MessageStatus
 from models.outbox import EmailCategory
+from models.tracking import insert_rows
 from models.vendor import VendorSettings
 from models.webhooks import WebhookEventType
 from services.email.outbox import queue_email
-from services.messaging.audience import Outcome, eligible_users, nobody_to_reach
+from services.messaging.audience import (
+    Outcome,
+    eligible_recipients,
+    eligible_users,
+    nobody_to_reach,
+)
 from services.messaging.centre import publication_cursors
 from services.messaging.content import body_as_text
 from services.messaging.status import utc_now
@@ -132,23 +138,26 @@ async def publish_popup(
         if not changed:
             return Outcome.NOT_IN_STATUS
         message = await Message.get(id=message_id)
-        users = await eligible_users(message)
-        if not users:
+        recipients = await eligible_recipients(message)
+        if not recipients:
             return await nobody_to_reach(message, on_schedule)
-        await MessageRecipient.bulk_create(
+        # Plain rows, a few statements: this snapshot is on the way from publishing to the
+        # pop-up showing up at thousands of users.
+        await insert_rows(
+            MessageRecipient,
             [
-                MessageRecipient(
-                    message_id=message.id,
-                    user_id=user.id,
-                    partner_id=user.partner_id,  # type: ignore[attr-defined]
-                    email=user.email,
-                )
-                for user in users
+                {
+                    "message_id": message.id,
+                    "user_id": recipient.user_id,
+                    "partner_id": recipient.partner_id,
+                    "email": recipient.email,
+                }
+                for recipient in recipients
             ],
-            batch_size=500,
         )
         await emit(WebhookEventType.MESSAGE_PUBLISHED, message)
         cursor = (await publication_cursors([message.id]))[message.id]
     # After the commit: a subscriber that re-syncs from the database must find the rows.
-    await announce_popup(settings, popup_payload(message, [u.id for u in users], cursor))
+    user_ids = [recipient.user_id for recipient in recipients]
+    await announce_popup(settings, popup_payload(message, user_ids, cursor))
     return Outcome.DONE

@@ -9,8 +9,9 @@ services/messaging/centre.py) gets, instead of every unread pop-up, only the unr
 published after it, then the live ones.
 
 A published payload is decoded once per process and shared by all subscribers of the process;
-its recipient list is turned into a set once per process as well (`_recipients`), so a publish
-to N connected users costs O(N), not O(N * recipients).
+its recipient list is turned into a set, and its pop-up into one `PublishedPopup`, once per
+process as well (`_publication`), so a publish to N connected users costs O(N), not
+O(N * recipients), and every recipient yields the same value.
 """
 
 from __future__ import annotations
@@ -30,18 +31,22 @@ from services.messaging.delivery import POPUP_CHANNEL
 from services.platform.pubsub import RESYNC, PubSub
 from services.platform.viewer import Viewer
 
-_RECIPIENT_SETS: OrderedDict[str, frozenset[int]] = OrderedDict()
-_RECIPIENT_SETS_KEPT = 64
+_PUBLICATIONS: OrderedDict[str, tuple[frozenset[int], PublishedPopup]] = OrderedDict()
+_PUBLICATIONS_KEPT = 64
 
 
-def _recipients(payload: dict[str, Any]) -> frozenset[int]:
+def _publication(payload: dict[str, Any]) -> tuple[frozenset[int], PublishedPopup]:
+    """Who may see a published pop-up, and the pop-up as each of them receives it (unread)."""
     key = str(payload.get("publication") or payload.get("id"))
-    found = _RECIPIENT_SETS.get(key)
+    found = _PUBLICATIONS.get(key)
     if found is None:
-        found = frozenset(int(user_id) for user_id in payload.get("recipients", ()))
-        _RECIPIENT_SETS[key] = found
-        while len(_RECIPIENT_SETS) > _RECIPIENT_SETS_KEPT:
-            _RECIPIENT_SETS.popitem(last=False)
+        found = (
+            frozenset(int(user_id) for user_id in payload.get("recipients", ())),
+            PublishedPopup(ReceivedPopup.from_payload(payload), int(payload["cursor"])),
+        )
+        _PUBLICATIONS[key] = found
+        while len(_PUBLICATIONS) > _PUBLICATIONS_KEPT:
+            _PUBLICATIONS.popitem(last=False)
     return found
 
 
@@ -66,9 +71,10 @@ async def popup_stream(
             assert isinstance(item, dict)
             if item.get("type") != "published" or item.get("id") in delivered:
                 continue
-            if viewer.user_id not in _recipients(item):
+            recipients, published = _publication(item)
+            if viewer.user_id not in recipients:
                 continue
-            if not shows_on(list(item.get("pages", ())), page):
+            if not shows_on(published.popup.pages, page):
                 continue
-            delivered.add(int(item["id"]))
-            yield PublishedPopup(ReceivedPopup.from_payload(item), int(item["cursor"]))
+            delivered.add(published.popup.message_id)
+            yield published
