@@ -17,7 +17,10 @@ services, instead of at each call site:
 
 `insert_rows()` is `bulk_create` for plain rows (dicts, no model instances): one statement per
 batch, reported like `bulk_create`. Snapshots of thousands of rows use it (building a model
-instance per row costs more than writing the row).
+instance per row costs more than writing the row). `insert_selected()` goes further: one
+`INSERT INTO ... SELECT ...` computed by the database, no row through Python; its rows are
+reported as one summary change the caller describes (a snapshot of thousands of rows derived
+from others is one fact, not thousands).
 
 `install_tracking()` gives every model (except the append-only ledgers, which refuse changes
 anyway) the tracked manager and the signal listeners; the database start-up calls it.
@@ -25,7 +28,7 @@ anyway) the tracked manager and the signal listeners; the database start-up call
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +37,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.manager import Manager
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesListQuery
 from tortoise.signals import Signals
 
 UPDATED_AT = "updated_at"
@@ -196,6 +199,63 @@ async def insert_rows(
             shown = {name: value for name, value in row.items() if value is not None}
             changes.append(RowChange(model, None, "created", after=shown, row=row))
         await _sink.record(changes, using_db)
+
+
+async def insert_selected(
+    model: type[Model],
+    select: ValuesListQuery[Any],
+    columns: Sequence[str],
+    constants: dict[str, Any],
+    summary: Callable[[int], RowChange],
+    using_db: BaseDBAsyncClient | None = None,
+) -> int:
+    """`INSERT INTO <model> (<columns>, <constants>) SELECT <select>, <constants>` in one
+    statement: `select` is a `values_list` queryset of as many fields as `columns` (attribute
+    names, in order); `constants` are the same for every row; a field in neither gets its
+    default, `auto_now(_add)` now. Returns how many rows were inserted. The rows are reported
+    to the sink as one change, `summary(count)` (only when rows were inserted)."""
+    db = using_db or model._choose_db(True)
+    fields_map = model._meta.fields_map
+    now = datetime.now(UTC)
+    executor = db.executor_class(model=model, db=db)
+    values = {
+        name: constants[name] if name in constants else _default_of(fields_map[name], now)
+        for name in executor.regular_columns
+        if name not in columns
+    }
+    select._choose_db_if_not_chosen()
+    select._make_query()
+    select_sql, select_params = select.query.get_parameterized_sql()
+    names = [*values, *columns]
+    column_list = ", ".join(f'"{model._meta.fields_db_projection[name]}"' for name in names)
+    constant_params = [fields_map[name].to_db_value(value, None) for name, value in values.items()]
+    if db.capabilities.dialect == "postgres":
+        # Numbered parameters after the select's own, typed (a bare parameter would be text).
+        start = len(select_params) + 1
+        placeholders = [
+            f"CAST(${start + i} AS {fields_map[name].get_for_dialect('postgres', 'SQL_TYPE')})"
+            for i, name in enumerate(values)
+        ]
+        params = [*select_params, *constant_params]
+    else:
+        placeholders = ["?" for _ in values]  # in the order of the text: constants first
+        params = [*constant_params, *select_params]
+    selected = ", ".join([*placeholders, '"selected".*'])
+    statement = (
+        f'INSERT INTO "{model._meta.db_table}" ({column_list}) '
+        f'SELECT {selected} FROM ({select_sql}) "selected"'
+    )
+    if db.capabilities.dialect == "postgres":
+        # The client reports no row count for an INSERT: count what it returns instead.
+        pk_column = model._meta.fields_db_projection[model._meta.pk_attr]
+        counted = f'WITH "inserted" AS ({statement} RETURNING "{pk_column}") '
+        _, rows = await db.execute_query(counted + 'SELECT COUNT(*) FROM "inserted"', params)
+        count = int(rows[0][0])
+    else:
+        count, _ = await db.execute_query(statement, params)
+    if count and isinstance(model._meta.manager, TrackedManager) and _listening(model):
+        await _sink.record([summary(count)], using_db)
+    return count
 
 
 def _default_of(field: Any, now: datetime) -> Any:

@@ -11,7 +11,9 @@ Design (why it cannot be forgotten, and why the values are real):
   signals, with the old values read from the database just before the write; queryset
   `.update()`/`.delete()`/`bulk_create()` (which bypass signals) by reading the affected rows
   before and after. Services need no audit calls of their own, and a service added later is
-  covered. Model signals alone would have missed every queryset update.
+  covered. Model signals alone would have missed every queryset update. Rows the database
+  derives from others in one `INSERT INTO ... SELECT` (a pop-up's recipient snapshot) are
+  reported as one change saying how many.
 - The entry for a change is written on the same connection right after the write, so inside the
   service's transaction when there is one: a rolled-back change leaves no "done" entry.
 - When the call ends, one `called` entry records it if it changed no row, or if it was refused
