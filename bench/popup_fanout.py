@@ -64,6 +64,34 @@ the server; before the changes, 227.5 ms vs 40.7 ms bare, 5.59x, 129 / 71 KiB pe
   used: a subscription uses none), two bounded pub/sub queues (pop-ups and session ends) ~4.5
   KiB, uvicorn's and the websockets library's protocol objects ~8 KiB, the session watch task and
   the connection's tasks the rest.
+
+Second round (deflate off; before: 1,000 clients 2.3-3.7x, 5,000 ~5x, 10,000 ~4.3x, 68-76 KiB):
+
+- The publish mutation: `publish_popup` alone (audit scope open, in-process pub/sub, no
+  profiler) took 347-357 ms at 5,000 recipients and 544-569 ms at 10,000 on SQLite (402-424 /
+  917-943 ms on PostgreSQL): reading the eligible users, converting 2 x N rows' values
+  (`to_db_value` and validation per field: ~40% profiled) and writing the snapshot and N audit
+  entries. Now the snapshot is one `INSERT INTO ... SELECT` of the eligibility query (the locale
+  rule in SQL too: services/messaging/audience.py), written by the database, and the audit log
+  records it as one entry of the message (`recipients`: how many); only the new rows' ids and
+  user ids are read back: 18-25 ms at 5,000 and 42-52 ms at 10,000 on SQLite (84-107 / 153-182
+  ms on PostgreSQL).
+- Per connection, after the publish (1,000 clients, cProfile): each subscription's task woke up
+  for each pop-up (its pub/sub queue's `get`, the pop-up stream, graphql-core's map iterator,
+  Strawberry's result stream, the subscription resolver: ~23 us profiled) before the send
+  itself (~29 us, uvicorn's frame and write). Now one hub per process
+  (services/messaging/popup_hub.py) reads the pub/sub channel once and writes each live pop-up
+  to every eligible connection from its own task, as the bare broadcast does; the subscriptions'
+  tasks stay parked.
+- Memory per idle subscribed connection (tracemalloc, 1,500 clients, traced Python memory): 62.2
+  KiB before, 51.9 KiB after: the two bounded pub/sub queues per connection (pop-ups and
+  session ends, ~7.7 KiB with their events) and the session watch task with its subscription
+  (~3 KiB) are gone (one hub and one session watch per process: ~1 KiB per connection left for
+  their entries). What remains is uvicorn's and the websockets library's connection objects
+  (~12 KiB, the bare server has them too), Strawberry's per-operation state kept for the life of
+  the subscription (the operation task and result stream, graphql-core's execution context,
+  the extension hooks: ~10 KiB, ~44 context-manager blocks), the connection's context and
+  middleware frames (~3 KiB) and coroutine frames.
 """
 
 from __future__ import annotations

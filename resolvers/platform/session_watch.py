@@ -114,9 +114,6 @@ class SessionWatch:
                 if not connections:
                     del self._by_session[session_id]
 
-    def watched_count(self) -> int:
-        return len({w for connections in self._by_session.values() for w in connections})
-
     def _check_soon(self, connections: list[Watched]) -> None:
         task = asyncio.ensure_future(self._check(connections))
         task.add_done_callback(_log_failure)

@@ -63,8 +63,18 @@ def publication(payload: dict[str, Any]) -> tuple[frozenset[int], PublishedPopup
 class PopupListener:
     """One `popups` subscription, as the hub sees it."""
 
-    __slots__ = ("delivered", "dropped", "ended", "live", "page", "pending", "send", "user_id")
-    __slots__ += ("_limit", "_waiter")
+    __slots__ = (
+        "_limit",
+        "_waiter",
+        "delivered",
+        "dropped",
+        "ended",
+        "live",
+        "page",
+        "pending",
+        "send",
+        "user_id",
+    )
 
     def __init__(self, user_id: int, page: str | None, send: SendPopup | None, limit: int) -> None:
         self.user_id = user_id
@@ -123,7 +133,6 @@ class PopupHub:
     def __init__(self, pubsub: PubSub) -> None:
         self._pubsub = pubsub
         self._listeners: dict[int, set[PopupListener]] = {}
-        self._count = 0
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
@@ -141,19 +150,14 @@ class PopupHub:
         if self._task.done():  # the subscription ended meanwhile: an ended stream
             listener.end(dropped=False)
         self._listeners.setdefault(user_id, set()).add(listener)
-        self._count += 1
         try:
             yield listener
         finally:
             listeners = self._listeners.get(user_id)
             if listeners is not None and listener in listeners:
                 listeners.discard(listener)
-                self._count -= 1
                 if not listeners:
                     del self._listeners[user_id]
-
-    def listener_count(self) -> int:
-        return self._count
 
     async def _feed(self) -> None:
         dropped = False
