@@ -116,7 +116,9 @@ class SessionBoundTransportWSHandler(BaseGraphQLTransportWSHandler):
         if self.connection_timed_out:
             return
         if self.connection_init_timeout_task:
+            # Not kept for the life of the connection: the loop holds it until it has ended.
             self.connection_init_timeout_task.cancel()
+            self.connection_init_timeout_task = None
         payload = message.get("payload", {})
         if not isinstance(payload, dict):
             await self.websocket.close(code=4400, reason="Invalid connection init payload")
