@@ -39,7 +39,10 @@ from graphql import (
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetails, collect_fields, collect_subfields
+from graphql.execution.executor import invalid_return_type_error
 from graphql.language import DirectiveNode, FieldNode, OperationDefinitionNode, Visitor, visit
+
+from schema.platform.direct_resolvers import DirectCall, direct_call
 
 if TYPE_CHECKING:
     from schema.platform.planned_execution import PlannedExecution
@@ -76,6 +79,8 @@ class FieldStep:
     non_null: bool = False
     null_message: str = ""
     complete: Completer | None = None
+    # A nested field whose resolver the plan may call itself (schema.platform.direct_resolvers).
+    direct: DirectCall | None = None
 
 
 @dataclass(eq=False, slots=True)
@@ -144,6 +149,10 @@ class _Compiler:
             )
             if plain_reads and not step.has_args:
                 step.read = plain_read(field_def)
+            if plain_reads and step.read is None:
+                step.direct = direct_call(
+                    field_def, getattr(self.schema, "_strawberry_schema", None)
+                )
             inner = field_def.type.of_type if is_non_null_type(field_def.type) else None
             leaf = inner if inner is not None else field_def.type
             if step.read is not None and is_leaf_type(leaf):
@@ -161,7 +170,7 @@ class _Compiler:
             return _list(self.completer(item_type, step), item_type, return_type, step)
         if is_leaf_type(return_type):
             return _leaf(return_type)
-        if is_object_type(return_type) and return_type.is_type_of is None:
+        if is_object_type(return_type):
             executor = self.executor
             grouped, new_defer_usages, _forbidden = collect_subfields(
                 self.schema,
@@ -174,8 +183,11 @@ class _Compiler:
             )
             if new_defer_usages:
                 raise Unplannable("deferred fields")
-            return _object(self.object_plan(return_type, grouped))
-        # Abstract types and objects with `is_type_of`: graphql-core's own completion.
+            plan = self.object_plan(return_type, grouped)
+            if return_type.is_type_of is None:
+                return _object(plan)
+            return _checked_object(plan, return_type, step)
+        # Abstract types: graphql-core's own completion.
         return _standard(return_type, step)
 
 
@@ -240,6 +252,43 @@ def _object(plan: ObjectPlan) -> Completer:
         return executor.execute_plan(plan, value, path)
 
     return complete_object
+
+
+def _checked_object(plan: ObjectPlan, object_type: GraphQLObjectType, step: FieldStep) -> Completer:
+    """An object type with `is_type_of`: graphql-core's check of the value, then the plan."""
+    is_type_of = object_type.is_type_of
+    assert is_type_of is not None
+    # Strawberry's own check (an object type implementing an interface) never reads its info.
+    needs_info = not _is_strawberry_type_check(is_type_of)
+
+    def complete_checked_object(executor: PlannedExecution, value: Any, path: Any) -> Any:
+        if isinstance(value, Exception):
+            raise value
+        if value is None or value is executor.undefined:
+            return None
+        matches = is_type_of(value, executor.field_info(step, path) if needs_info else None)
+        if executor.is_awaitable(matches):
+            return executor.execute_plan_when(matches, plan, object_type, step, value, path)
+        if not matches:
+            raise invalid_return_type_error(object_type, value, step.details)
+        return executor.execute_plan(plan, value, path)
+
+    return complete_checked_object
+
+
+STRAWBERRY_TYPE_CHECK = (
+    "GraphQLCoreConverter.from_object.<locals>._get_is_type_of.<locals>.is_type_of"
+)
+
+
+def _is_strawberry_type_check(is_type_of: Callable[..., Any]) -> bool:
+    code = getattr(is_type_of, "__code__", None)
+    return (
+        getattr(is_type_of, "__qualname__", None) == STRAWBERRY_TYPE_CHECK
+        and getattr(is_type_of, "__module__", None) == "strawberry.schema.schema_converter"
+        and code is not None
+        and code.co_varnames[:2] == ("obj", "_info")
+    )
 
 
 def _standard(return_type: GraphQLOutputType, step: FieldStep) -> Completer:

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError, GraphQLOutputType
+from graphql import GraphQLError, GraphQLObjectType, GraphQLOutputType
+from graphql.execution.executor import invalid_return_type_error
 from graphql.execution.values import get_argument_values
 from graphql.language import OperationType
 from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
 
+from schema.platform.direct_resolvers import DirectCall
 from schema.platform.execution_plan import Completer, FieldStep, ObjectPlan, plan_for
 
 
@@ -33,6 +35,8 @@ class PlannedExecution:
     """Mixin for a graphql-core executor class (put it before the executor in the bases)."""
 
     undefined = Undefined
+    # Per operation: the direct calls' arguments by (step, root field), None for "not direct".
+    direct_decisions: dict[tuple[int, Any], dict[str, Any] | None]
 
     def plain_reads_allowed(self) -> bool:
         manager = self.middleware_manager  # type: ignore[attr-defined]
@@ -60,6 +64,7 @@ class PlannedExecution:
                 plan = plan_for(self, root_type)  # type: ignore[arg-type]
         if plan is None:
             return super().execute_operation(serially)  # type: ignore[misc]
+        self.direct_decisions = {}
         return self._run_root(plan.root)
 
     def _run_root(self, root: ObjectPlan) -> Any:
@@ -154,11 +159,27 @@ class PlannedExecution:
                 self.handle_field_error(raw_error, step.return_type, step.details, path)  # type: ignore[attr-defined]
                 return None
             return completed
+        info = self.build_resolve_info(step.field_def, step.nodes, step.parent_type, path)  # type: ignore[attr-defined]
+        direct = step.direct
+        if direct is not None:
+            strawberry_info = direct.info_class(_raw_info=info, _field=direct.strawberry_field)
+            kwargs = self.direct_arguments(step, direct, source, strawberry_info, path)
+            if kwargs is not None:
+                try:
+                    result = direct.call(source, strawberry_info, kwargs)
+                    if self.is_awaitable(result):  # type: ignore[attr-defined]
+                        return self._complete_awaitable(result, complete, step, path)
+                    completed = complete(self, result, path)  # type: ignore[arg-type]
+                    if self.is_awaitable(completed):  # type: ignore[attr-defined]
+                        return self._await_completed(completed, step.return_type, step, path)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, step.return_type, step.details, path)  # type: ignore[attr-defined]
+                    return None
+                return completed
         resolve_fn = step.resolve
         manager = self.middleware_manager  # type: ignore[attr-defined]
         if manager:
             resolve_fn = manager.get_field_resolver(resolve_fn)
-        info = self.build_resolve_info(step.field_def, step.nodes, step.parent_type, path)  # type: ignore[attr-defined]
         try:
             args = (
                 get_argument_values(
@@ -182,6 +203,40 @@ class PlannedExecution:
             return None
         return completed
 
+    def direct_arguments(
+        self, step: FieldStep, direct: DirectCall, source: Any, info: Any, path: Path
+    ) -> dict[str, Any] | None:
+        """The converted arguments of a direct call, once per step and root field; None when a
+        permission check does not say yes there, or the arguments do not convert: Strawberry's
+        own path then runs for every object (and fails exactly as it does without plans)."""
+        root = path
+        while root.prev is not None:
+            root = root.prev
+        key = (id(step), root.key)
+        decided = self.direct_decisions
+        if key in decided:
+            return decided[key]
+        kwargs: dict[str, Any] | None
+        try:
+            raw = (
+                get_argument_values(
+                    step.field_def,
+                    step.details[0].node,
+                    self.variable_values,  # type: ignore[attr-defined]
+                    step.details[0].fragment_variable_values,
+                    self.hide_suggestions,  # type: ignore[attr-defined]
+                )
+                if step.has_args
+                else {}
+            )
+            kwargs = direct.converted_arguments(raw, info)
+        except Exception:
+            kwargs = None
+        if kwargs is not None and not direct.permitted(source, info, kwargs):
+            kwargs = None
+        decided[key] = kwargs
+        return kwargs
+
     async def _complete_awaitable(
         self, result: Any, complete: Completer, step: FieldStep, path: Path
     ) -> Any:
@@ -204,6 +259,23 @@ class PlannedExecution:
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, step.details, path)  # type: ignore[attr-defined]
             return None
+
+    async def execute_plan_when(
+        self,
+        matches: Any,
+        plan: ObjectPlan,
+        object_type: GraphQLObjectType,
+        step: FieldStep,
+        value: Any,
+        path: Path,
+    ) -> Any:
+        """complete_object_value with an awaitable `is_type_of`: check, then the plan."""
+        if not await self.with_abort_signal(matches):  # type: ignore[attr-defined]
+            raise invalid_return_type_error(object_type, value, step.details)
+        result = self.execute_plan(plan, value, path)
+        if self.is_awaitable(result):  # type: ignore[attr-defined]
+            return await result
+        return result
 
     # ---- lists and the standard fallback -------------------------------------------------
 
@@ -230,7 +302,12 @@ class PlannedExecution:
                 if is_awaitable(entry):
                     append(
                         self.complete_awaitable_list_item_value(  # type: ignore[attr-defined]
-                            entry, item_type, step.details, self._info(step, path), item_path, None
+                            entry,
+                            item_type,
+                            step.details,
+                            self.field_info(step, path),
+                            item_path,
+                            None,
                         )
                     )
                     awaitable_indices.append(index)
@@ -273,10 +350,10 @@ class PlannedExecution:
     ) -> Any:
         """graphql-core's own complete_value, for what plans leave to it."""
         return self.complete_value(  # type: ignore[attr-defined]
-            return_type, step.details, self._info(step, path), path, value, None
+            return_type, step.details, self.field_info(step, path), path, value, None
         )
 
-    def _info(self, step: FieldStep, path: Path) -> Any:
+    def field_info(self, step: FieldStep, path: Path) -> Any:
         """The field's resolve info, as graphql-core passes it while completing the field."""
         field_path = path
         while isinstance(field_path.key, int) and field_path.prev is not None:
