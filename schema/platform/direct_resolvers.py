@@ -96,7 +96,7 @@ class DirectCall:
         return self.resolver(**arguments)
 
 
-def _source_independent(permission: BasePermission) -> bool:
+def source_independent(permission: BasePermission) -> bool:
     """Whether the class that defines `has_permission` declares its answer object-independent."""
     for klass in type(permission).__mro__:
         if "has_permission" in klass.__dict__:
@@ -134,7 +134,7 @@ def direct_call(field_def: GraphQLField, strawberry_schema: Any) -> DirectCall |
         if type(extension) is not PermissionExtension or extension.fail_silently:
             return None
         permissions.extend(extension.permissions)
-    if not all(_source_independent(p) for p in permissions):
+    if not all(source_independent(p) for p in permissions):
         return None
     info_parameter = resolver.info_parameter
     return DirectCall(

@@ -42,6 +42,7 @@ from graphql.execution.collect_fields import FieldDetails, collect_fields, colle
 from graphql.execution.executor import invalid_return_type_error
 from graphql.language import DirectiveNode, FieldNode, OperationDefinitionNode, Visitor, visit
 
+from schema.platform.batched_fields import BatchedField, batched_form
 from schema.platform.direct_resolvers import DirectCall, direct_call
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ class FieldStep:
     complete: Completer | None = None
     # A nested field whose resolver the plan may call itself (schema.platform.direct_resolvers).
     direct: DirectCall | None = None
+    # Its batched form, for the objects of a list (schema.platform.batched_fields).
+    batch: BatchedField | None = None
 
 
 @dataclass(eq=False, slots=True)
@@ -153,6 +156,8 @@ class _Compiler:
                 step.direct = direct_call(
                     field_def, getattr(self.schema, "_strawberry_schema", None)
                 )
+                if step.direct is not None:
+                    step.batch = batched_form(step.direct.strawberry_field)
             inner = field_def.type.of_type if is_non_null_type(field_def.type) else None
             leaf = inner if inner is not None else field_def.type
             if step.read is not None and is_leaf_type(leaf):

@@ -7,6 +7,8 @@ is expected), is refused with code INVALID ("Expected a Partner id."), never rea
 
 from __future__ import annotations
 
+import base64
+
 import strawberry
 from strawberry.relay import GlobalID
 from strawberry.relay.types import GlobalIDValueError
@@ -18,8 +20,9 @@ MAX_PK = 2**31 - 1
 
 
 def global_id(type_name: str, pk: int) -> strawberry.ID:
-    """The opaque id of the record `pk` of the GraphQL type `type_name`."""
-    return strawberry.ID(str(GlobalID(type_name, str(pk))))
+    """The opaque id of the record `pk` of the GraphQL type `type_name`: what
+    `str(GlobalID(type_name, str(pk)))` gives, built without the GlobalID object."""
+    return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
 
 
 def optional_global_id(type_name: str, pk: int | None) -> strawberry.ID | None:

@@ -19,6 +19,7 @@ abstract types and objects with `is_type_of` inside a plan.
 
 from __future__ import annotations
 
+from asyncio import get_running_loop
 from typing import Any
 
 from graphql import GraphQLError, GraphQLObjectType, GraphQLOutputType
@@ -27,16 +28,18 @@ from graphql.execution.values import get_argument_values
 from graphql.language import OperationType
 from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
 
+from schema.platform.batched_execution import BatchedExecution
 from schema.platform.direct_resolvers import DirectCall
 from schema.platform.execution_plan import Completer, FieldStep, ObjectPlan, plan_for
 
 
-class PlannedExecution:
+class PlannedExecution(BatchedExecution):
     """Mixin for a graphql-core executor class (put it before the executor in the bases)."""
 
     undefined = Undefined
-    # Per operation: the direct calls' arguments by (step, root field), None for "not direct".
-    direct_decisions: dict[tuple[int, Any], dict[str, Any] | None]
+    # Per operation, by (step, root field): the direct calls' arguments (None: not direct) and
+    # whether the field's batched form takes them.
+    direct_decisions: dict[tuple[int, Any], tuple[dict[str, Any] | None, bool]]
 
     def plain_reads_allowed(self) -> bool:
         manager = self.middleware_manager  # type: ignore[attr-defined]
@@ -65,6 +68,13 @@ class PlannedExecution:
         if plan is None:
             return super().execute_operation(serially)  # type: ignore[misc]
         self.direct_decisions = {}
+        self.batch_tasks = set()
+        try:
+            get_running_loop()
+        except RuntimeError:
+            self.batching = False
+        else:
+            self.batching = True
         return self._run_root(plan.root)
 
     def _run_root(self, root: ObjectPlan) -> Any:
@@ -159,12 +169,28 @@ class PlannedExecution:
                 self.handle_field_error(raw_error, step.return_type, step.details, path)  # type: ignore[attr-defined]
                 return None
             return completed
-        info = self.build_resolve_info(step.field_def, step.nodes, step.parent_type, path)  # type: ignore[attr-defined]
         direct = step.direct
         if direct is not None:
-            strawberry_info = direct.info_class(_raw_info=info, _field=direct.strawberry_field)
-            kwargs = self.direct_arguments(step, direct, source, strawberry_info, path)
+            root = path
+            while root.prev is not None:
+                root = root.prev
+            decision = self.direct_decisions.get((id(step), root.key))
+            if decision is None:
+                decision = self.decide_direct(step, direct, source, path, root.key)
+            kwargs, batch_accepted = decision
             if kwargs is not None:
+                scope = self.batch_scope
+                if batch_accepted and scope is not None:
+                    return self.register_in_batch(
+                        scope,
+                        step,
+                        root.key,
+                        source,
+                        path,
+                        lambda: self._strawberry_info(step, direct, path),
+                        kwargs,
+                    )
+                strawberry_info = self._strawberry_info(step, direct, path)
                 try:
                     result = direct.call(source, strawberry_info, kwargs)
                     if self.is_awaitable(result):  # type: ignore[attr-defined]
@@ -176,6 +202,7 @@ class PlannedExecution:
                     self.handle_field_error(raw_error, step.return_type, step.details, path)  # type: ignore[attr-defined]
                     return None
                 return completed
+        info = self.build_resolve_info(step.field_def, step.nodes, step.parent_type, path)  # type: ignore[attr-defined]
         resolve_fn = step.resolve
         manager = self.middleware_manager  # type: ignore[attr-defined]
         if manager:
@@ -203,19 +230,18 @@ class PlannedExecution:
             return None
         return completed
 
-    def direct_arguments(
-        self, step: FieldStep, direct: DirectCall, source: Any, info: Any, path: Path
-    ) -> dict[str, Any] | None:
-        """The converted arguments of a direct call, once per step and root field; None when a
-        permission check does not say yes there, or the arguments do not convert: Strawberry's
-        own path then runs for every object (and fails exactly as it does without plans)."""
-        root = path
-        while root.prev is not None:
-            root = root.prev
-        key = (id(step), root.key)
-        decided = self.direct_decisions
-        if key in decided:
-            return decided[key]
+    def _strawberry_info(self, step: FieldStep, direct: DirectCall, path: Path) -> Any:
+        info = self.build_resolve_info(step.field_def, step.nodes, step.parent_type, path)  # type: ignore[attr-defined]
+        return direct.info_class(_raw_info=info, _field=direct.strawberry_field)
+
+    def decide_direct(
+        self, step: FieldStep, direct: DirectCall, source: Any, path: Path, root: Any
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """Once per step and root field: the converted arguments of a direct call, or None when
+        a permission check does not say yes there or the arguments do not convert (Strawberry's
+        own path then runs for every object and fails exactly as it does without plans); and
+        whether the field's batched form (if any) takes these arguments."""
+        info = self._strawberry_info(step, direct, path)
         kwargs: dict[str, Any] | None
         try:
             raw = (
@@ -234,8 +260,15 @@ class PlannedExecution:
             kwargs = None
         if kwargs is not None and not direct.permitted(source, info, kwargs):
             kwargs = None
-        decided[key] = kwargs
-        return kwargs
+        batch_accepted = False
+        if kwargs is not None and step.batch is not None:
+            try:
+                batch_accepted = not step.batch.refuses(info, **kwargs)
+            except Exception:
+                batch_accepted = False
+        decision = (kwargs, batch_accepted)
+        self.direct_decisions[(id(step), root)] = decision
+        return decision
 
     async def _complete_awaitable(
         self, result: Any, complete: Completer, step: FieldStep, path: Path
@@ -296,6 +329,7 @@ class PlannedExecution:
         append = completed_results.append
         awaitable_indices: list[int] = []
         index = 0
+        scope = self.open_batch_scope()
         try:
             for entry in value:
                 item_path = Path(path, index, None)
@@ -328,6 +362,8 @@ class PlannedExecution:
             if pending:
                 self.settle_in_background(pending)  # type: ignore[attr-defined]
             raise
+        finally:
+            self.close_batch_scope(scope)
         if not awaitable_indices:
             return completed_results
 
