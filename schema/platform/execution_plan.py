@@ -41,6 +41,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails, collect_fields, collect_subfields
 from graphql.execution.executor import invalid_return_type_error
 from graphql.language import DirectiveNode, FieldNode, OperationDefinitionNode, Visitor, visit
+from graphql.type.scalars import serialize_id, serialize_string
 
 from schema.platform.batched_fields import BatchedField, batched_form
 from schema.platform.direct_resolvers import DirectCall, direct_call
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     from schema.platform.planned_execution import PlannedExecution
 
 PLAN_CACHE_SIZE = 256
+# graphql-core's output coercions that return a `str` value unchanged.
+STR_AS_IS = (serialize_string, serialize_id)
 STRAWBERRY_FIELD = "strawberry-definition"
 
 # complete(executor, value, path) -> completed value, or an awaitable of it; raises like
@@ -78,6 +81,8 @@ class FieldStep:
     # For a plain field of scalar or enum type (maybe non-null): its coercion, inline.
     leaf_type: GraphQLLeafType | None = None
     non_null: bool = False
+    # String and ID give a `str` back as it is (graphql-core's own coercion does exactly that).
+    str_as_is: bool = False
     null_message: str = ""
     complete: Completer | None = None
     # A nested field whose resolver the plan may call itself (schema.platform.direct_resolvers).
@@ -163,6 +168,7 @@ class _Compiler:
             if step.read is not None and is_leaf_type(leaf):
                 step.leaf_type = leaf  # type: ignore[assignment]
                 step.non_null = inner is not None
+                step.str_as_is = getattr(leaf, "coerce_output_value", None) in STR_AS_IS
             step.complete = self.completer(field_def.type, step)
             plan.steps.append(step)
         return plan

@@ -122,7 +122,7 @@ class PlannedExecution(BatchedExecution):
                             if step.non_null:
                                 raise TypeError(step.null_message)
                             value = None
-                        else:
+                        elif not (step.str_as_is and type(value) is str):
                             value = self.complete_leaf_value(leaf_type, value)  # type: ignore[attr-defined]
                     except Exception as raw_error:
                         self.handle_field_error(  # type: ignore[attr-defined]
