@@ -24,6 +24,7 @@ from services.deals import conversion, registration_queries
 from services.deals import service as deals
 from services.partners import groups as partner_groups
 from services.partners import service as partners
+from services.platform.records import ModelRecord
 from services.platform.viewer import Viewer
 from services.renewals import service as renewals
 from services.renewals.service import RenewalPlan
@@ -38,7 +39,8 @@ class Loaders:
     def __init__(self, viewer: Viewer | None) -> None:
         self.viewer = viewer
         self.groups_of_partner = DataLoader[int, list[PartnerGroup]](self._groups_of_partners)
-        self.users_of_partner = PagedLoader[User](
+        # Records of the users (services/platform/records.py), read attribute by attribute.
+        self.users_of_partner = PagedLoader[ModelRecord](
             self._require_viewer, users.users_of_partners, users.user_counts_of_partners
         )
         self.members_of_group = DataLoader[int, list[PartnerOrg]](self._members_of_groups)

@@ -27,6 +27,7 @@ from services.partners.rules import GroupRuleField as GroupRuleFieldEnum
 from services.partners.rules import GroupRuleOperator as GroupRuleOperatorEnum
 from services.platform.nested_pages import page_of_list
 from services.platform.pagination import Page
+from services.platform.records import ModelRecord
 
 if TYPE_CHECKING:
     from schema.customers.customer import Customer
@@ -240,7 +241,7 @@ class User(Node):
     partner_id: strawberry.Private[int | None]
 
     @classmethod
-    def from_model(cls, user: UserModel) -> User:
+    def from_model(cls, user: UserModel | ModelRecord) -> User:
         return cls(
             id=global_id("User", user.id),
             pk=user.id,
