@@ -15,8 +15,8 @@ from models.enums import GroupKind, Role
 from models.partners import PartnerGroup, PartnerOrg
 from models.users import SalesRep, User
 from services.platform.nested_pages import pages_per_parent
-from services.platform.pagination import PageWindow
-from services.platform.records import ModelRecord, records_of
+from services.platform.pagination import PageWindow, paginate
+from services.platform.records import ModelRecord, fetch_records, records_of
 from tests.conftest import World
 
 
@@ -79,3 +79,24 @@ async def test_a_page_of_records_is_the_page_of_model_instances(world: World) ->
                 _attributes(m, User) for m in model_page.items
             ]
             assert record_page.cursor_list() == model_page.cursor_list()
+
+
+async def test_a_page_of_partner_records_is_the_page_of_partner_instances(world: World) -> None:
+    for number in range(5):
+        await PartnerOrg.create(name=f"Partner {number}", country="NL")
+    for window in (PageWindow(first=3), PageWindow(last=2), PageWindow()):
+        queryset = PartnerOrg.filter(country="NL")
+        as_models = await paginate(queryset, window)
+        as_records = await paginate(queryset, window, as_records=True)
+        assert [_attributes(r, PartnerOrg) for r in as_records.items] == [
+            _attributes(m, PartnerOrg) for m in as_models.items
+        ]
+        assert (as_records.has_next_page, as_records.has_previous_page) == (
+            as_models.has_next_page,
+            as_models.has_previous_page,
+        )
+
+
+async def test_records_refuse_querysets_that_need_model_instances(world: World) -> None:
+    with pytest.raises(ValueError, match="plain querysets"):
+        await fetch_records(User.all().select_related("partner"))

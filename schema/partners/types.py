@@ -129,7 +129,7 @@ class Partner(Node):
     updated_at: datetime = strawberry.field(description="When it last changed (sync).")
 
     @classmethod
-    def from_model(cls, partner: PartnerOrg) -> Partner:
+    def from_model(cls, partner: PartnerOrg | ModelRecord) -> Partner:
         return cls(
             id=global_id("Partner", partner.id),
             pk=partner.id,

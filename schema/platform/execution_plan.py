@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLError,
     GraphQLField,
     GraphQLLeafType,
@@ -83,6 +84,9 @@ class FieldStep:
     non_null: bool = False
     # String and ID give a `str` back as it is (graphql-core's own coercion does exactly that).
     str_as_is: bool = False
+    # An enum whose members are coerced once per plan: member -> its name in the response.
+    enum_class: type | None = None
+    enum_names: dict[Any, Any] = field(default_factory=dict)
     null_message: str = ""
     complete: Completer | None = None
     # A nested field whose resolver the plan may call itself (schema.platform.direct_resolvers).
@@ -169,6 +173,7 @@ class _Compiler:
                 step.leaf_type = leaf  # type: ignore[assignment]
                 step.non_null = inner is not None
                 step.str_as_is = getattr(leaf, "coerce_output_value", None) in STR_AS_IS
+                step.enum_class, step.enum_names = enum_outputs(leaf)
             step.complete = self.completer(field_def.type, step)
             plan.steps.append(step)
         return plan
@@ -200,6 +205,18 @@ class _Compiler:
             return _checked_object(plan, return_type, step)
         # Abstract types: graphql-core's own completion.
         return _standard(return_type, step)
+
+
+def enum_outputs(leaf: Any) -> tuple[type | None, dict[Any, Any]]:
+    """For a Strawberry enum type: its Python enum and what its coercion gives each member
+    (computed here once: the coercion depends on the member only); else (None, {})."""
+    wrapped = getattr(leaf, "wrapped_cls", None)
+    if not isinstance(leaf, GraphQLEnumType) or not isinstance(wrapped, type):
+        return None, {}
+    try:
+        return wrapped, {member: leaf.coerce_output_value(member) for member in wrapped}  # type: ignore[attr-defined]
+    except Exception:
+        return None, {}
 
 
 def plain_read(field_def: GraphQLField) -> Callable[[Any], Any] | None:

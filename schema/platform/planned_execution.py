@@ -122,7 +122,11 @@ class PlannedExecution(BatchedExecution):
                             if step.non_null:
                                 raise TypeError(step.null_message)
                             value = None
-                        elif not (step.str_as_is and type(value) is str):
+                        elif step.str_as_is and type(value) is str:
+                            pass  # what String's and ID's coercion returns for a str
+                        elif type(value) is step.enum_class:
+                            value = step.enum_names[value]
+                        else:
                             value = self.complete_leaf_value(leaf_type, value)  # type: ignore[attr-defined]
                     except Exception as raw_error:
                         self.handle_field_error(  # type: ignore[attr-defined]

@@ -13,18 +13,16 @@ with the same cursors, so a client cannot tell the two apart.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from tortoise.backends.base.executor import CHUNK_SIZE
 from tortoise.expressions import RawSQL
 from tortoise.functions import Count
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from services.platform.pagination import Page, PageWindow, decode_cursor
-from services.platform.records import records_of
+from services.platform.records import records_of_statement
 
 RowT = TypeVar("RowT", bound=Model)
 ItemT = TypeVar("ItemT")
@@ -82,7 +80,7 @@ async def pages_per_parent(
     sql = f'SELECT * FROM ({inner_sql}) "ranked" WHERE "{_RANK}" <= {int(size) + 1}'
     rows: list[Any]
     if as_records:
-        rows = await _records(ranked._db, model, sql, values)
+        rows = await records_of_statement(ranked._db, model, sql, values, (_RANK,))
     else:
         executor = ranked._db.executor_class(model=model, db=ranked._db)
         rows = await executor.execute_select(sql, values, custom_fields=[_RANK])
@@ -104,18 +102,6 @@ async def pages_per_parent(
                 items=items, has_next_page=more, has_previous_page=window.after is not None
             )
     return pages
-
-
-async def _records(db: Any, model: type[Model], sql: str, values: list[Any]) -> list[Any]:
-    """The rows of the ranked statement as records, yielding to the event loop between chunks
-    of rows as Tortoise does while it builds model instances."""
-    _, rows = await db.execute_query(sql, values)
-    records: list[Any] = []
-    for start in range(0, len(rows), CHUNK_SIZE):
-        if start:
-            await asyncio.sleep(0)
-        records.extend(records_of(model, rows[start : start + CHUNK_SIZE], (_RANK,)))
-    return records
 
 
 async def counts_per_parent(

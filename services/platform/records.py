@@ -14,10 +14,13 @@ connection as the queryset would send it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from tortoise.backends.base.executor import CHUNK_SIZE
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 
 class ModelRecord:
@@ -90,3 +93,36 @@ def records_of(
     if reader is None:
         reader = _readers[key] = _Reader(model, extra_columns)
     return reader.records(rows)
+
+
+async def records_of_statement(
+    db: Any, model: type[Model], sql: str, values: list[Any], extra_columns: tuple[str, ...] = ()
+) -> list[ModelRecord]:
+    """Run a statement that selects the model's columns (and `extra_columns`) on `db`; its rows
+    as records, yielding to the event loop between chunks of rows as Tortoise does."""
+    _, rows = await db.execute_query(sql, values)
+    records: list[ModelRecord] = []
+    for start in range(0, len(rows), CHUNK_SIZE):
+        if start:
+            await asyncio.sleep(0)
+        records.extend(records_of(model, rows[start : start + CHUNK_SIZE], extra_columns))
+    return records
+
+
+async def fetch_records(queryset: QuerySet[Any]) -> list[ModelRecord]:
+    """`await queryset` as records: the same statement on the same connection.
+
+    For plain querysets (filters, order, limit): one that selects related rows, prefetches,
+    annotates or asks for a single row is refused (those need model instances)."""
+    if (
+        queryset._select_related
+        or queryset._prefetch_map
+        or queryset._prefetch_queries
+        or queryset._annotations
+        or queryset._single
+    ):
+        raise ValueError("Records are for plain querysets.")
+    queryset._choose_db_if_not_chosen()
+    queryset._make_query()
+    sql, values = queryset.query.get_parameterized_sql()
+    return await records_of_statement(queryset._db, queryset.model, sql, values)
