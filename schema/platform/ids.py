@@ -8,6 +8,7 @@ is expected), is refused with code INVALID ("Expected a Partner id."), never rea
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 
 import strawberry
 from strawberry.relay import GlobalID
@@ -19,6 +20,7 @@ from services.platform.errors import ErrorCode, ServiceError
 MAX_PK = 2**31 - 1
 
 
+@lru_cache(maxsize=65536, typed=True)
 def global_id(type_name: str, pk: int) -> strawberry.ID:
     """The opaque id of the record `pk` of the GraphQL type `type_name`: what
     `str(GlobalID(type_name, str(pk)))` gives, built without the GlobalID object."""

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
@@ -104,7 +105,9 @@ class Page(Generic[ModelT]):
         return await self.count()
 
 
+@lru_cache(maxsize=65536, typed=True)
 def encode_cursor(primary_key: int) -> str:
+    """The cursor of a row by primary key (memoised: every page of every list encodes them)."""
     return base64.urlsafe_b64encode(f"id:{primary_key}".encode()).decode().rstrip("=")
 
 
