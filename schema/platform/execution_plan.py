@@ -10,9 +10,12 @@ A plan does that work once per operation: for each object type in the selection,
 complete (collected by graphql-core's own `collect_fields`, so merging, fragments and
 `@skip`/`@include` are its), and for each field how to complete its type. A field without a
 resolver of its own (Strawberry's "basic" field: an attribute of the source object) is read
-straight from the object; every other field is resolved as graphql-core does
-(`schema.platform.planned_execution`). Plans are kept per operation document, like the parser
-and validation caches, and per value of the variables that `@skip`/`@include` read.
+straight from the object; a nested field may call its resolver directly or have a batched form
+(`direct_resolvers`, `batched_fields`); every other field is resolved as graphql-core does
+(`schema.platform.planned_execution`). An object type with `is_type_of` (a type implementing
+an interface such as Node) is checked as graphql-core checks it, then completed on its plan.
+Plans are kept per operation document, like the parser and validation caches, and per value of
+the variables that `@skip`/`@include` read.
 
 What a plan cannot express (deferred or streamed fields, fragment arguments, a selection that
 fails to collect) makes `plan_for` answer None: the operation runs on the standard executor.

@@ -8,13 +8,16 @@ nearest nullable parent, one error per nulled position), so that data, errors, t
 the DataLoader batches come out as the standard executor makes them. The plan saves the rest:
 selection sets are collected once per operation instead of once per object, a plain field is an
 attribute read and an inline scalar coercion, and only fields with a resolver of their own get a
-`GraphQLResolveInfo`, their arguments, the middleware and their resolver.
+`GraphQLResolveInfo`, their arguments, the middleware and their resolver. A nested field's
+resolver may be called directly, its permission checks asked and its arguments converted once
+per field (schema.platform.direct_resolvers), and a nested field with a batched form is resolved
+once for all the objects of a list (schema.platform.batched_fields, batched_execution).
 
 It runs queries only, and only when every middleware (a schema extension's `resolve` hook) acts
-on root fields alone (declares `resolves_root_fields_only`): plain reads skip the middleware,
-which root fields always go through. Mutations, subscriptions, an abort signal, incremental
-delivery, and what a plan cannot express run on the standard executor, as does the completion of
-abstract types and objects with `is_type_of` inside a plan.
+on root fields alone (declares `resolves_root_fields_only`): plain reads and nested direct calls
+skip the middleware, which root fields always go through. Mutations, subscriptions, an abort
+signal, incremental delivery, and what a plan cannot express run on the standard executor, as
+does the completion of abstract types inside a plan.
 """
 
 from __future__ import annotations
