@@ -26,6 +26,7 @@ from services.deals import conversion, registration_queries
 from services.deals import service as deals
 from services.partners import groups as partner_groups
 from services.partners import service as partners
+from services.platform.records import ModelRecord
 from services.platform.viewer import Viewer
 from services.renewals import service as renewals
 from services.renewals.service import RenewalPlan
@@ -45,9 +46,10 @@ class Loaders:
     def groups_of_partner(self) -> DataLoader[int, list[PartnerGroup]]:
         return DataLoader[int, list[PartnerGroup]](self._groups_of_partners)
 
+    # Records of the users (services/platform/records.py), read attribute by attribute.
     @cached_property
-    def users_of_partner(self) -> PagedLoader[User]:
-        return PagedLoader[User](
+    def users_of_partner(self) -> PagedLoader[ModelRecord]:
+        return PagedLoader[ModelRecord](
             self._require_viewer, users.users_of_partners, users.user_counts_of_partners
         )
 
