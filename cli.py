@@ -57,6 +57,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         proxy_headers=True,
         access_log=False,
+        # Per-message deflate costs ~35 KiB per idle websocket and a compression per message
+        # and socket: off unless asked for (bench/popup_fanout.py).
+        ws_per_message_deflate=args.ws_deflate,
         log_level=settings.log_level.lower(),
     )
 
@@ -210,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="web processes")
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
     serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    serve.add_argument(
+        "--ws-deflate", action="store_true", help="per-message deflate on websockets (off)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     commands.add_parser("worker", help="run the background worker").set_defaults(func=cmd_worker)

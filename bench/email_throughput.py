@@ -24,29 +24,31 @@ Each must deliver exactly `--emails` messages to the sink (checked). It prints e
 per round, the medians and the ratio of the worker against both ceilings. The scratch database
 is removed on exit.
 
-Where the time goes (Python 3.11.7, shared 2-core machine, 3.2 KiB marketing emails, measured
-one piece at a time over 1,000 rows; the machine is shared, so figures move by +-30 %):
+Where the time goes (Python 3.11.7, shared 2-core machine, 3.2 KiB marketing emails; the machine
+is shared with other work, so figures move by +-30 % and more; "before" measured one piece at a
+time over 1,000 rows, "after" from the sender's own steps timed over 2,000 emails, SQLite):
 
-| per email | SQLite | PostgreSQL |
+| per email | before: SQLite / PostgreSQL | after: SQLite |
 | --- | --- | --- |
-| claim (3 statements per batch of 50, amortised) | ~70 us | ~80 us |
-| `build_message` (email.mime + compat32 generator; half of it header folding) | ~400 us | ~390 us |
-| `sent` mark, one ORM UPDATE per email (before) | ~870 us | ~1,260 us |
-| of which the statement itself (raw SQL, autocommit) | ~530 us | ~470 us |
-| 4 SMTP round trips, MAIL/RCPT/DATA/content (bare x1, sink included) | ~1,100 us | ~1,100 us |
+| claim, amortised over a batch of 50 | ~70 / ~80 us (3 ORM statements) | ~55-110 us (1 statement) |
+| building the message | ~400 / ~390 us (email.mime) | ~40 us CPU (mime.py) |
+| `sent` mark, statement time | ~870 / ~1,260 us (1 ORM UPDATE) | ~620 us (1 UPDATE, ~1.6 emails) |
+| SMTP round trips (bare x1, sink incl.) | ~1,100 us (4 round trips) | the same 4 round trips |
+| worker process CPU (all threads) | ~1,140 us | ~620-720 us |
 
-Before, all of it ran one after the other: ~2.5 ms per email on SQLite (~360-400/s), ~4 ms on
-PostgreSQL (~180-250/s). Now four connections overlap their SMTP round trips with each other's
-building and marking, and the marks of connections that finish together are written in one
-UPDATE (2-4 emails per statement at 4 connections). What is left is this process's CPU: message
-building (~400 us), the ORM's statement building for claims and marks (~150-300 us amortised)
-and aiosmtplib's client side and the event loop (not measured apart), while the sink needs most
-of the other core (bare x4 reaches only ~1.2-1.5x bare x1). Measured, SMTP_CONNECTIONS=1/2/4/8
-gave 250/330/460/400-460 emails/s on SQLite: 4 is the default. Further gains need less CPU per
-message (a message builder that writes the MIME bytes directly, with a differential test against
-the email package; raw prepared statements for the marks; SMTP PIPELINING of MAIL/RCPT/DATA,
-which aiosmtplib does not do) or a second worker process (PostgreSQL: several workers claim with
-SKIP LOCKED).
+Before, the four connections waited for each mark before their next email, and the message
+building and ORM statements filled the gaps: ~2.2 ms of wall time per email at 4 connections for
+~1.1 ms of CPU (SQLite, ~450 emails/s). Now each connection commits the previous email's mark
+while it opens the next transaction (MAIL FROM, RCPT TO), and sends DATA only once the mark is
+committed, so at most one accepted-but-unmarked email per connection remains. The worker
+process is then idle about half of the time (cProfile: ~40 % of the run in epoll): what is left is
+latency, not CPU. The marks of one worker are serial (one database connection), each costs a
+commit (SQLite's WAL fsync ~0.5 ms, measured with the sqlite3 module: 502 us per autocommitted
+UPDATE with synchronous=FULL, 10 us with NORMAL), and it overlaps only two SMTP round trips; the
+sink needs most of the other core (bare x4 reaches only ~1.0-1.9x bare x1, less when the machine
+is busy). SMTP PIPELINING (MAIL/RCPT/DATA in one write) would save two round trips per email, but
+the aiosmtpd sink does not advertise it. A second worker process adds a database connection
+(PostgreSQL: several workers claim with SKIP LOCKED).
 """
 
 from __future__ import annotations
@@ -73,8 +75,8 @@ from tortoise.transactions import in_transaction  # noqa: E402
 
 from models.outbox import EmailCategory, OutboxEmail, OutboxState  # noqa: E402
 from services.email import deliver_due_emails, queue_email  # noqa: E402
+from services.email.mime import build_message  # noqa: E402
 from services.email.outbox import envelope_sender  # noqa: E402
-from services.email.transport import build_message  # noqa: E402
 from services.platform.database import close_database, migrate_database, open_database  # noqa: E402
 from settings import Settings, load_settings  # noqa: E402
 

@@ -21,29 +21,62 @@ exit, also on Ctrl-C or an error. All traffic goes to 127.0.0.1.
 
 Needs `wrk` on PATH (Debian package `wrk`).
 
-Where the time goes (in-process, one request after warm-up, SQLite, 2 shared cores; cProfile
-for the shares, wall clock for the totals; before -> after execution plans and ciso8601):
+Where the time goes (in-process over ASGI, one request at a time after warm-up, SQLite, 2 shared
+cores; cProfile for the shares, wall clock or process CPU time for the totals).
+
+Round 1 (execution plans and ciso8601), wall clock:
 
     bare endpoint (auth + same SQL + json.dumps)          ~2.0-2.9 ms
     whole real request over ASGI                          ~47 ms  -> ~18 ms
-      authentication (session row + user)                  0.6 ms
       ORM: 6 statements, ~200 model objects                 12 ms  -> ~5.9 ms
-        of which datetime parsing (410 values, iso8601)      ~6 ms  -> 0.1 ms (ciso8601)
       per-field execution: graphql-core completing         ~26 ms  -> ~3 ms (plan steps)
-        1,079 fields (ResolveInfo, middleware, resolver
-        wrapper, complete_value) for ~980 plain attributes
-      100 resolver fields with permission classes            ~6 ms (unchanged: Strawberry's
-        (groups, users): async permission wrapper, one        async permission check, a task
-        DataLoader future each                                and a loader future per field)
-      Strawberry's view, parse/validation caches, JSON     ~1.5 ms (json.dumps 0.2 ms)
+      100 resolver fields with permission classes           ~6 ms
+      Strawberry's view, parse/validation caches, JSON     ~1.5 ms
 
-Over HTTP on this (busy) machine: 0.078x before, 0.093-0.104x after on SQLite, 0.116x after on
-PostgreSQL (the issue measured 0.077-0.085x before). The
-floor that remains: the ORM building model objects (~3x the bare endpoint's whole request on its
-own), then the per-field async permission wrappers and DataLoader futures of list fields, then
-Strawberry's view. Going lower takes rows as dicts/tuples on the read path (services returning
-plain rows to types built from them), permission checks run once per list field in the plan
-instead of per object, and loaders answering already-batched keys without a future each.
+Round 2, CPU time, before -> after (measured before: 23.95 ms; the `Node` interface had since
+given Partner, PartnerGroup and User an `is_type_of`, which sent every object of the list back
+to graphql-core's general completion):
+
+    bare endpoint (auth + same SQL + json.dumps)          1.7-2.3 ms
+    whole real request over ASGI                          ~24 ms -> ~10.2 ms
+      fixed: Starlette, Strawberry's view, extensions,      1.4 ms (a `{ __typename }` query;
+        authentication (Tortoise builds the session          authentication ~0.5 ms of it)
+        statement on every request)
+      `partners` with plain fields only (fixed included)   3.9 ms -> 2.7 ms
+      services, 6 statements through Tortoise               ~4.5 ms -> 2.9 ms (raw SQL: 1.2 ms)
+        partner page (records)                              0.8 -> 0.39 ms (raw 0.09)
+        groups (3 statements, 6 group models)               1.2 -> 0.83 ms (raw 0.24)
+        users, one ranked page per partner (records)        2.4 -> 1.65 ms (raw 0.84, with the
+                                                              bare endpoint's dicts)
+      50 groups and 50 users connections: 75 group and    ~14.5 ms -> ~4.3 ms (the query twice
+        150 user objects built and completed                 under an alias minus once, minus a
+                                                              plain partner page; loaders cached)
+      garbage collection during the request                ~2.5 ms -> ~1 ms
+
+What changed in round 2: objects with `is_type_of` complete on the plan (Strawberry's check
+needs no resolve info); nested resolvers are called directly, without Strawberry's wrapper,
+their arguments converted and their permission classes asked once per field and root field
+(permission classes declare that their answer does not depend on the object); `Partner.groups`
+and `Partner.users` have batched forms resolved once per list through the same DataLoaders
+(one task per field instead of a coroutine, a task and a DataLoader future per partner);
+partner pages and a partner's user pages load as records (the model's attribute values without
+model instances); String/ID values and enum members pass through their coercion once; cursors
+and global ids are memoised; start-up objects leave the garbage collector's generations.
+
+Over HTTP (wrk, 3 x 8 s per endpoint in turn, load average 1.0-1.6): SQLite 0.087x before ->
+0.250x after, PostgreSQL 0.076x -> 0.186x (earlier runs of this round at load average 2.5-3.5:
+0.214x SQLite, 0.213x PostgreSQL).
+
+The floor that remains, for the 0.5x target (the real request would need ~4 ms of CPU): the
+fixed cost (1.4 ms) and raw SQL (1.2 ms) alone take 2.6 ms, leaving ~1.4 ms for what now
+takes ~7.6 ms: Tortoise building the statements and reading rows (1.7 ms over raw SQL),
+building and completing ~275 objects and ~1,000 fields (~5 ms: Strawberry objects from
+records, connections, edges and cursors, the plan's generic per-field loop with a result dict
+per object and an awaitable per partner), garbage collection (~1 ms). Going lower takes
+statements built once per shape (not per request), the authentication statement prepared once,
+and a plan compiled into per-type functions that write the response straight from records (no
+intermediate Strawberry objects for plain fields), with the remaining per-object awaitables
+gone.
 """
 
 from __future__ import annotations

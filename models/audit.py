@@ -2,7 +2,9 @@
 
 One `AuditEntry` per row a mutation (or a state-changing CLI command) created, updated or
 deleted, with the old and new values of what changed (secrets masked), and one per mutation call
-that changed nothing (refused, failed, or done without a row change). Entries of one call share
+that changed nothing (refused, failed, or done without a row change). Rows written by the
+database from others in one statement (a pop-up's recipient snapshot, `insert_selected` in
+models/tracking.py) are one entry that says how many. Entries of one call share
 its `call_id`.
 
 Like the consent ledger, this ORM layer refuses to update or delete entries. The one permitted

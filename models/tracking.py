@@ -15,13 +15,20 @@ services, instead of at each call site:
   so `TrackedQuerySet` reads the affected rows before and after. The sink runs on the same
   connection, inside the caller's transaction when there is one.
 
+`insert_rows()` is `bulk_create` for plain rows (dicts, no model instances): one statement per
+batch, reported like `bulk_create`. Snapshots of thousands of rows use it (building a model
+instance per row costs more than writing the row). `insert_selected()` goes further: one
+`INSERT INTO ... SELECT ...` computed by the database, no row through Python; its rows are
+reported as one summary change the caller describes (a snapshot of thousands of rows derived
+from others is one fact, not thousands).
+
 `install_tracking()` gives every model (except the append-only ledgers, which refuse changes
 anyway) the tracked manager and the signal listeners; the database start-up calls it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +37,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.manager import Manager
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesListQuery
 from tortoise.signals import Signals
 
 UPDATED_AT = "updated_at"
@@ -140,6 +147,122 @@ class TrackedQuerySet(QuerySet):
         if objects and _listening(self.model):
             await _sink.record([_creation(obj) for obj in objects], None)
         return result
+
+
+async def insert_rows(
+    model: type[Model],
+    rows: list[dict[str, Any]],
+    using_db: BaseDBAsyncClient | None = None,
+    batch_size: int = 1000,
+) -> None:
+    """Insert `rows` (values by attribute name: `partner_id`, not `partner`) as `bulk_create`
+    would insert the same instances: a field left out gets its default, `auto_now(_add)` now;
+    the generated primary key is the database's. Reported to the sink like `bulk_create` (for a
+    model with the tracked manager: not the audit log's own entries)."""
+    if not rows:
+        return
+    db = using_db or model._choose_db(True)
+    executor = db.executor_class(model=model, db=db)
+    fields_map = model._meta.fields_map
+    columns = list(executor.regular_columns)
+    now = datetime.now(UTC)
+    filled: list[dict[str, Any]] = []
+    for row in rows:
+        values = dict(row)
+        for name in columns:
+            if name not in values:
+                values[name] = _default_of(fields_map[name], now)
+        filled.append(values)
+    fields = list(zip(columns, [fields_map[name] for name in columns], strict=True))
+    # A dict or list shared by all rows (an audit call's arguments) is converted once.
+    converted: dict[tuple[str, int], Any] = {}
+
+    def db_value(name: str, field: Any, value: Any) -> Any:
+        if not isinstance(value, dict | list):
+            return field.to_db_value(value, None)
+        key = (name, id(value))
+        if key not in converted:
+            converted[key] = field.to_db_value(value, None)
+        return converted[key]
+
+    for start in range(0, len(filled), batch_size):
+        batch = filled[start : start + batch_size]
+        await db.execute_many(
+            executor.insert_query,
+            [[db_value(name, field, values[name]) for name, field in fields] for values in batch],
+        )
+    if isinstance(model._meta.manager, TrackedManager) and _listening(model):
+        names = _field_names(model)
+        changes = []
+        for values in filled:
+            row = {name: values.get(name) for name in names}
+            shown = {name: value for name, value in row.items() if value is not None}
+            changes.append(RowChange(model, None, "created", after=shown, row=row))
+        await _sink.record(changes, using_db)
+
+
+async def insert_selected(
+    model: type[Model],
+    select: ValuesListQuery[Any],
+    columns: Sequence[str],
+    constants: dict[str, Any],
+    summary: Callable[[int], RowChange],
+    using_db: BaseDBAsyncClient | None = None,
+) -> int:
+    """`INSERT INTO <model> (<columns>, <constants>) SELECT <select>, <constants>` in one
+    statement: `select` is a `values_list` queryset of as many fields as `columns` (attribute
+    names, in order); `constants` are the same for every row; a field in neither gets its
+    default, `auto_now(_add)` now. Returns how many rows were inserted. The rows are reported
+    to the sink as one change, `summary(count)` (only when rows were inserted)."""
+    db = using_db or model._choose_db(True)
+    fields_map = model._meta.fields_map
+    now = datetime.now(UTC)
+    executor = db.executor_class(model=model, db=db)
+    values = {
+        name: constants[name] if name in constants else _default_of(fields_map[name], now)
+        for name in executor.regular_columns
+        if name not in columns
+    }
+    select._choose_db_if_not_chosen()
+    select._make_query()
+    select_sql, select_params = select.query.get_parameterized_sql()
+    names = [*values, *columns]
+    column_list = ", ".join(f'"{model._meta.fields_db_projection[name]}"' for name in names)
+    constant_params = [fields_map[name].to_db_value(value, None) for name, value in values.items()]
+    if db.capabilities.dialect == "postgres":
+        # Numbered parameters after the select's own, typed (a bare parameter would be text).
+        start = len(select_params) + 1
+        placeholders = [
+            f"CAST(${start + i} AS {fields_map[name].get_for_dialect('postgres', 'SQL_TYPE')})"
+            for i, name in enumerate(values)
+        ]
+        params = [*select_params, *constant_params]
+    else:
+        placeholders = ["?" for _ in values]  # in the order of the text: constants first
+        params = [*constant_params, *select_params]
+    selected = ", ".join([*placeholders, '"selected".*'])
+    statement = (
+        f'INSERT INTO "{model._meta.db_table}" ({column_list}) '
+        f'SELECT {selected} FROM ({select_sql}) "selected"'
+    )
+    if db.capabilities.dialect == "postgres":
+        # The client reports no row count for an INSERT: count what it returns instead.
+        pk_column = model._meta.fields_db_projection[model._meta.pk_attr]
+        counted = f'WITH "inserted" AS ({statement} RETURNING "{pk_column}") '
+        _, rows = await db.execute_query(counted + 'SELECT COUNT(*) FROM "inserted"', params)
+        count = int(rows[0][0])
+    else:
+        count, _ = await db.execute_query(statement, params)
+    if count and isinstance(model._meta.manager, TrackedManager) and _listening(model):
+        await _sink.record([summary(count)], using_db)
+    return count
+
+
+def _default_of(field: Any, now: datetime) -> Any:
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    default = field.default
+    return default() if callable(default) else default
 
 
 class TrackedManager(Manager):

@@ -273,3 +273,80 @@ async def test_a_separate_worker_process_announces_through_a_short_redis_connect
         await web.disconnect()
         redis_server.terminate()
         redis_server.wait(timeout=10)
+
+
+async def _subscribe_with(server: LiveServer, token: str, operation_id: str, payload: dict):
+    socket = await websockets.connect(
+        server.ws_url, subprotocols=["graphql-transport-ws"], open_timeout=5
+    )
+    await socket.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
+    assert json.loads(await socket.recv())["type"] == "connection_ack"
+    await socket.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
+    return socket
+
+
+async def _next_message(socket, wait: float = 3.0) -> dict:
+    while True:
+        message = json.loads(await asyncio.wait_for(socket.recv(), wait))
+        if message["type"] != "ping":
+            return message
+
+
+async def test_a_pop_up_encoded_once_reaches_each_eligible_operation_as_it_asked(
+    live_server: LiveServer, gql: GraphQLClient, world: World
+):
+    """The live pop-up is executed and encoded once per operation and variables, then sent
+    as is: every eligible connection gets it under its own operation id with its own selection,
+    in exactly the standard `next` shape; other partners and other pages get nothing."""
+    admin = world.token("vendor_admin")
+    alpha = await make_group("Alpha", world.partner_a)
+    full = {"query": POPUPS, "variables": {"page": "dashboard"}}
+    titles_only = {
+        "query": "subscription Titles { popups { ...Title } } "
+        "fragment Title on PopupEdge { node { title } }",
+        "operationName": "Titles",
+    }
+    first = await _subscribe_with(live_server, world.token("user_a"), "first", full)
+    second = await _subscribe_with(live_server, world.token("admin_a"), "op-2", full)
+    titles = await _subscribe_with(live_server, world.token("user_a"), "t", titles_only)
+    other_page = await _subscribe_with(
+        live_server, world.token("admin_a"), "p", {**full, "variables": {"page": "leads"}}
+    )
+    other_partner = await _subscribe_with(live_server, world.token("user_b"), "b", full)
+    sockets = (first, second, titles, other_page, other_partner)
+    try:
+        created = await create_message(
+            gql, admin, title="Summit", groupIds=[gid("PartnerGroup", alpha.id)]
+        )
+        await asyncio.sleep(0.3)  # every subscription is live
+        await _publish_over_http(live_server, admin, created["id"])
+        popup_id = gid("ReceivedPopup", pk_of(created["id"]))
+
+        received = [await _next_message(s) for s in (first, second)]
+        cursor = received[0]["payload"]["data"]["popups"]["cursor"]
+        node = {"id": popup_id, "title": "Summit", "pages": ["dashboard"], "readAt": None}
+        for message, operation_id in zip(received, ("first", "op-2"), strict=True):
+            assert message == {
+                "id": operation_id,
+                "type": "next",
+                "payload": {"data": {"popups": {"cursor": cursor, "node": node}}},
+            }
+        assert await _next_message(titles) == {
+            "id": "t",
+            "type": "next",
+            "payload": {"data": {"popups": {"node": {"title": "Summit"}}}},
+        }
+        assert await _nothing_more(other_page)
+        assert await _nothing_more(other_partner)
+
+        later = await create_message(
+            gql, admin, title="Later", groupIds=[gid("PartnerGroup", alpha.id)]
+        )
+        await _publish_over_http(live_server, admin, later["id"])
+        assert (await _next_message(second))["payload"]["data"]["popups"]["node"]["title"] == (
+            "Later"
+        )
+        assert (await _next_message(first))["id"] == "first"
+    finally:
+        for socket in sockets:
+            await socket.close()

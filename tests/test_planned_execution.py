@@ -35,7 +35,8 @@ from starlette.applications import Starlette
 from app import create_app
 from models.enums import GroupKind
 from models.partners import PartnerGroup, PartnerGroupMember
-from schema.platform import planned_execution
+from resolvers.platform.permissions import IsAuthenticated, IsVendorStaff
+from schema.platform import batched_execution, direct_resolvers, planned_execution
 from schema.schema import schema
 from settings import Settings
 from tests.conftest import World
@@ -200,14 +201,18 @@ async def test_plans_answer_exactly_as_the_standard_executor(
 async def test_the_list_query_runs_on_a_plan_and_mutations_fall_back(
     grouped_world: World, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A query runs on its plan; a mutation runs on the standard executor, which is the next
-    class after the plan mixin in the schema's executor class."""
+    """A query runs on its plan; a mutation runs on the standard executor, the first class
+    after the plan mixins in the schema's executor class that defines execute_operation."""
     planned_runs: list[str] = []
     standard_runs: list[str] = []
     executor_class = schema.execution_context_class
     assert executor_class is not None
     bases = executor_class.__mro__
-    standard_class = bases[bases.index(planned_execution.PlannedExecution) + 1]
+    standard_class = next(
+        base
+        for base in bases[bases.index(planned_execution.PlannedExecution) + 1 :]
+        if "execute_operation" in vars(base)
+    )
     run_root = planned_execution.PlannedExecution._run_root
     standard_execute = standard_class.execute_operation
 
@@ -237,3 +242,86 @@ async def test_the_list_query_runs_on_a_plan_and_mutations_fall_back(
     await http.post("/graphql", json={"query": mutation}, headers=headers)
     assert planned_runs == ["query"]
     assert standard_runs == ["mutation"]
+
+
+# ---- batched nested fields (schema/platform/batched_fields.py) -------------------------------
+
+BATCH_CASES = [
+    # every partner's groups and users, with names and ids (the benchmark's list query)
+    "{ partners { edges { node { id groups { nodes { id name } } users { nodes { id email } } }"
+    " } } }",
+    # refused arguments: every object takes the per-object path and fails as it does there
+    "{ partners { edges { node { id groups(first: 0) { nodes { id } } users { nodes { id } } }"
+    " } } }",
+    "{ partners { edges { node { id users(last: 101) { nodes { id } } groups { nodes { id } } }"
+    " } } }",
+    '{ partners { edges { node { groups(after: "bad") { nodes { id } } users(before: "!") {'
+    " nodes { id } } } } } }",
+    # two aliases of one field with different windows, paging both ways, totalCount, pageInfo
+    "{ partners { edges { node { a: users(first: 1) { nodes { email } pageInfo { hasNextPage"
+    " endCursor } totalCount } b: users(last: 1) { nodes { email } pageInfo {"
+    " hasPreviousPage startCursor } } } } } }",
+    # nested under batched values: each user's partner and its groups; members by role
+    "{ partners { edges { node { users { nodes { partner { name groups { nodes { name"
+    " members { nodes { name } } } } } } } } } } }",
+    "{ partners { edges { node { groups { nodes { members { nodes { users { nodes { email } }"
+    " } } } } } } } }",
+    # a sync field with a permission beside them, and the same partner list twice
+    "{ partners { edges { node { invoicing { email } users { totalCount } } } }"
+    " again: partners(first: 1) { edges { node { groups { totalCount } } } } }",
+    # a single partner (no list: no batch) next to a list
+    "{ me { partner { groups { nodes { name } } users { nodes { email } } } }"
+    " partners { edges { node { users { nodes { role } } } } } }",
+]
+
+
+@pytest.mark.parametrize("query", BATCH_CASES)
+@pytest.mark.parametrize("role", ROLES)
+async def test_batched_fields_answer_exactly_as_the_standard_executor(
+    grouped_world: World,
+    http: httpx.AsyncClient,
+    standard_http: httpx.AsyncClient,
+    query: str,
+    role: str,
+) -> None:
+    token = None if role == "anonymous" else grouped_world.token(role)
+    planned = await _post(http, token, query, {})
+    standard = await _post(standard_http, token, query, {})
+    assert planned == standard, json.dumps(planned)[:2000]
+
+
+async def test_the_list_query_batches_groups_and_users_once_per_list(
+    grouped_world: World, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One batch per nested field for the whole page, none for refused arguments."""
+    batches: list[tuple[str, int]] = []
+    run_batch = batched_execution.BatchedExecution._run_batch
+
+    async def spy_run_batch(self: Any, pending: Any) -> Any:
+        batches.append((pending.step.key, len(pending.sources)))
+        return await run_batch(self, pending)
+
+    monkeypatch.setattr(batched_execution.BatchedExecution, "_run_batch", spy_run_batch)
+    headers = {"authorization": f"Bearer {grouped_world.token('vendor_admin')}"}
+    response = await http.post("/graphql", json={"query": BATCH_CASES[0]}, headers=headers)
+    assert "errors" not in response.json()
+    assert batches == [("groups", 2), ("users", 2)]
+    batches.clear()
+    response = await http.post("/graphql", json={"query": BATCH_CASES[1]}, headers=headers)
+    assert [e["path"][-1] for e in response.json()["errors"]] == ["groups"]
+    assert batches == [("users", 2)]
+
+
+class _ReadsTheObject(IsAuthenticated):
+    """Inherits the marker but reads the object: must not be asked once per list."""
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return bool(source)
+
+
+def test_only_permission_classes_that_declare_it_are_asked_once_per_field() -> None:
+    assert direct_resolvers.source_independent(IsAuthenticated())
+    assert direct_resolvers.source_independent(IsVendorStaff())
+    assert not direct_resolvers.source_independent(_ReadsTheObject())
+    groups = GRAPHQL_SCHEMA.get_type("Partner").fields["groups"]  # type: ignore[union-attr]
+    assert direct_resolvers.direct_call(groups, schema) is not None

@@ -14,6 +14,7 @@ from services.messaging import audience, centre, preferences, statistics
 from services.messaging import service as messaging
 from services.messaging.centre import CentrePage, PublishedPopup, ReceivedPopup
 from services.messaging.content import MessageFields
+from services.messaging.popup_hub import SendPopup
 from services.messaging.popup_stream import popup_stream
 from services.messaging.preferences import NotificationPreferences
 from services.messaging.statistics import ReadCounts, RecipientStats
@@ -109,9 +110,11 @@ async def own_preferences(info: Info) -> NotificationPreferences:
     return await preferences.own_preferences(viewer_of(info))
 
 
-def popups(info: Info, page: str | None, after: int | None) -> AsyncIterator[PublishedPopup]:
+def popups(
+    info: Info, page: str | None, after: int | None, send: SendPopup | None = None
+) -> AsyncIterator[PublishedPopup]:
     pubsub: PubSub = info.context.request.app.state.pubsub
-    return popup_stream(pubsub, viewer_of(info), page, after)
+    return popup_stream(pubsub, viewer_of(info), page, after, send)
 
 
 async def received_popup(info: Info, message_id: int) -> ReceivedPopup:

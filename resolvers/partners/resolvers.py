@@ -13,6 +13,7 @@ from services.partners import groups as partner_groups
 from services.partners import service as partners
 from services.partners.service import PartnerFields
 from services.platform.pagination import Page, PageWindow
+from services.platform.records import ModelRecord
 from services.users.service import NewUser
 
 
@@ -21,7 +22,7 @@ async def list_partners(
     window: PageWindow,
     search: str | None,
     status: PartnerStatus | None,
-) -> Page[PartnerOrg]:
+) -> Page[PartnerOrg | ModelRecord]:
     return await partners.list_partners(viewer_of(info), window, search, status)
 
 

@@ -6,6 +6,8 @@ Nested connections (a partner's users, sales reps, customers) use PagedLoader
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from strawberry.dataloader import DataLoader
 
 from models.accounts import Subscription
@@ -24,6 +26,7 @@ from services.deals import conversion, registration_queries
 from services.deals import service as deals
 from services.partners import groups as partner_groups
 from services.partners import service as partners
+from services.platform.records import ModelRecord
 from services.platform.viewer import Viewer
 from services.renewals import service as renewals
 from services.renewals.service import RenewalPlan
@@ -33,51 +36,116 @@ from services.webhooks import endpoints as webhook_endpoints
 
 
 class Loaders:
-    """One set of loaders per operation, bound to the viewer so that they never leak rows."""
+    """One set of loaders per operation, bound to the viewer so that they never leak rows.
+    Each is made when first used: most operations use none or a few (a subscription, none)."""
 
     def __init__(self, viewer: Viewer | None) -> None:
         self.viewer = viewer
-        self.groups_of_partner = DataLoader[int, list[PartnerGroup]](self._groups_of_partners)
-        self.users_of_partner = PagedLoader[User](
+
+    @cached_property
+    def groups_of_partner(self) -> DataLoader[int, list[PartnerGroup]]:
+        return DataLoader[int, list[PartnerGroup]](self._groups_of_partners)
+
+    # Records of the users (services/platform/records.py), read attribute by attribute.
+    @cached_property
+    def users_of_partner(self) -> PagedLoader[ModelRecord]:
+        return PagedLoader[ModelRecord](
             self._require_viewer, users.users_of_partners, users.user_counts_of_partners
         )
-        self.members_of_group = DataLoader[int, list[PartnerOrg]](self._members_of_groups)
-        self.partner = DataLoader[int, PartnerOrg | None](self._partners)
-        self.contacts_of_customer = DataLoader[int, list[CustomerContact]](self._contacts)
-        self.customers_of_partner = PagedLoader[Customer](
+
+    @cached_property
+    def members_of_group(self) -> DataLoader[int, list[PartnerOrg]]:
+        return DataLoader[int, list[PartnerOrg]](self._members_of_groups)
+
+    @cached_property
+    def partner(self) -> DataLoader[int, PartnerOrg | None]:
+        return DataLoader[int, PartnerOrg | None](self._partners)
+
+    @cached_property
+    def contacts_of_customer(self) -> DataLoader[int, list[CustomerContact]]:
+        return DataLoader[int, list[CustomerContact]](self._contacts)
+
+    @cached_property
+    def customers_of_partner(self) -> PagedLoader[Customer]:
+        return PagedLoader[Customer](
             self._require_viewer,
             customers.customers_of_partners,
             customers.customer_counts_of_partners,
         )
-        self.sales_reps_of_partner = PagedLoader[SalesRep](
+
+    @cached_property
+    def sales_reps_of_partner(self) -> PagedLoader[SalesRep]:
+        return PagedLoader[SalesRep](
             self._require_viewer,
             sales_reps.sales_reps_of_partners,
             sales_reps.sales_rep_counts_of_partners,
         )
-        self.user = DataLoader[int, User | None](self._users)
-        # Customers, deals and renewals: keys are records the caller was already allowed to see.
-        self.customer_figures = DataLoader[int, CustomerFigures](self._customer_figures)
-        self.renewal_plan = DataLoader[Customer, RenewalPlan](
+
+    @cached_property
+    def user(self) -> DataLoader[int, User | None]:
+        return DataLoader[int, User | None](self._users)
+
+    # Customers, deals and renewals: keys are records the caller was already allowed to see.
+    @cached_property
+    def customer_figures(self) -> DataLoader[int, CustomerFigures]:
+        return DataLoader[int, CustomerFigures](self._customer_figures)
+
+    @cached_property
+    def renewal_plan(self) -> DataLoader[Customer, RenewalPlan]:
+        return DataLoader[Customer, RenewalPlan](
             self._renewal_plans, cache_key_fn=lambda customer: customer.id
         )
-        self.subscription_of_customer = DataLoader[int, Subscription | None](self._subscriptions)
-        self.customer = DataLoader[int, Customer | None](self._customers)
-        self.notes_of_deal = PagedLoader[DealNote](
+
+    @cached_property
+    def subscription_of_customer(self) -> DataLoader[int, Subscription | None]:
+        return DataLoader[int, Subscription | None](self._subscriptions)
+
+    @cached_property
+    def customer(self) -> DataLoader[int, Customer | None]:
+        return DataLoader[int, Customer | None](self._customers)
+
+    @cached_property
+    def notes_of_deal(self) -> PagedLoader[DealNote]:
+        return PagedLoader[DealNote](
             self._require_viewer, deals.note_pages_of_deals, deals.note_counts_of_deals
         )
-        self.commission_of_deal = DataLoader[int, Commission | None](self._commissions)
-        self.switch_actor = DataLoader[int, User | None](self._switch_actors)
-        self.visible_customer = DataLoader[int, Customer | None](self._visible_customers)
-        self.webhook_endpoint = DataLoader[int, WebhookEndpoint | None](self._webhook_endpoints)
-        self.webhook_delivery = DataLoader[int, WebhookEvent | None](self._webhook_deliveries)
-        # Deal registrations: their history, their deal, a conflict's holder (vendor staff).
-        self.history_of_deal_registration = PagedLoader[DealRegistrationEvent](
+
+    @cached_property
+    def commission_of_deal(self) -> DataLoader[int, Commission | None]:
+        return DataLoader[int, Commission | None](self._commissions)
+
+    @cached_property
+    def switch_actor(self) -> DataLoader[int, User | None]:
+        return DataLoader[int, User | None](self._switch_actors)
+
+    @cached_property
+    def visible_customer(self) -> DataLoader[int, Customer | None]:
+        return DataLoader[int, Customer | None](self._visible_customers)
+
+    @cached_property
+    def webhook_endpoint(self) -> DataLoader[int, WebhookEndpoint | None]:
+        return DataLoader[int, WebhookEndpoint | None](self._webhook_endpoints)
+
+    @cached_property
+    def webhook_delivery(self) -> DataLoader[int, WebhookEvent | None]:
+        return DataLoader[int, WebhookEvent | None](self._webhook_deliveries)
+
+    # Deal registrations: their history, their deal, a conflict's holder (vendor staff).
+    @cached_property
+    def history_of_deal_registration(self) -> PagedLoader[DealRegistrationEvent]:
+        return PagedLoader[DealRegistrationEvent](
             self._require_viewer,
             registration_queries.history_pages,
             registration_queries.history_counts,
         )
-        self.deal = DataLoader[int, Deal | None](self._deals)
-        self.deal_registration = DataLoader[int, DealRegistration | None](self._deal_registrations)
+
+    @cached_property
+    def deal(self) -> DataLoader[int, Deal | None]:
+        return DataLoader[int, Deal | None](self._deals)
+
+    @cached_property
+    def deal_registration(self) -> DataLoader[int, DealRegistration | None]:
+        return DataLoader[int, DealRegistration | None](self._deal_registrations)
 
     def _require_viewer(self) -> Viewer:
         if self.viewer is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
 from typing import Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -40,12 +39,29 @@ class PagedLoader(Generic[ItemT]):
         self._counts = DataLoader[int, int](self._load_counts)
 
     async def load(self, parent: int, window: PageWindow) -> Page[ItemT]:
-        page = await self._pages.load((parent, window))
+        return self._counted(parent, await self._pages.load((parent, window)))
+
+    async def load_many(self, parents: Sequence[int], window: PageWindow) -> list[Page[ItemT]]:
+        """`load` for many parents at once: the same batches, one future per parent."""
+        pages = await self._pages.load_many([(parent, window) for parent in parents])
+        return [self._counted(parent, page) for parent, page in zip(parents, pages, strict=True)]
+
+    def _counted(self, parent: int, page: Page[ItemT]) -> Page[ItemT]:
+        """The page with this parent's count (a new Page: the loader caches the one it gave)."""
 
         async def count() -> int:
             return await self._counts.load(parent)
 
-        return replace(page, count=count)
+        return Page(page.items, page.has_next_page, page.has_previous_page, page.cursors, count)
+
+    @property
+    def has_viewer(self) -> bool:
+        """Whether loading can work at all (no viewer: every load fails)."""
+        try:
+            self._viewer()
+        except PermissionError:
+            return False
+        return True
 
     async def _load_pages(self, keys: Sequence[tuple[int, PageWindow]]) -> list[Page[ItemT]]:
         parents_by_window: dict[PageWindow, list[int]] = defaultdict(list)

@@ -28,6 +28,11 @@ class IsAuthenticated(BasePermission):
     # A switch-account (act-as) token is scoped to one customer account: it reaches only the
     # fields of that account's domain, which declare so with IsAuthenticatedOrActingAs.
     allows_acting_session = False
+    # The answer depends only on the viewer of the field's root field and the request's token
+    # fault, never on the object or the field's arguments: execution plans ask once per list
+    # field instead of once per object (schema/platform/direct_resolvers.py). Keep it so, or
+    # drop this where `has_permission` is overridden to read the object.
+    same_answer_for_every_object = True
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         viewer: Viewer | None = info.context.viewer_at(info.path)

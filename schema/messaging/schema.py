@@ -37,7 +37,9 @@ from schema.platform.common import (
     to_connection,
 )
 from schema.platform.node import register_node
+from schema.platform.shared_events import SharedEventSender
 from services.messaging import centre
+from services.messaging.popup_hub import SendPopup
 from services.platform.errors import ServiceError
 from services.platform.pagination import decode_cursor
 from services.platform.pubsub import SubscriberDropped
@@ -68,6 +70,13 @@ def _shared_event(published: centre.PublishedPopup) -> PopupEdge:
         if len(_SHARED_EVENTS) > _SHARED_EVENTS_KEPT:
             _SHARED_EVENTS.popitem(last=False)
     return shared
+
+
+def _hub_sender(sender: SharedEventSender) -> SendPopup:
+    async def send(published: centre.PublishedPopup) -> bool:
+        return await sender.send(_shared_event(published))
+
+    return send
 
 
 def _message_result(operation):  # type: ignore[no-untyped-def]
@@ -243,10 +252,19 @@ class MessagingSubscription:
             after_pk = None if after is None else decode_cursor(after)
         except ServiceError as error:
             raise PublicError(error.message, extensions={"code": error.code.name}) from None
-        stream = resolve.popups(info, page, after_pk)
+        # Each pop-up is executed and encoded once per process and sent as is (see
+        # schema/platform/shared_events.py); live ones by the process's pop-up hub while this
+        # generator is parked (services/messaging/popup_hub.py); yielded only where that is not
+        # possible.
+        sender = SharedEventSender.for_current_operation()
+        send = None if sender is None else _hub_sender(sender)
+        stream = resolve.popups(info, page, after_pk, send)
         try:
             async for published in stream:
-                yield _shared_event(published)
+                event = _shared_event(published)
+                if sender is not None and await sender.send(event):
+                    continue
+                yield event
         except ServiceError as error:
             raise PublicError(error.message, extensions={"code": error.code.name}) from None
         except SubscriberDropped:

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from resolvers.partners import resolvers as resolve
 from resolvers.platform.permissions import IsAuthenticated, IsVendorAdmin, IsVendorStaff
+from schema.partners import batched_fields  # noqa: F401  (registers the batched forms)
 from schema.partners.types import (
     GroupKind,
     GroupRuleField,

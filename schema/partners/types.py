@@ -27,6 +27,7 @@ from services.partners.rules import GroupRuleField as GroupRuleFieldEnum
 from services.partners.rules import GroupRuleOperator as GroupRuleOperatorEnum
 from services.platform.nested_pages import page_of_list
 from services.platform.pagination import Page
+from services.platform.records import ModelRecord
 
 if TYPE_CHECKING:
     from schema.customers.customer import Customer
@@ -128,7 +129,7 @@ class Partner(Node):
     updated_at: datetime = strawberry.field(description="When it last changed (sync).")
 
     @classmethod
-    def from_model(cls, partner: PartnerOrg) -> Partner:
+    def from_model(cls, partner: PartnerOrg | ModelRecord) -> Partner:
         return cls(
             id=global_id("Partner", partner.id),
             pk=partner.id,
@@ -240,7 +241,7 @@ class User(Node):
     partner_id: strawberry.Private[int | None]
 
     @classmethod
-    def from_model(cls, user: UserModel) -> User:
+    def from_model(cls, user: UserModel | ModelRecord) -> User:
         return cls(
             id=global_id("User", user.id),
             pk=user.id,

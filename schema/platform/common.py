@@ -87,12 +87,15 @@ class PageInfo:
     end_cursor: str | None
 
     @classmethod
-    def of(cls, page: Page) -> PageInfo:  # type: ignore[type-arg]
+    def of(cls, page: Page, cursors: Sequence[str] | None = None) -> PageInfo:  # type: ignore[type-arg]
+        """The page's info; `cursors` are the page's cursors when the caller has them already."""
+        if cursors is None:
+            cursors = page.cursor_list()
         return cls(
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
-            start_cursor=page.start_cursor,
-            end_cursor=page.end_cursor,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
         )
 
 
@@ -123,12 +126,10 @@ class Connection(Generic[T]):
 
 def connection_of(page: Page, nodes: Sequence[T]) -> Connection[T]:  # type: ignore[type-arg]
     """A connection of a page whose rows are already converted to `nodes` (same order)."""
+    cursors = page.cursor_list()
     return Connection(
-        edges=[
-            Edge(cursor=cursor, node=node)
-            for cursor, node in zip(page.cursor_list(), nodes, strict=True)
-        ],
-        page_info=PageInfo.of(page),
+        edges=[Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)],
+        page_info=PageInfo.of(page, cursors),
         count=page.count,
     )
 

@@ -10,9 +10,12 @@ A plan does that work once per operation: for each object type in the selection,
 complete (collected by graphql-core's own `collect_fields`, so merging, fragments and
 `@skip`/`@include` are its), and for each field how to complete its type. A field without a
 resolver of its own (Strawberry's "basic" field: an attribute of the source object) is read
-straight from the object; every other field is resolved as graphql-core does
-(`schema.platform.planned_execution`). Plans are kept per operation document, like the parser
-and validation caches, and per value of the variables that `@skip`/`@include` read.
+straight from the object; a nested field may call its resolver directly or have a batched form
+(`direct_resolvers`, `batched_fields`); every other field is resolved as graphql-core does
+(`schema.platform.planned_execution`). An object type with `is_type_of` (a type implementing
+an interface such as Node) is checked as graphql-core checks it, then completed on its plan.
+Plans are kept per operation document, like the parser and validation caches, and per value of
+the variables that `@skip`/`@include` read.
 
 What a plan cannot express (deferred or streamed fields, fragment arguments, a selection that
 fails to collect) makes `plan_for` answer None: the operation runs on the standard executor.
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLError,
     GraphQLField,
     GraphQLLeafType,
@@ -39,12 +43,19 @@ from graphql import (
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetails, collect_fields, collect_subfields
+from graphql.execution.executor import invalid_return_type_error
 from graphql.language import DirectiveNode, FieldNode, OperationDefinitionNode, Visitor, visit
+from graphql.type.scalars import serialize_id, serialize_string
+
+from schema.platform.batched_fields import BatchedField, batched_form
+from schema.platform.direct_resolvers import DirectCall, direct_call
 
 if TYPE_CHECKING:
     from schema.platform.planned_execution import PlannedExecution
 
 PLAN_CACHE_SIZE = 256
+# graphql-core's output coercions that return a `str` value unchanged.
+STR_AS_IS = (serialize_string, serialize_id)
 STRAWBERRY_FIELD = "strawberry-definition"
 
 # complete(executor, value, path) -> completed value, or an awaitable of it; raises like
@@ -74,8 +85,17 @@ class FieldStep:
     # For a plain field of scalar or enum type (maybe non-null): its coercion, inline.
     leaf_type: GraphQLLeafType | None = None
     non_null: bool = False
+    # String and ID give a `str` back as it is (graphql-core's own coercion does exactly that).
+    str_as_is: bool = False
+    # An enum whose members are coerced once per plan: member -> its name in the response.
+    enum_class: type | None = None
+    enum_names: dict[Any, Any] = field(default_factory=dict)
     null_message: str = ""
     complete: Completer | None = None
+    # A nested field whose resolver the plan may call itself (schema.platform.direct_resolvers).
+    direct: DirectCall | None = None
+    # Its batched form, for the objects of a list (schema.platform.batched_fields).
+    batch: BatchedField | None = None
 
 
 @dataclass(eq=False, slots=True)
@@ -144,11 +164,19 @@ class _Compiler:
             )
             if plain_reads and not step.has_args:
                 step.read = plain_read(field_def)
+            if plain_reads and step.read is None:
+                step.direct = direct_call(
+                    field_def, getattr(self.schema, "_strawberry_schema", None)
+                )
+                if step.direct is not None:
+                    step.batch = batched_form(step.direct.strawberry_field)
             inner = field_def.type.of_type if is_non_null_type(field_def.type) else None
             leaf = inner if inner is not None else field_def.type
             if step.read is not None and is_leaf_type(leaf):
                 step.leaf_type = leaf  # type: ignore[assignment]
                 step.non_null = inner is not None
+                step.str_as_is = getattr(leaf, "coerce_output_value", None) in STR_AS_IS
+                step.enum_class, step.enum_names = enum_outputs(leaf)
             step.complete = self.completer(field_def.type, step)
             plan.steps.append(step)
         return plan
@@ -161,7 +189,7 @@ class _Compiler:
             return _list(self.completer(item_type, step), item_type, return_type, step)
         if is_leaf_type(return_type):
             return _leaf(return_type)
-        if is_object_type(return_type) and return_type.is_type_of is None:
+        if is_object_type(return_type):
             executor = self.executor
             grouped, new_defer_usages, _forbidden = collect_subfields(
                 self.schema,
@@ -174,9 +202,24 @@ class _Compiler:
             )
             if new_defer_usages:
                 raise Unplannable("deferred fields")
-            return _object(self.object_plan(return_type, grouped))
-        # Abstract types and objects with `is_type_of`: graphql-core's own completion.
+            plan = self.object_plan(return_type, grouped)
+            if return_type.is_type_of is None:
+                return _object(plan)
+            return _checked_object(plan, return_type, step)
+        # Abstract types: graphql-core's own completion.
         return _standard(return_type, step)
+
+
+def enum_outputs(leaf: Any) -> tuple[type | None, dict[Any, Any]]:
+    """For a Strawberry enum type: its Python enum and what its coercion gives each member
+    (computed here once: the coercion depends on the member only); else (None, {})."""
+    wrapped = getattr(leaf, "wrapped_cls", None)
+    if not isinstance(leaf, GraphQLEnumType) or not isinstance(wrapped, type):
+        return None, {}
+    try:
+        return wrapped, {member: leaf.coerce_output_value(member) for member in wrapped}  # type: ignore[attr-defined]
+    except Exception:
+        return None, {}
 
 
 def plain_read(field_def: GraphQLField) -> Callable[[Any], Any] | None:
@@ -240,6 +283,43 @@ def _object(plan: ObjectPlan) -> Completer:
         return executor.execute_plan(plan, value, path)
 
     return complete_object
+
+
+def _checked_object(plan: ObjectPlan, object_type: GraphQLObjectType, step: FieldStep) -> Completer:
+    """An object type with `is_type_of`: graphql-core's check of the value, then the plan."""
+    is_type_of = object_type.is_type_of
+    assert is_type_of is not None
+    # Strawberry's own check (an object type implementing an interface) never reads its info.
+    needs_info = not _is_strawberry_type_check(is_type_of)
+
+    def complete_checked_object(executor: PlannedExecution, value: Any, path: Any) -> Any:
+        if isinstance(value, Exception):
+            raise value
+        if value is None or value is executor.undefined:
+            return None
+        matches = is_type_of(value, executor.field_info(step, path) if needs_info else None)
+        if executor.is_awaitable(matches):
+            return executor.execute_plan_when(matches, plan, object_type, step, value, path)
+        if not matches:
+            raise invalid_return_type_error(object_type, value, step.details)
+        return executor.execute_plan(plan, value, path)
+
+    return complete_checked_object
+
+
+STRAWBERRY_TYPE_CHECK = (
+    "GraphQLCoreConverter.from_object.<locals>._get_is_type_of.<locals>.is_type_of"
+)
+
+
+def _is_strawberry_type_check(is_type_of: Callable[..., Any]) -> bool:
+    code = getattr(is_type_of, "__code__", None)
+    return (
+        getattr(is_type_of, "__qualname__", None) == STRAWBERRY_TYPE_CHECK
+        and getattr(is_type_of, "__module__", None) == "strawberry.schema.schema_converter"
+        and code is not None
+        and code.co_varnames[:2] == ("obj", "_info")
+    )
 
 
 def _standard(return_type: GraphQLOutputType, step: FieldStep) -> Completer:

@@ -7,6 +7,9 @@ is expected), is refused with code INVALID ("Expected a Partner id."), never rea
 
 from __future__ import annotations
 
+import base64
+from functools import lru_cache
+
 import strawberry
 from strawberry.relay import GlobalID
 from strawberry.relay.types import GlobalIDValueError
@@ -17,9 +20,11 @@ from services.platform.errors import ErrorCode, ServiceError
 MAX_PK = 2**31 - 1
 
 
+@lru_cache(maxsize=65536, typed=True)
 def global_id(type_name: str, pk: int) -> strawberry.ID:
-    """The opaque id of the record `pk` of the GraphQL type `type_name`."""
-    return strawberry.ID(str(GlobalID(type_name, str(pk))))
+    """The opaque id of the record `pk` of the GraphQL type `type_name`: what
+    `str(GlobalID(type_name, str(pk)))` gives, built without the GlobalID object."""
+    return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
 
 
 def optional_global_id(type_name: str, pk: int | None) -> strawberry.ID | None:

@@ -10,6 +10,7 @@ whether it was set.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,6 +26,7 @@ _SECRET_LAST_WORDS = frozenset({"token", "tokens", "key"})
 _MAX_TEXT = 2000
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret(name: str) -> bool:
     words = [word.lower() for word in _WORDS.findall(name)]
     return bool(words) and (

@@ -11,7 +11,9 @@ Design (why it cannot be forgotten, and why the values are real):
   signals, with the old values read from the database just before the write; queryset
   `.update()`/`.delete()`/`bulk_create()` (which bypass signals) by reading the affected rows
   before and after. Services need no audit calls of their own, and a service added later is
-  covered. Model signals alone would have missed every queryset update.
+  covered. Model signals alone would have missed every queryset update. Rows the database
+  derives from others in one `INSERT INTO ... SELECT` (a pop-up's recipient snapshot) are
+  reported as one change saying how many.
 - The entry for a change is written on the same connection right after the write, so inside the
   service's transaction when there is one: a rolled-back change leaves no "done" entry.
 - When the call ends, one `called` entry records it if it changed no row, or if it was refused
@@ -34,7 +36,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.audit import AuditAction, AuditEntry, AuditOutcome
-from models.tracking import ChangeSink, RowChange, ignore_model, set_change_sink
+from models.tracking import ChangeSink, RowChange, ignore_model, insert_rows, set_change_sink
 from services.audit.masking import MASK, clean_text, masked, to_json
 from services.platform.errors import ServiceError
 from services.platform.viewer import Viewer
@@ -92,7 +94,11 @@ class AuditScope:
         return scope
 
     def entry(self, **values: Any) -> AuditEntry:
-        return AuditEntry(
+        return AuditEntry(**self.entry_values(**values))
+
+    def entry_values(self, **values: Any) -> dict[str, Any]:
+        """An entry's column values (for `insert_rows`)."""
+        return dict(
             call_id=self.call_id,
             operation=clean_text(self.operation, 100),
             actor_user_id=self.actor_user_id,
@@ -114,7 +120,7 @@ def api_type_name(model_name: str) -> str:
     return _API_TYPE_NAMES.get(model_name, model_name)
 
 
-def _change_entry(scope: AuditScope, change: RowChange) -> AuditEntry:
+def _change_entry(scope: AuditScope, change: RowChange) -> dict[str, Any]:
     model_name = change.model.__name__
     secret_key = model_name in _SECRET_KEYED
     names = sorted({*change.before, *change.after})
@@ -129,7 +135,7 @@ def _change_entry(scope: AuditScope, change: RowChange) -> AuditEntry:
         partner_id = change.pk
     else:
         partner_id = change.row.get("partner_id", scope.actor_partner_id)
-    return scope.entry(
+    return scope.entry_values(
         outcome=AuditOutcome.DONE,
         action=AuditAction(change.action),
         object_type=api_type_name(model_name),
@@ -150,7 +156,7 @@ class AuditSink(ChangeSink):
         if scope is None or not changes:
             return
         entries = [_change_entry(scope, change) for change in changes]
-        await AuditEntry.bulk_create(entries, using_db=db)
+        await insert_rows(AuditEntry, entries, using_db=db)
         scope.changed_rows += len(entries)
 
 

@@ -3,16 +3,17 @@
 How a batch goes:
 
 1. Claim up to EMAIL_BATCH_SIZE due rows: `queued` rows whose `next_attempt_at` has come, and
-   `sending` rows whose lease ran out (their sender died). On PostgreSQL the rows are selected
-   with `SELECT ... FOR UPDATE SKIP LOCKED` and marked `sending` in the same short transaction,
-   so concurrent senders never claim the same row. On SQLite one `UPDATE ... WHERE id IN
-   (SELECT ...)` claims them (SQLite runs one writer at a time). Each claim gets a unique token
-   in `locked_by` and a lease (`locked_until`, EMAIL_LEASE_SECONDS, renewed while the batch runs).
+   `sending` rows whose lease ran out (their sender died), in one `UPDATE ... WHERE id IN
+   (SELECT ...) RETURNING *` (claims.py); on PostgreSQL the subquery is `FOR UPDATE SKIP
+   LOCKED`, so concurrent senders never claim the same row (SQLite runs one writer at a time).
+   Each claim gets a unique token in `locked_by` and a lease (`locked_until`,
+   EMAIL_LEASE_SECONDS, renewed while the batch runs).
 2. Marketing rows whose address is suppressed, or whose user has Supplier Emails off, become
    `suppressed` and are not sent.
 3. The others go out over SMTP_CONNECTIONS connections in parallel, each taking the batch's
    next email. Each row is marked `sent` in the database immediately after the server accepted
-   it, and its connection sends nothing more until that mark is committed; the marks of
+   it. Meanwhile its connection opens the next email's transaction (MAIL FROM, RCPT TO: nothing
+   is delivered by those), but sends its DATA only once the mark is committed; the marks of
    connections that are waiting at the same time are written in one UPDATE. Every update is
    conditional on the claim token, so a sender whose lease was taken over changes nothing.
 4. A temporary failure (4xx, refused or dropped connection, timeout) puts the row back in the
@@ -32,6 +33,7 @@ carries the same Message-ID both times, which lets mail clients recognise the re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -42,8 +44,6 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from tortoise import connections
-from tortoise.expressions import F, Q, Subquery
 from tortoise.transactions import in_transaction
 
 from models.outbox import (
@@ -54,13 +54,14 @@ from models.outbox import (
     OutboxState,
     SuppressionReason,
 )
+from services.email.claims import claim_due_emails, mark_sent
+from services.email.mime import build_message
 from services.email.outbox import envelope_sender
 from services.email.suppression import opted_out_users, suppress_address, suppressed_addresses
 from services.email.transport import (
     DeliveryError,
     Outcome,
     Transport,
-    build_message,
     classify_failure,
     open_transports,
 )
@@ -101,48 +102,6 @@ def _now() -> datetime:
 def backoff_seconds(settings: Settings, attempts: int) -> float:
     """The wait before the next attempt after `attempts` failed ones (1, 2, ...)."""
     return min(settings.email_retry_seconds * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
-
-
-def _due(now: datetime) -> Q:
-    return Q(state=OutboxState.QUEUED, next_attempt_at__lte=now) | Q(
-        state=OutboxState.SENDING, locked_until__lt=now
-    )
-
-
-async def claim_due_emails(settings: Settings, claim: str) -> list[OutboxEmail]:
-    """Claim up to EMAIL_BATCH_SIZE due rows for `claim` (a unique token) and return them."""
-    now = _now()
-    limit = settings.email_batch_size
-    lease = {
-        "state": OutboxState.SENDING,
-        "locked_by": claim,
-        "locked_until": now + timedelta(seconds=settings.email_lease_seconds),
-    }
-    if connections.get("default").capabilities.dialect == "postgres":
-        async with in_transaction():
-            # Model rows with .only(): values()/values_list() would silently drop the
-            # FOR UPDATE clause in this Tortoise version.
-            rows = (
-                await OutboxEmail.filter(_due(now))
-                .order_by("next_attempt_at", "id")
-                .limit(limit)
-                .select_for_update(skip_locked=True)
-                .only("id")
-            )
-            if not rows:
-                return []
-            await OutboxEmail.filter(id__in=[row.id for row in rows]).update(**lease)
-    else:
-        due_ids = (
-            OutboxEmail.filter(_due(now))
-            .order_by("next_attempt_at", "id")
-            .limit(limit)
-            .values("id")
-        )
-        claimed = await OutboxEmail.filter(id__in=Subquery(due_ids)).update(**lease)
-        if not claimed:
-            return []
-    return await OutboxEmail.filter(locked_by=claim, state=OutboxState.SENDING).order_by("id")
 
 
 class _Lease:
@@ -206,18 +165,7 @@ class _SentMarks:
 
     async def _write(self, emails: list[OutboxEmail]) -> set[int]:
         """One UPDATE for `emails`, committed on return; the ids it marked."""
-        ids = [email.id for email in emails]
-        mine = OutboxEmail.filter(id__in=ids, locked_by=self.claim)
-        updated = await mine.filter(state=OutboxState.SENDING).update(
-            state=OutboxState.SENT,
-            sent_at=_now(),
-            attempts=F("attempts") + 1,
-            locked_until=None,
-            last_error="",
-        )
-        if updated == len(ids):
-            return set(ids)
-        marked = set(await mine.filter(state=OutboxState.SENT).values_list("id", flat=True))
+        marked = await mark_sent(self.claim, [email.id for email in emails])
         for email in emails:
             if email.id not in marked:
                 log.warning("email %s was sent but its claim had been taken over", email.id)
@@ -320,11 +268,32 @@ class _Batch:
 async def _send_over(settings: Settings, transport: Transport, batch: _Batch) -> None:
     """One connection's loop: take the next email of the batch, send it, record the outcome.
 
-    Each accepted email is marked `sent` before this connection takes its next email, so at
-    any moment at most one accepted-but-unmarked email exists per connection.
+    The `sent` mark of an accepted email is written while this connection opens the next
+    email's transaction (MAIL FROM, RCPT TO), and the next DATA waits until it is committed:
+    at any moment at most one accepted-but-unmarked email exists per connection, and the
+    commit overlaps two SMTP round trips instead of adding to them.
     """
     claim, report = batch.claim, batch.report
     reconnects = 0
+    marking: asyncio.Task[bool] | None = None
+
+    async def previous_email_marked() -> None:
+        nonlocal marking
+        if marking is not None:
+            task, marking = marking, None
+            if await task:
+                report.sent += 1
+
+    async def failed(email: OutboxEmail, exc: Exception) -> None:
+        nonlocal reconnects
+        error = classify_failure(exc)
+        if error.connection_lost:
+            await transport.close()
+            reconnects += 1
+            if reconnects > MAX_RECONNECTS_PER_BATCH:
+                batch.unreachable = error
+        await _mark_failed_attempt(settings, email, claim, error, report)
+
     try:
         while batch.pending:
             email = batch.pending.popleft()
@@ -341,19 +310,23 @@ async def _send_over(settings: Settings, transport: Transport, batch: _Batch) ->
                 await _mark_failed_attempt(settings, email, claim, batch.unreachable, report)
                 continue
             try:
-                await transport.send(email, build_message(email), batch.sender)
+                message = build_message(email)
+                await transport.begin(email, message, batch.sender)
             except Exception as exc:
-                error = classify_failure(exc)
-                if error.connection_lost:
-                    await transport.close()
-                    reconnects += 1
-                    if reconnects > MAX_RECONNECTS_PER_BATCH:
-                        batch.unreachable = error
-                await _mark_failed_attempt(settings, email, claim, error, report)
+                await failed(email, exc)
                 continue
-            if await batch.sent_marks.mark(email):
-                report.sent += 1
+            await previous_email_marked()  # before DATA: the server accepts nothing until then
+            try:
+                await transport.deliver(email, message)
+            except Exception as exc:
+                await failed(email, exc)
+                continue
+            marking = asyncio.create_task(batch.sent_marks.mark(email))
+        await previous_email_marked()
     finally:
+        if marking is not None:  # leaving on an error: let the last mark finish if it can
+            with contextlib.suppress(Exception):
+                await marking
         await transport.close()
 
 

@@ -19,16 +19,10 @@ sender retries with backoff), BOUNCE (5xx for this recipient or message: permane
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from collections.abc import Sized
 from dataclasses import dataclass
-from email.charset import QP, Charset
-from email.header import Header
-from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import compat32
-from email.utils import format_datetime, formataddr, parseaddr
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -152,52 +146,17 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-_UTF8_QP = Charset("utf-8")
-_UTF8_QP.body_encoding = QP  # readable in the raw message, unlike base64
-# Lines end in CRLF, and ASCII header values are not folded below the 998-character limit (a
-# folded List-Unsubscribe URL confuses some readers). Non-ASCII values are encoded beforehand.
-_WIRE_POLICY = compat32.clone(linesep="\r\n", max_line_length=998)
-
-
-def _header_value(name: str, value: str) -> str:
-    if value.isascii():
-        return value
-    # RFC 2047 encoded words of at most 75 characters, folded.
-    return Header(value, "utf-8", maxlinelen=76, header_name=name).encode(linesep="\r\n")
-
-
-def build_message(email: OutboxEmail) -> bytes:
-    """The message of an outbox row as sent over SMTP: the same bytes on every attempt.
-
-    Built with the `email.mime` classes (compat32 policy): about twenty times cheaper than
-    `EmailMessage`'s header objects, which matters when a worker sends thousands per minute.
-    The MIME boundary comes from the email's uid, so a retry sends exactly the same message.
-    """
-    message: Message
-    if email.html_body:
-        message = MIMEMultipart("alternative", boundary=f"=_{email.uid.hex}")
-        message.attach(MIMEText(email.text_body, "plain", _UTF8_QP))  # type: ignore[arg-type]
-        message.attach(MIMEText(email.html_body, "html", _UTF8_QP))  # type: ignore[arg-type]
-    else:
-        message = MIMEText(email.text_body, "plain", _UTF8_QP)  # type: ignore[arg-type]
-    name, address = parseaddr(email.sender)
-    message["From"] = formataddr((name, address), charset="utf-8")
-    message["To"] = email.recipient
-    message["Subject"] = _header_value("Subject", email.subject)
-    message["Date"] = format_datetime(email.created_at)
-    message["Message-ID"] = email.message_id
-    for header, value in email.headers.items():
-        message[header] = _header_value(header, value)
-    return message.as_bytes(policy=_WIRE_POLICY)
-
-
 class Transport(Protocol):
     @property
     def connected(self) -> bool: ...
 
     async def connect(self) -> None: ...
 
-    async def send(self, email: OutboxEmail, message: bytes, sender: str) -> None: ...
+    async def begin(self, email: OutboxEmail, message: bytes, sender: str) -> None:
+        """Open the mail transaction (envelope sender and recipient): nothing is delivered yet."""
+
+    async def deliver(self, email: OutboxEmail, message: bytes) -> None:
+        """Hand the message over: when this returns, the server has accepted it."""
 
     async def close(self) -> None: ...
 
@@ -232,12 +191,50 @@ class SmtpTransport:
         await client.connect()
         self._client = client
 
-    async def send(self, email: OutboxEmail, message: bytes, sender: str) -> None:
+    def _connected_client(self) -> aiosmtplib.SMTP:
         if self._client is None:
             raise aiosmtplib.SMTPServerDisconnected("not connected")
-        # Internationalised addresses need the server's SMTPUTF8 (else: SMTPNotSupported).
-        options = None if (sender + email.recipient).isascii() else ["SMTPUTF8"]
-        await self._client.sendmail(sender, [email.recipient], message, mail_options=options)
+        return self._client
+
+    async def begin(self, email: OutboxEmail, message: bytes, sender: str) -> None:
+        """MAIL FROM and RCPT TO, as `sendmail` sends them; DATA is left to `deliver`."""
+        client = self._connected_client()
+        if client.is_ehlo_or_helo_needed:
+            try:
+                await client.ehlo()
+            except aiosmtplib.SMTPHeloError:
+                await client.helo()
+        # Internationalised addresses need the server's SMTPUTF8.
+        utf8 = not (sender + email.recipient).isascii()
+        if utf8 and not client.supports_extension("smtputf8"):
+            raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
+        options = ["SMTPUTF8"] if utf8 else []
+        if client.supports_extension("size"):
+            options.insert(0, f"size={len(message)}")  # the message's lines already end in CRLF
+        encoding = "utf-8" if utf8 else "ascii"
+        try:
+            await client.mail(sender, options=options, encoding=encoding)
+            await client.rcpt(email.recipient, encoding=encoding)
+        except aiosmtplib.SMTPRecipientRefused as refused:
+            await self._reset(client)
+            raise aiosmtplib.SMTPRecipientsRefused([refused]) from None
+        except aiosmtplib.SMTPResponseException:
+            await self._reset(client)
+            raise
+
+    async def deliver(self, email: OutboxEmail, message: bytes) -> None:
+        client = self._connected_client()
+        try:
+            await client.data(message)
+        except aiosmtplib.SMTPResponseException:
+            await self._reset(client)
+            raise
+
+    @staticmethod
+    async def _reset(client: aiosmtplib.SMTP) -> None:
+        """RSET after a refusal, so that the connection can carry the next email."""
+        with contextlib.suppress(ConnectionError, aiosmtplib.SMTPResponseException):
+            await client.rset()
 
     async def close(self) -> None:
         client, self._client = self._client, None
@@ -262,7 +259,10 @@ class CaptureTransport:
     async def connect(self) -> None:
         return None
 
-    async def send(self, email: OutboxEmail, message: bytes, sender: str) -> None:
+    async def begin(self, email: OutboxEmail, message: bytes, sender: str) -> None:
+        return None
+
+    async def deliver(self, email: OutboxEmail, message: bytes) -> None:
         await asyncio.to_thread(
             self.mailbox.store, email.uid.hex, message, email.category.value, email.source
         )

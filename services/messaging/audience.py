@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
+from typing import Any
+
+from tortoise.expressions import Function, PypikaFunction, Q
+from tortoise.queryset import QuerySet
 
 from models.enums import PARTNER_ROLES, PartnerStatus
 from models.messaging import Message, MessageKind, MessageStatus, MessageTargetGroup
@@ -37,15 +41,31 @@ async def set_target_groups(message: Message, group_ids: list[int]) -> None:
     )
 
 
+class NormalisedLocale(Function):
+    """A locale column as `normalise_locale` writes it: trimmed, lower case, `_` as `-` (the
+    same for the locale codes users have: ASCII letters, digits, `-` and `_`)."""
+
+    class _Term(PypikaFunction):
+        def __init__(self, term: Any, alias: str | None = None) -> None:
+            trimmed = PypikaFunction("TRIM", term)
+            super().__init__("LOWER", PypikaFunction("REPLACE", trimmed, "_", "-"), alias=alias)
+
+    database_func = _Term
+
+
 def locale_matches(user_locale: str, wanted: list[str]) -> bool:
+    """The locale rule, for one user (the audience query applies it in SQL)."""
     locale = normalise_locale(user_locale)
     return any(locale == w or locale.startswith(f"{w}-") for w in wanted)
 
 
-async def eligible_users(message: Message) -> list[User]:
+async def eligible_queryset(message: Message) -> QuerySet[User] | None:
     """SPEC §4: users of active/test partners in the audience, never sales reps nor
     supplier-designated default lead owners, for email only those with Supplier Emails on,
-    narrowed by locale if the message says so."""
+    narrowed by locale if the message says so (`locale_matches`: the user's locale is one of
+    the message's or a variant of one, `de` taking `de-AT`). Ordered by id; None when no partner
+    is in the audience. All of it is SQL, so that a snapshot can be written by the database
+    alone (services/messaging/delivery.py)."""
     queryset = User.filter(
         is_active=True,
         role__in=sorted(PARTNER_ROLES),
@@ -57,14 +77,27 @@ async def eligible_users(message: Message) -> list[User]:
         group_ids = (await target_group_ids([message.id]))[message.id]
         partner_ids = await partner_ids_in_groups(group_ids)
         if not partner_ids:
-            return []
+            return None
         queryset = queryset.filter(partner_id__in=sorted(partner_ids))
     if message.kind is MessageKind.EMAIL:
         queryset = queryset.filter(supplier_emails_opt_in=True)
-    users = await queryset.order_by("id")
     if message.locales:
-        users = [u for u in users if locale_matches(u.locale, list(message.locales))]
-    return users
+        queryset = queryset.annotate(normalised_locale=NormalisedLocale("locale")).filter(
+            Q(
+                *[
+                    Q(normalised_locale=wanted) | Q(normalised_locale__startswith=f"{wanted}-")
+                    for wanted in message.locales
+                ],
+                join_type=Q.OR,
+            )
+        )
+    return queryset.order_by("id")
+
+
+async def eligible_users(message: Message) -> list[User]:
+    """The users a message reaches (see `eligible_queryset`)."""
+    queryset = await eligible_queryset(message)
+    return [] if queryset is None else list(await queryset)
 
 
 class Outcome(StrEnum):

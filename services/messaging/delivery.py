@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from models.messaging import Message, MessageKind, MessageRecipient, MessageStatus
 from models.outbox import EmailCategory
+from models.tracking import RowChange, insert_selected
 from models.vendor import VendorSettings
 from models.webhooks import WebhookEventType
 from services.email.outbox import queue_email
-from services.messaging.audience import Outcome, eligible_users, nobody_to_reach
-from services.messaging.centre import publication_cursors
+from services.messaging.audience import (
+    Outcome,
+    eligible_queryset,
+    eligible_users,
+    nobody_to_reach,
+)
 from services.messaging.content import body_as_text
 from services.messaging.status import utc_now
 from services.platform.pubsub import PubSub, current_pubsub
@@ -83,6 +89,46 @@ async def start_sending(
     return Outcome.DONE
 
 
+@dataclass(frozen=True)
+class PopupSnapshot:
+    """A published pop-up's recipients (user ids, by row) and its publication cursor."""
+
+    user_ids: list[int]
+    cursor: int
+
+
+async def snapshot_popup_recipients(message: Message) -> PopupSnapshot | None:
+    """Freeze a pop-up's recipients: one `INSERT INTO ... SELECT` of the eligible users
+    (services/messaging/audience.py), written by the database; None if nobody is eligible.
+    The audit log records the snapshot as one change of the message, its `recipients`: how many
+    (a row per recipient derived from the audience is no one's change of its own)."""
+    audience = await eligible_queryset(message)
+    if audience is None:
+        return None
+
+    def summary(count: int) -> RowChange:
+        row = {"id": message.id, "partner_id": None}
+        return RowChange(
+            Message, message.id, "updated", {"recipients": None}, {"recipients": count}, row
+        )
+
+    inserted = await insert_selected(
+        MessageRecipient,
+        audience.values_list("id", "partner_id", "email"),
+        ["user_id", "partner_id", "email"],
+        {"message_id": message.id},
+        summary,
+    )
+    if not inserted:
+        return None
+    rows = (
+        await MessageRecipient.filter(message_id=message.id)
+        .order_by("id")
+        .values_list("id", "user_id")
+    )
+    return PopupSnapshot(user_ids=[user_id for _, user_id in rows], cursor=rows[-1][0])
+
+
 def popup_payload(message: Message, recipient_ids: list[int], cursor: int) -> dict[str, Any]:
     """What subscribers receive on POPUP_CHANNEL: the pop-up, who may see it, and its
     publication cursor (services/messaging/centre.py)."""
@@ -132,23 +178,10 @@ async def publish_popup(
         if not changed:
             return Outcome.NOT_IN_STATUS
         message = await Message.get(id=message_id)
-        users = await eligible_users(message)
-        if not users:
+        snapshot = await snapshot_popup_recipients(message)
+        if snapshot is None:
             return await nobody_to_reach(message, on_schedule)
-        await MessageRecipient.bulk_create(
-            [
-                MessageRecipient(
-                    message_id=message.id,
-                    user_id=user.id,
-                    partner_id=user.partner_id,  # type: ignore[attr-defined]
-                    email=user.email,
-                )
-                for user in users
-            ],
-            batch_size=500,
-        )
         await emit(WebhookEventType.MESSAGE_PUBLISHED, message)
-        cursor = (await publication_cursors([message.id]))[message.id]
     # After the commit: a subscriber that re-syncs from the database must find the rows.
-    await announce_popup(settings, popup_payload(message, [u.id for u in users], cursor))
+    await announce_popup(settings, popup_payload(message, snapshot.user_ids, snapshot.cursor))
     return Outcome.DONE

@@ -1,74 +1,54 @@
 """The live pop-up stream of one connected partner user (the `popups` subscription).
 
-On subscribe it listens on the pub/sub channel first, then reads the user's unread, unexpired
-pop-ups from the database and yields them, then yields every newly published pop-up the user is
-a recipient of, live. After a pub/sub reconnect (`RESYNC`) it reads the database again and yields
-what it has not yielded yet, so that a pop-up published while Redis was away is not missed.
-A subscriber that passes `after` (the publication cursor of the last pop-up it received, see
+On subscribe it registers with the process's pop-up hub first (services/messaging/popup_hub.py:
+one pub/sub subscription per process), then reads the user's unread, unexpired pop-ups from the
+database and yields them, then every newly published pop-up the user is a recipient of, live.
+After a pub/sub reconnect (`RESYNC`) it reads the database again and yields what it has not
+delivered yet, so that a pop-up published while Redis was away is not missed. A subscriber that
+passes `after` (the publication cursor of the last pop-up it received, see
 services/messaging/centre.py) gets, instead of every unread pop-up, only the unread ones
 published after it, then the live ones.
 
-A published payload is decoded once per process and shared by all subscribers of the process;
-its recipient list is turned into a set once per process as well (`_recipients`), so a publish
-to N connected users costs O(N), not O(N * recipients).
+With `send` (a function writing one pop-up to the subscriber's connection), the live pop-ups are
+sent by the hub itself while this stream is parked, and only what the hub could not send
+(a re-sync, a pop-up arriving while the stream is replaying) is yielded here.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import AsyncIterator
-from typing import Any
 
-from services.messaging.centre import (
-    PublishedPopup,
-    ReceivedPopup,
-    require_partner_member,
-    shows_on,
-    unread_popups,
-)
-from services.messaging.delivery import POPUP_CHANNEL
-from services.platform.pubsub import RESYNC, PubSub
+from services.messaging.centre import PublishedPopup, require_partner_member, unread_popups
+from services.messaging.popup_hub import SendPopup, popup_hub
+from services.platform.pubsub import PubSub, Resync
 from services.platform.viewer import Viewer
-
-_RECIPIENT_SETS: OrderedDict[str, frozenset[int]] = OrderedDict()
-_RECIPIENT_SETS_KEPT = 64
-
-
-def _recipients(payload: dict[str, Any]) -> frozenset[int]:
-    key = str(payload.get("publication") or payload.get("id"))
-    found = _RECIPIENT_SETS.get(key)
-    if found is None:
-        found = frozenset(int(user_id) for user_id in payload.get("recipients", ()))
-        _RECIPIENT_SETS[key] = found
-        while len(_RECIPIENT_SETS) > _RECIPIENT_SETS_KEPT:
-            _RECIPIENT_SETS.popitem(last=False)
-    return found
 
 
 async def popup_stream(
-    pubsub: PubSub, viewer: Viewer, page: str | None, after: int | None = None
+    pubsub: PubSub,
+    viewer: Viewer,
+    page: str | None,
+    after: int | None = None,
+    send: SendPopup | None = None,
 ) -> AsyncIterator[PublishedPopup]:
     """Unread pop-ups from the database (those published after `after`, if given), then live
     ones; re-synced after a reconnect."""
     require_partner_member(viewer)
-    delivered: set[int] = set()
-    async with pubsub.subscribe(POPUP_CHANNEL) as subscription:
+    async with popup_hub(pubsub).listen(viewer.user_id, page, send) as listener:
+        delivered = listener.delivered
         for published in await unread_popups(viewer, page, after):
             delivered.add(published.popup.message_id)
             yield published
-        async for item in subscription:
-            if item is RESYNC:
+        while True:
+            try:
+                item = await listener.next_item()
+            except StopAsyncIteration:
+                return
+            if isinstance(item, Resync):
                 for published in await unread_popups(viewer, page, after):
                     if published.popup.message_id not in delivered:
                         delivered.add(published.popup.message_id)
                         yield published
-                continue
-            assert isinstance(item, dict)
-            if item.get("type") != "published" or item.get("id") in delivered:
-                continue
-            if viewer.user_id not in _recipients(item):
-                continue
-            if not shows_on(list(item.get("pages", ())), page):
-                continue
-            delivered.add(int(item["id"]))
-            yield PublishedPopup(ReceivedPopup.from_payload(item), int(item["cursor"]))
+            elif item.popup.message_id not in delivered:
+                delivered.add(item.popup.message_id)
+                yield item

@@ -25,6 +25,7 @@ from services.platform.errors import (
     with_field_prefix,
 )
 from services.platform.pagination import Page, PageWindow, paginate
+from services.platform.records import ModelRecord
 from services.platform.validation import clean_search, clean_text, email_problem, normalise_email
 from services.platform.viewer import Viewer
 from services.users.service import NewUser, create_user_in_transaction
@@ -95,14 +96,15 @@ async def list_partners(
     window: PageWindow = PageWindow(),
     search: str | None = None,
     status: PartnerStatus | None = None,
-) -> Page[PartnerOrg]:
+) -> Page[PartnerOrg | ModelRecord]:
     queryset = PartnerOrg.filter(viewer.partner_filter("id"))
     search = clean_search(search)
     if search:
         queryset = queryset.filter(name__icontains=search)
     if status is not None:
         queryset = queryset.filter(status=status)
-    return await paginate(queryset, window)
+    # Records: the list's callers only read the partners' attributes.
+    return await paginate(queryset, window, as_records=True)
 
 
 async def get_partner(viewer: Viewer, partner_id: int) -> PartnerOrg:

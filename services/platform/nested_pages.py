@@ -22,6 +22,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from services.platform.pagination import Page, PageWindow, decode_cursor
+from services.platform.records import records_of_statement
 
 RowT = TypeVar("RowT", bound=Model)
 ItemT = TypeVar("ItemT")
@@ -38,12 +39,19 @@ def _bounded(queryset: QuerySet[RowT], window: PageWindow) -> QuerySet[RowT]:
 
 
 async def pages_per_parent(
-    queryset: QuerySet[RowT], parent_field: str, parent_ids: Sequence[int], window: PageWindow
-) -> dict[int, Page[RowT]]:
+    queryset: QuerySet[RowT],
+    parent_field: str,
+    parent_ids: Sequence[int],
+    window: PageWindow,
+    *,
+    as_records: bool = False,
+) -> dict[int, Page[Any]]:
     """One page (in primary-key order) of the queryset's rows of each parent, in one statement.
 
     `parent_field` is the model's foreign-key column (e.g. "partner_id"). Parents without rows
-    get an empty page. The pages carry no count: see counts_per_parent.
+    get an empty page. The pages carry no count: see counts_per_parent. With `as_records`, the
+    pages hold records (services/platform/records.py) instead of model instances: the same
+    statement and attribute values, for callers that only read attributes.
     """
     size = window.size()
     pages: dict[int, Page[RowT]] = {
@@ -70,9 +78,13 @@ async def pages_per_parent(
     ranked._make_query()
     inner_sql, values = ranked.query.get_parameterized_sql()
     sql = f'SELECT * FROM ({inner_sql}) "ranked" WHERE "{_RANK}" <= {int(size) + 1}'
-    executor = ranked._db.executor_class(model=model, db=ranked._db)
-    rows: list[RowT] = await executor.execute_select(sql, values, custom_fields=[_RANK])
-    by_parent: dict[int, list[RowT]] = {p: [] for p in parent_ids}
+    rows: list[Any]
+    if as_records:
+        rows = await records_of_statement(ranked._db, model, sql, values, (_RANK,))
+    else:
+        executor = ranked._db.executor_class(model=model, db=ranked._db)
+        rows = await executor.execute_select(sql, values, custom_fields=[_RANK])
+    by_parent: dict[int, list[Any]] = {p: [] for p in parent_ids}
     for row in rows:
         by_parent[getattr(row, parent_field)].append(row)
     for parent, found in by_parent.items():

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
@@ -34,6 +35,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from services.platform.errors import ErrorCode, ServiceError
+from services.platform.records import fetch_records
 
 ModelT = TypeVar("ModelT")
 RowT = TypeVar("RowT", bound=Model)
@@ -103,7 +105,9 @@ class Page(Generic[ModelT]):
         return await self.count()
 
 
+@lru_cache(maxsize=65536, typed=True)
 def encode_cursor(primary_key: int) -> str:
+    """The cursor of a row by primary key (memoised: every page of every list encodes them)."""
     return base64.urlsafe_b64encode(f"id:{primary_key}".encode()).decode().rstrip("=")
 
 
@@ -128,9 +132,20 @@ def counter(queryset: QuerySet[Any]) -> Callable[[], Awaitable[int]]:
 
 
 async def paginate(
-    queryset: QuerySet[RowT], window: PageWindow, *, newest_first: bool = False
-) -> Page[RowT]:
-    """One page of the queryset in primary-key order (descending with newest_first)."""
+    queryset: QuerySet[RowT],
+    window: PageWindow,
+    *,
+    newest_first: bool = False,
+    as_records: bool = False,
+) -> Page[Any]:
+    """One page of the queryset in primary-key order (descending with newest_first).
+
+    With `as_records` the page holds records (services/platform/records.py) instead of model
+    instances: the same statement and attribute values, for callers that only read attributes.
+    """
+    read: Callable[[QuerySet[RowT]], Awaitable[list[Any]]] = (
+        fetch_records if as_records else _instances
+    )
     if window.updated_since is not None:
         return await paginate_changes(queryset, window)
     size = window.size()
@@ -143,7 +158,7 @@ async def paginate(
         bounded = bounded.filter(**{earlier: decode_cursor(window.before, "before")})
     forward_order = "-id" if newest_first else "id"
     if not window.backward:
-        rows = list(await bounded.order_by(forward_order).limit(size + 1))
+        rows = await read(bounded.order_by(forward_order).limit(size + 1))
         return Page(
             items=rows[:size],
             has_next_page=len(rows) > size,
@@ -151,13 +166,17 @@ async def paginate(
             count=counter(queryset),
         )
     backward_order = "id" if newest_first else "-id"
-    rows = list(await bounded.order_by(backward_order).limit(size + 1))
+    rows = await read(bounded.order_by(backward_order).limit(size + 1))
     return Page(
         items=list(reversed(rows[:size])),
         has_next_page=window.before is not None,
         has_previous_page=len(rows) > size,
         count=counter(queryset),
     )
+
+
+async def _instances(queryset: QuerySet[RowT]) -> list[RowT]:
+    return list(await queryset)
 
 
 @dataclass(frozen=True)

@@ -241,6 +241,36 @@ async def token_fault(settings: Settings, token: str) -> TokenFault:
     return TokenFault.TOKEN_EXPIRED if expired else TokenFault.INVALID_TOKEN
 
 
+async def sessions_ended(session_ids: list[str]) -> dict[str, SessionEnd]:
+    """Of these sessions, the ones no longer valid and why (the rules of `why_session_ended`,
+    for many sessions in a few queries: a process's websockets are checked together)."""
+    ended: dict[str, SessionEnd] = {}
+    now = _now()
+    for start in range(0, len(session_ids), 500):
+        chunk = session_ids[start : start + 500]
+        rows = await AuthSession.filter(id__in=chunk).values(
+            "id", "revoked_at", "expires_at", "user__is_active"
+        )
+        found = {row["id"]: row for row in rows}
+        for session_id in chunk:
+            row = found.get(session_id)
+            if row is not None and not row["user__is_active"]:
+                ended[session_id] = SessionEnd.DEACTIVATED
+            elif row is None or row["revoked_at"] is not None:
+                ended[session_id] = SessionEnd.LOGGED_OUT
+            elif row["expires_at"] <= now:
+                ended[session_id] = SessionEnd.EXPIRED
+    return ended
+
+
+def why_viewer_session_ended(viewer: Viewer, ended: dict[str, SessionEnd]) -> SessionEnd | None:
+    """Why the viewer's session (or the one it derives from) ended, from `sessions_ended`."""
+    for session_id in (viewer.session_id, viewer.parent_session_id):
+        if session_id is not None and session_id in ended:
+            return ended[session_id]
+    return None
+
+
 async def why_session_ended(viewer: Viewer) -> SessionEnd | None:
     """Why the viewer's session (or the one it derives from) is no longer valid, or None."""
     for session_id in (viewer.session_id, viewer.parent_session_id):

@@ -21,6 +21,7 @@ from models.webhooks import WebhookEventType
 from services.platform.errors import ErrorCode, ServiceError, ValidationFailed, forbidden, not_found
 from services.platform.nested_pages import counts_per_parent, pages_per_parent
 from services.platform.pagination import Page, PageWindow, paginate
+from services.platform.records import ModelRecord
 from services.platform.validation import clean_search, clean_text, validate_email
 from services.platform.viewer import Viewer
 from services.users.auth import check_password_strength, hash_password, revoke_user_sessions
@@ -201,10 +202,13 @@ async def list_users(
 
 async def users_of_partners(
     viewer: Viewer, partner_ids: list[int], window: PageWindow
-) -> dict[int, Page[User]]:
-    """A page of the users of each partner org the viewer may see, in one query (DataLoader)."""
+) -> dict[int, Page[ModelRecord]]:
+    """A page of the users of each partner org the viewer may see, in one query (DataLoader).
+
+    The pages hold records of the users (services/platform/records.py: their attributes, no
+    model instances): the loader's callers only read them."""
     visible = [p for p in partner_ids if viewer.can_see_partner(p)]
-    pages = await pages_per_parent(User.all(), "partner_id", visible, window)
+    pages = await pages_per_parent(User.all(), "partner_id", visible, window, as_records=True)
     return {p: pages.get(p) or Page(items=[], has_next_page=False) for p in partner_ids}
 
 
