@@ -39,7 +39,8 @@ from schema.platform.common import (
     to_connection,
 )
 from schema.platform.node import Node
-from services.deals.registration_access import effective_status, utcnow
+from services.customers.common import utcnow
+from services.deals.registration_access import effective_status
 
 DealRegistrationStatus = strawberry.enum(
     StatusEnum, name="DealRegistrationStatus", description="Where a deal registration stands."

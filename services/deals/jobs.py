@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from tortoise.exceptions import IntegrityError
@@ -37,6 +37,7 @@ from models.deal_registrations import (
 )
 from models.partners import PartnerOrg
 from models.webhooks import WebhookEventType
+from services.customers.common import utcnow
 from services.deals.registration_events import change_registration
 from services.deals.registration_notify import (
     format_date,
@@ -66,10 +67,6 @@ class ReminderRun:
     reminders: int = 0
     emails: int = 0
     skipped: int = 0  # sent by another worker a moment ago, or changed meanwhile
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def expire_ended_protections(now: datetime | None = None) -> int:

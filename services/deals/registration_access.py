@@ -11,7 +11,7 @@ read and every action, even before the worker wrote EXPIRED (`effective_status`,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tortoise.expressions import Q
 
@@ -22,10 +22,6 @@ from services.platform.viewer import Viewer
 Status = DealRegistrationStatus
 # States in which nothing more happens to a registration.
 FINAL_STATES = frozenset({Status.REJECTED, Status.EXPIRED, Status.WON, Status.LOST})
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def protection_over(registration: DealRegistration, now: datetime) -> bool:

@@ -21,11 +21,11 @@ from models.deal_registrations import (
     DirectDeal,
 )
 from models.users import ChannelManagerAssignment
+from services.customers.common import utcnow
 from services.deals.registration_access import (
     overdue_filter,
     registration_scope,
     status_filter,
-    utcnow,
 )
 from services.platform.errors import ErrorCode, ServiceError, not_found
 from services.platform.nested_pages import counts_per_parent, pages_per_parent

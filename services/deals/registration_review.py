@@ -18,12 +18,12 @@ from models.deal_registrations import DealRegistration, DealRegistrationStatus, 
 from models.enums import CustomerStatus
 from models.webhooks import WebhookEventType
 from services.customers.access import visible_customer
+from services.customers.common import utcnow
 from services.deals.conversion import convert_to_paid, win_open_deal
 from services.deals.registration_access import (
     require_partner_member,
     require_reviewer,
     require_state,
-    utcnow,
     visible_registration,
 )
 from services.deals.registration_events import (

@@ -26,6 +26,7 @@ from models.deal_registrations import (
 )
 from models.webhooks import WebhookEventType
 from services.customers.access import visible_customer
+from services.customers.common import utcnow
 from services.deals.approval_rules import auto_approval_for
 from services.deals.companies import domain_problem, normalise_company, normalise_domain
 from services.deals.custom_fields import active_fields, check_custom_values
@@ -33,7 +34,6 @@ from services.deals.registration_access import (
     require_draft_owner,
     require_partner_member,
     require_state,
-    utcnow,
     visible_registration,
 )
 from services.deals.registration_events import (
